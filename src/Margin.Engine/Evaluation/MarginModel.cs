@@ -1,0 +1,614 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Margin.Engine.Accounts;
+using Margin.Engine.Domain;
+using Margin.Engine.Instruments;
+using Margin.Engine.Numerics;
+using Margin.Engine.Parameters;
+using Margin.Engine.Prices;
+using Margin.Engine.Results;
+
+namespace Margin.Engine.Evaluation;
+
+/// <summary>The margin engine for one (price snapshot, risk parameters) pair: evaluates accounts in standard mode.</summary>
+/// <remarks>
+/// Built once per pair by <see cref="Create"/>, which resolves every asset's prices and every instrument's mark, so that
+/// evaluating an account does no lookups beyond one per balance and position. Immutable and thread-safe: evaluate
+/// accounts from any number of threads. Results are deterministic for given inputs on a given platform and build.
+/// <see cref="EvaluateSummary"/> computes the ratios and status without the breakdown and allocates nothing for
+/// accounts with up to 64 configured assets and 128 lines.
+/// </remarks>
+public sealed class MarginModel
+{
+    private const int StackLimit = 128;
+
+    private readonly AssetState[] _assets;
+    private readonly FrozenDictionary<string, int> _assetIndex;
+    private readonly FrozenDictionary<string, InstrumentState> _instruments;
+    private readonly MarginFlags _baseFlags;
+    private readonly int _decimals;
+    private readonly Asset _currency;
+    private readonly PnlWeights _pnl;
+
+    private MarginModel(PriceSnapshot snapshot, RiskParameters parameters, AssetState[] assets, FrozenDictionary<string, int> assetIndex, FrozenDictionary<string, InstrumentState> instruments)
+    {
+        Snapshot = snapshot;
+        Parameters = parameters;
+        _assets = assets;
+        _assetIndex = assetIndex;
+        _instruments = instruments;
+        _decimals = parameters.MoneyDecimals;
+        _currency = parameters.Settlement;
+        _pnl = parameters.PnlWeights;
+        _baseFlags = (snapshot.Usable ? MarginFlags.None : MarginFlags.PriceSuspect) | (parameters.KillSwitch ? MarginFlags.KillSwitch : MarginFlags.None);
+    }
+
+    /// <summary>The prices in use.</summary>
+    public PriceSnapshot Snapshot { get; }
+
+    /// <summary>The parameters in use.</summary>
+    public RiskParameters Parameters { get; }
+
+    /// <summary>Prepares the engine for a snapshot and a parameter set.</summary>
+    /// <remarks>
+    /// Prices that are missing, defective, or lack a volatility their asset's weights need do not fail here: they fail
+    /// only the accounts that depend on them, with an <see cref="InvalidAccountException"/> that names the field.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The snapshot's quote currency is not the parameters' settlement currency.</exception>
+    public static MarginModel Create(PriceSnapshot snapshot, RiskParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (snapshot.Quote != parameters.Settlement)
+        {
+            throw new ArgumentException($"snapshot {snapshot.Id} is quoted in {snapshot.Quote}, but parameters {parameters.Version} settle in {parameters.Settlement}", nameof(snapshot));
+        }
+
+        var assets = new AssetState[parameters.Assets.Count];
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var i = 0;
+        foreach (var (symbol, p) in parameters.Assets.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            assets[i] = AssetState.Create(p, snapshot);
+            index[symbol] = i;
+            i++;
+        }
+
+        var frozenIndex = index.ToFrozenDictionary(StringComparer.Ordinal);
+        var instruments = new Dictionary<string, InstrumentState>(StringComparer.Ordinal);
+        foreach (var (id, p) in parameters.Instruments)
+        {
+            instruments[id] = InstrumentState.Create(p, snapshot, frozenIndex[p.Instrument.Underlying.Symbol]);
+        }
+
+        return new MarginModel(snapshot, parameters, assets, frozenIndex, instruments.ToFrozenDictionary(StringComparer.Ordinal));
+    }
+
+    /// <summary>Evaluates an account: summary, breakdown per asset and position, versions and the reason for the status.</summary>
+    /// <exception cref="InvalidAccountException">The account refers to an unknown or unpriced asset or instrument, or has an invalid field.</exception>
+    public MarginResult Evaluate(Account account, EvaluationContext context = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var sink = new CollectingSink(account.Balances.Length + account.Positions.Length);
+        var summary = Compute(account, context, ref sink);
+        return new MarginResult
+        {
+            AccountId = account.Id,
+            AccountVersion = account.Version,
+            SnapshotId = Snapshot.Id,
+            ParametersVersion = Parameters.Version,
+            Mode = account.Mode,
+            AsOf = Snapshot.AsOf,
+            Summary = summary,
+            Reason = StatusRules.Explain(summary, Parameters.Thresholds),
+            Assets = sink.Assets.ToImmutable(),
+            Positions = sink.Positions.ToImmutable(),
+        };
+    }
+
+    /// <summary>Evaluates an account's ratios, status and flags only.</summary>
+    /// <exception cref="InvalidAccountException">As <see cref="Evaluate"/>.</exception>
+    public MarginSummary EvaluateSummary(Account account, EvaluationContext context = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var sink = default(NoSink);
+        return Compute(account, context, ref sink);
+    }
+
+    private MarginSummary Compute<TSink>(Account account, EvaluationContext context, ref TSink sink)
+        where TSink : struct, IBreakdownSink
+    {
+        if (account.Mode != MarginMode.Standard)
+        {
+            throw new InvalidAccountException(account.Id, "marginMode", $"{account.Mode} margin is not available in this version of the engine; evaluate the account in Standard mode");
+        }
+
+        var n = _assets.Length;
+        var lines = account.Balances.Length + account.Positions.Length;
+        decimal[]? rentedQuantities = null;
+        int[]? rentedOrder = null;
+        var quantities = 2 * n <= StackLimit ? stackalloc decimal[2 * n] : (rentedQuantities = ArrayPool<decimal>.Shared.Rent(2 * n)).AsSpan(0, 2 * n);
+        var order = lines <= StackLimit ? stackalloc int[lines] : (rentedOrder = ArrayPool<int>.Shared.Rent(lines)).AsSpan(0, lines);
+        try
+        {
+            quantities.Clear();
+            return ComputeCore(account, context, ref sink, quantities[..n], quantities[n..], order);
+        }
+        catch (OverflowException ex)
+        {
+            throw new InvalidAccountException(account.Id, "balances/positions", $"a quantity or value is too large to compute ({ex.Message})");
+        }
+        finally
+        {
+            if (rentedQuantities is not null)
+            {
+                ArrayPool<decimal>.Shared.Return(rentedQuantities);
+            }
+
+            if (rentedOrder is not null)
+            {
+                ArrayPool<int>.Shared.Return(rentedOrder);
+            }
+        }
+    }
+
+    private MarginSummary ComputeCore<TSink>(Account account, EvaluationContext context, ref TSink sink, Span<decimal> ledger, Span<decimal> pnlCoins, Span<int> order)
+        where TSink : struct, IBreakdownSink
+    {
+        var flags = _baseFlags | (context.LiquidationInFlight ? MarginFlags.LiquidationInFlight : MarginFlags.None);
+        decimal equity = 0m, aeM = 0m, aeI = 0m, im = 0m, mm = 0m;
+        var touched = 0;
+
+        var balances = account.Balances;
+        for (var i = 0; i < balances.Length; i++)
+        {
+            var b = balances[i];
+            if (b.Quantity == 0m)
+            {
+                continue;
+            }
+
+            var idx = ResolveAsset(account.Id, b.Asset.Symbol, $"balances[{i}].asset");
+            var st = _assets[idx];
+            if (b.Quantity < 0m && st.Parameters.Borrow is null)
+            {
+                throw new InvalidAccountException(account.Id, $"balances[{i}].quantity", $"{b.Asset} is not borrowable, but the balance is {b.Quantity.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (ledger[idx] == 0m && pnlCoins[idx] == 0m && !Seen(order[..touched], idx))
+            {
+                order[touched++] = idx;
+            }
+
+            ledger[idx] += b.Quantity;
+        }
+
+        var positions = account.Positions;
+        for (var j = 0; j < positions.Length; j++)
+        {
+            var p = positions[j];
+            if (p.Quantity == 0m)
+            {
+                continue;
+            }
+
+            var inst = ResolveInstrument(account, j);
+            var underlying = _assets[inst.UnderlyingIndex];
+            if (inst.Unusable is not null || (inst.UsesUnderlyingPrice && underlying.Unusable is not null))
+            {
+                flags |= MarginFlags.PriceSuspect;
+            }
+
+            if (underlying.Parameters.KillSwitch)
+            {
+                flags |= MarginFlags.KillSwitch;
+            }
+
+            var q = p.Quantity;
+            var mark = inst.Mark;
+            switch (inst.Kind)
+            {
+                case InstrumentKind.LinearPerpetual or InstrumentKind.LinearFuture:
+                {
+                    RequireEntry(account.Id, j, p);
+                    var notional = Math.Abs(q) * mark;
+                    var k = inst.Brackets!.IndexOf(notional);
+                    var lineIm = inst.Brackets.Initial(notional, k);
+                    var lineMm = inst.Brackets.Maintenance(notional, k);
+                    var pnl = q * (mark - p.EntryPrice);
+                    var pnlM = pnl > 0m ? pnl * _pnl.PositivePnlMaintenance : pnl;
+                    var pnlI = pnl > 0m ? pnl * _pnl.PositivePnlInitial : pnl;
+                    equity += pnl;
+                    aeM += pnlM;
+                    aeI += pnlI;
+                    im += lineIm;
+                    mm += lineMm;
+                    if (sink.Enabled)
+                    {
+                        sink.Position(PositionLineFor(inst, p, underlying, notional, k, lineIm, lineMm, pnl, 0m, 0m, pnl, pnlM, pnlI));
+                    }
+
+                    break;
+                }
+
+                case InstrumentKind.InversePerpetual or InstrumentKind.InverseFuture:
+                {
+                    RequireEntry(account.Id, j, p);
+                    var notional = Math.Abs(q);
+                    var k = inst.Brackets!.IndexOf(notional);
+                    var lineIm = inst.Brackets.Initial(notional, k);
+                    var lineMm = inst.Brackets.Maintenance(notional, k);
+                    var coin = (q / p.EntryPrice) - (q / mark);
+                    var idx = inst.UnderlyingIndex;
+                    if (ledger[idx] == 0m && pnlCoins[idx] == 0m && !Seen(order[..touched], idx))
+                    {
+                        order[touched++] = idx;
+                    }
+
+                    pnlCoins[idx] += coin;
+                    im += lineIm;
+                    mm += lineMm;
+                    if (sink.Enabled)
+                    {
+                        sink.Position(PositionLineFor(inst, p, underlying, notional, k, lineIm, lineMm, 0m, coin, 0m, 0m, 0m, 0m));
+                    }
+
+                    break;
+                }
+
+                default:
+                {
+                    var units = Math.Abs(q) * inst.Multiplier;
+                    var value = q * inst.Multiplier * mark;
+                    var spot = underlying.Price;
+                    decimal valueM, valueI, lineIm = 0m, lineMm = 0m;
+                    if (q > 0m)
+                    {
+                        valueM = value * _pnl.LongOptionMaintenance;
+                        valueI = value * _pnl.LongOptionInitial;
+                    }
+                    else
+                    {
+                        valueM = value;
+                        valueI = value;
+                        var otm = inst.Option!.OutOfTheMoney(spot);
+                        lineIm = units * (Math.Max((inst.ShortInitial.A * spot) - otm, inst.ShortInitial.B * spot) + mark);
+                        lineMm = units * (Math.Max((inst.ShortMaintenance.A * spot) - otm, inst.ShortMaintenance.B * spot) + mark);
+                    }
+
+                    equity += value;
+                    aeM += valueM;
+                    aeI += valueI;
+                    im += lineIm;
+                    mm += lineMm;
+                    if (sink.Enabled)
+                    {
+                        sink.Position(PositionLineFor(inst, p, underlying, units * spot, null, lineIm, lineMm, 0m, 0m, value, value, valueM, valueI));
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        for (var t = 0; t < touched; t++)
+        {
+            var idx = order[t];
+            var st = _assets[idx];
+            var q = ledger[idx] + pnlCoins[idx];
+            if (q == 0m)
+            {
+                if (sink.Enabled)
+                {
+                    sink.Asset(AssetLineFor(st, ledger[idx], pnlCoins[idx], 0m, 0m, 0m, 0m, 0m, 0m, 0m));
+                }
+
+                continue;
+            }
+
+            if (st.Unusable is not null)
+            {
+                flags |= MarginFlags.PriceSuspect;
+            }
+
+            if (st.Parameters.KillSwitch)
+            {
+                flags |= MarginFlags.KillSwitch;
+            }
+
+            var size = Math.Abs(q);
+            var valueM = q * st.Price;
+            var valueI = q * (q > 0m ? st.LowPrice : st.HighPrice);
+            var adjM = CollateralWeights.Adjusted(st.Parameters.Maintenance, valueM, size, st.Parameters.DepthUsd, st.Sigma);
+            var adjI = CollateralWeights.Adjusted(st.Parameters.Initial, valueI, size, st.Parameters.DepthUsd, st.Sigma);
+            equity += valueM;
+            aeM += adjM;
+            aeI += adjI;
+            decimal borrowIm = 0m, borrowMm = 0m;
+            if (q < 0m && st.Parameters.Borrow is { } borrow)
+            {
+                borrowMm = -valueM * borrow.MaintenanceRate;
+                borrowIm = -valueI * borrow.InitialRate;
+                mm += borrowMm;
+                im += borrowIm;
+            }
+
+            if (sink.Enabled)
+            {
+                sink.Asset(AssetLineFor(st, ledger[idx], pnlCoins[idx], q, valueM, adjM, valueI, adjI, borrowIm, borrowMm));
+            }
+        }
+
+        equity = DecimalMath.RoundDown(equity, _decimals);
+        aeM = DecimalMath.RoundDown(aeM, _decimals);
+        aeI = DecimalMath.RoundDown(aeI, _decimals);
+        im = DecimalMath.RoundUp(im, _decimals);
+        mm = DecimalMath.RoundUp(mm, _decimals);
+        var status = StatusRules.Classify(equity, mm, aeM, im, aeI, Parameters.Thresholds);
+        return new MarginSummary(
+            new Money(equity, _currency),
+            new Money(aeM, _currency),
+            new Money(aeI, _currency),
+            new Money(im, _currency),
+            new Money(mm, _currency),
+            StatusRules.Ratio(mm, aeM),
+            StatusRules.Ratio(im, aeI),
+            status,
+            flags);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Seen(ReadOnlySpan<int> order, int idx) => order.Contains(idx);
+
+    private int ResolveAsset(string accountId, string symbol, string field)
+    {
+        if (!_assetIndex.TryGetValue(symbol, out var idx))
+        {
+            throw new InvalidAccountException(accountId, field, $"unknown asset {symbol}: risk parameters {Parameters.Version} do not configure it");
+        }
+
+        if (_assets[idx].Defect is { } defect)
+        {
+            throw new InvalidAccountException(accountId, field, defect);
+        }
+
+        return idx;
+    }
+
+    private InstrumentState ResolveInstrument(Account account, int j)
+    {
+        var id = account.Positions[j].InstrumentId;
+        var field = $"positions[{j}].instrument";
+        if (!_instruments.TryGetValue(id, out var inst))
+        {
+            throw new InvalidAccountException(account.Id, field, $"unknown instrument {id}: risk parameters {Parameters.Version} do not configure it");
+        }
+
+        if (inst.Defect is { } defect)
+        {
+            throw new InvalidAccountException(account.Id, field, defect);
+        }
+
+        if (inst.Parameters.Instrument.Expiry is { } expiry && expiry <= Snapshot.AsOf)
+        {
+            throw new InvalidAccountException(account.Id, field, $"{id} expired at {expiry.ToString("O", CultureInfo.InvariantCulture)}, before the snapshot's time {Snapshot.AsOf.ToString("O", CultureInfo.InvariantCulture)}; the ledger must settle it");
+        }
+
+        if (_assets[inst.UnderlyingIndex].Defect is { } underlyingDefect && (inst.UsesUnderlyingPrice || inst.Kind is InstrumentKind.InversePerpetual or InstrumentKind.InverseFuture))
+        {
+            throw new InvalidAccountException(account.Id, field, $"underlying of {id}: {underlyingDefect}");
+        }
+
+        return inst;
+    }
+
+    private static void RequireEntry(string accountId, int j, Position p)
+    {
+        if (p.EntryPrice <= 0m)
+        {
+            throw new InvalidAccountException(accountId, $"positions[{j}].entryPrice", $"a perpetual or future needs a positive entry price (got {p.EntryPrice.ToString(CultureInfo.InvariantCulture)})");
+        }
+    }
+
+    private AssetLine AssetLineFor(AssetState st, decimal ledger, decimal pnl, decimal q, decimal valueM, decimal adjM, decimal valueI, decimal adjI, decimal borrowIm, decimal borrowMm) => new()
+    {
+        Asset = st.Parameters.Asset,
+        LedgerQuantity = ledger,
+        PnlQuantity = pnl,
+        Quantity = q,
+        Price = st.Price,
+        InitialPrice = q >= 0m ? st.LowPrice : st.HighPrice,
+        ValueMaintenance = valueM,
+        WeightMaintenance = valueM == 0m ? CollateralWeights.WeightAtZero(st.Parameters.Maintenance, q < 0m, st.Sigma) : adjM / valueM,
+        AdjustedMaintenance = DecimalMath.RoundDown(adjM, _decimals),
+        ValueInitial = valueI,
+        WeightInitial = valueI == 0m ? CollateralWeights.WeightAtZero(st.Parameters.Initial, q < 0m, st.Sigma) : adjI / valueI,
+        AdjustedInitial = DecimalMath.RoundDown(adjI, _decimals),
+        BorrowInitialRequirement = DecimalMath.RoundUp(borrowIm, _decimals),
+        BorrowMaintenanceRequirement = DecimalMath.RoundUp(borrowMm, _decimals),
+        PriceUnusableReason = st.Unusable,
+    };
+
+    private PositionLine PositionLineFor(InstrumentState inst, Position p, AssetState underlying, decimal notional, int? bracket, decimal lineIm, decimal lineMm, decimal pnl, decimal coin, decimal optionValue, decimal equity, decimal adjM, decimal adjI) => new()
+    {
+        InstrumentId = p.InstrumentId,
+        Kind = inst.Kind == InstrumentKind.Option ? "Option" : inst.Kind.ToString(),
+        Quantity = p.Quantity,
+        EntryPrice = p.EntryPrice,
+        Mark = inst.Mark,
+        UnderlyingPrice = underlying.Price,
+        Notional = notional,
+        Bracket = bracket,
+        InitialRate = bracket is { } k ? inst.Brackets!.InitialRate(k) : null,
+        MaintenanceRate = bracket is { } m ? inst.Brackets!.MaintenanceRate(m) : null,
+        InitialRequirement = DecimalMath.RoundUp(lineIm, _decimals),
+        MaintenanceRequirement = DecimalMath.RoundUp(lineMm, _decimals),
+        UnrealisedPnl = pnl,
+        PnlCoin = coin,
+        OptionValue = optionValue,
+        EquityContribution = DecimalMath.RoundDown(equity, _decimals),
+        AdjustedMaintenance = DecimalMath.RoundDown(adjM, _decimals),
+        AdjustedInitial = DecimalMath.RoundDown(adjI, _decimals),
+        PriceUnusableReason = inst.Unusable ?? (inst.UsesUnderlyingPrice ? underlying.Unusable : null),
+    };
+
+    private interface IBreakdownSink
+    {
+        bool Enabled { get; }
+
+        void Asset(AssetLine line);
+
+        void Position(PositionLine line);
+    }
+
+    private struct NoSink : IBreakdownSink
+    {
+        public readonly bool Enabled => false;
+
+        public readonly void Asset(AssetLine line)
+        {
+        }
+
+        public readonly void Position(PositionLine line)
+        {
+        }
+    }
+
+    private readonly struct CollectingSink(int capacity) : IBreakdownSink
+    {
+        public ImmutableArray<AssetLine>.Builder Assets { get; } = ImmutableArray.CreateBuilder<AssetLine>(capacity);
+
+        public ImmutableArray<PositionLine>.Builder Positions { get; } = ImmutableArray.CreateBuilder<PositionLine>(capacity);
+
+        public bool Enabled => true;
+
+        public void Asset(AssetLine line) => Assets.Add(line);
+
+        public void Position(PositionLine line) => Positions.Add(line);
+    }
+
+    private enum InstrumentKind
+    {
+        LinearPerpetual,
+        InversePerpetual,
+        LinearFuture,
+        InverseFuture,
+        Option,
+    }
+
+    private sealed class AssetState
+    {
+        public required AssetRiskParameters Parameters { get; init; }
+
+        public decimal Price { get; init; }
+
+        public decimal LowPrice { get; init; }
+
+        public decimal HighPrice { get; init; }
+
+        public double Sigma { get; init; }
+
+        public string? Unusable { get; init; }
+
+        public string? Defect { get; init; }
+
+        public static AssetState Create(AssetRiskParameters p, PriceSnapshot snapshot)
+        {
+            var symbol = p.Asset.Symbol;
+            if (snapshot.Defects.TryGetValue(symbol, out var defect))
+            {
+                return new AssetState { Parameters = p, Defect = $"the price of {symbol} is invalid: {defect.Field}: {defect.Problem}" };
+            }
+
+            if (!snapshot.Assets.TryGetValue(symbol, out var price))
+            {
+                return new AssetState { Parameters = p, Defect = $"snapshot {snapshot.Id} has no price for {symbol}" };
+            }
+
+            var needsSigma = p.Initial.VolatilityScaling is not null || p.Maintenance.VolatilityScaling is not null;
+            if (needsSigma && price.SigmaLong is null)
+            {
+                return new AssetState { Parameters = p, Defect = $"snapshot {snapshot.Id} has no long-window volatility for {symbol}, which its volatility-scaled weights need" };
+            }
+
+            return new AssetState
+            {
+                Parameters = p,
+                Price = price.Price,
+                LowPrice = Math.Min(price.Price, price.ReferencePrice),
+                HighPrice = Math.Max(price.Price, price.ReferencePrice),
+                Sigma = price.SigmaLong ?? 0d,
+                Unusable = price.UnusableReason,
+            };
+        }
+    }
+
+    private sealed class InstrumentState
+    {
+        public required InstrumentRiskParameters Parameters { get; init; }
+
+        public required int UnderlyingIndex { get; init; }
+
+        public InstrumentKind Kind { get; init; }
+
+        public decimal Mark { get; init; }
+
+        public BracketSchedule? Brackets { get; init; }
+
+        public EuropeanOption? Option { get; init; }
+
+        public decimal Multiplier { get; init; } = 1m;
+
+        public ShortOptionRule ShortInitial { get; init; }
+
+        public ShortOptionRule ShortMaintenance { get; init; }
+
+        public bool UsesUnderlyingPrice => Kind == InstrumentKind.Option;
+
+        public string? Unusable { get; init; }
+
+        public string? Defect { get; init; }
+
+        public static InstrumentState Create(InstrumentRiskParameters p, PriceSnapshot snapshot, int underlyingIndex)
+        {
+            var id = p.Instrument.Id;
+            var kind = p.Instrument switch
+            {
+                Perpetual { Contract: ContractType.Linear } => InstrumentKind.LinearPerpetual,
+                Perpetual => InstrumentKind.InversePerpetual,
+                Future { Contract: ContractType.Linear } => InstrumentKind.LinearFuture,
+                Future => InstrumentKind.InverseFuture,
+                EuropeanOption => InstrumentKind.Option,
+                _ => throw new ArgumentException($"instrument {id} is of an unsupported type {p.Instrument.GetType().Name}", nameof(p)),
+            };
+
+            if (snapshot.Defects.TryGetValue(id, out var defect))
+            {
+                return new InstrumentState { Parameters = p, UnderlyingIndex = underlyingIndex, Kind = kind, Defect = $"the mark of {id} is invalid: {defect.Field}: {defect.Problem}" };
+            }
+
+            if (!snapshot.Instruments.TryGetValue(id, out var mark))
+            {
+                return new InstrumentState { Parameters = p, UnderlyingIndex = underlyingIndex, Kind = kind, Defect = $"snapshot {snapshot.Id} has no mark for {id}" };
+            }
+
+            var option = p.Instrument as EuropeanOption;
+            return new InstrumentState
+            {
+                Parameters = p,
+                UnderlyingIndex = underlyingIndex,
+                Kind = kind,
+                Mark = mark.Mark,
+                Brackets = p.Brackets,
+                Option = option,
+                Multiplier = option?.Multiplier ?? 1m,
+                ShortInitial = p.ShortOptionInitial ?? default,
+                ShortMaintenance = p.ShortOptionMaintenance ?? default,
+                Unusable = mark.UnusableReason,
+            };
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace Margin.Engine.Instruments;
+
+/// <summary>Call or put.</summary>
+public enum OptionRight
+{
+    Call = 0,
+    Put = 1,
+}

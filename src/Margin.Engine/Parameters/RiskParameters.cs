@@ -1,0 +1,398 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using Margin.Engine.Domain;
+using Margin.Engine.Instruments;
+
+namespace Margin.Engine.Parameters;
+
+/// <summary>A versioned, validated set of risk parameters; every result records the version it used.</summary>
+/// <remarks>
+/// Created only through <see cref="Create"/>, which checks every rule of MARGIN-MODEL.md and docs/margin-model.md and
+/// reports all problems at once. <see cref="MoneyDecimals"/> is the precision (decimal places of the settlement
+/// currency) at which requirements round up and equities round down.
+/// </remarks>
+public sealed class RiskParameters
+{
+    private RiskParameters(string version, Asset settlement, FrozenDictionary<string, AssetRiskParameters> assets, FrozenDictionary<string, InstrumentRiskParameters> instruments, StatusThresholds thresholds, PnlWeights pnlWeights, int moneyDecimals, bool killSwitch)
+    {
+        Version = version;
+        Settlement = settlement;
+        Assets = assets;
+        Instruments = instruments;
+        Thresholds = thresholds;
+        PnlWeights = pnlWeights;
+        MoneyDecimals = moneyDecimals;
+        KillSwitch = killSwitch;
+    }
+
+    /// <summary>The version id.</summary>
+    public string Version { get; }
+
+    /// <summary>The settlement currency every value is expressed in.</summary>
+    public Asset Settlement { get; }
+
+    /// <summary>Collateral assets by symbol.</summary>
+    public FrozenDictionary<string, AssetRiskParameters> Assets { get; }
+
+    /// <summary>Instruments by id.</summary>
+    public FrozenDictionary<string, InstrumentRiskParameters> Instruments { get; }
+
+    /// <summary>Status thresholds.</summary>
+    public StatusThresholds Thresholds { get; }
+
+    /// <summary>PnL and long-option weights.</summary>
+    public PnlWeights PnlWeights { get; }
+
+    /// <summary>Decimal places at which money rounds (requirements up, equity down).</summary>
+    public int MoneyDecimals { get; }
+
+    /// <summary>Pauses every liquidation.</summary>
+    public bool KillSwitch { get; }
+
+    /// <summary>Validates and creates a parameter set.</summary>
+    /// <exception cref="InvalidRiskParametersException">Any rule is broken; every problem is listed with its parameter path.</exception>
+    public static RiskParameters Create(string version, Asset settlement, IEnumerable<AssetRiskParameters> assets, IEnumerable<InstrumentRiskParameters> instruments, StatusThresholds? thresholds = null, PnlWeights? pnlWeights = null, int moneyDecimals = 8, bool killSwitch = false)
+    {
+        ArgumentNullException.ThrowIfNull(assets);
+        ArgumentNullException.ThrowIfNull(instruments);
+        thresholds ??= new StatusThresholds();
+        pnlWeights ??= new PnlWeights();
+        var problems = new List<ParameterProblem>();
+        void Fail(string path, string problem) => problems.Add(new ParameterProblem(path, problem));
+
+        if (string.IsNullOrWhiteSpace(version))
+        {
+            Fail("version", "the version must not be empty");
+        }
+
+        if (settlement.IsDefault)
+        {
+            Fail("settlement", "the settlement asset is missing");
+        }
+
+        if (moneyDecimals is < 0 or > 18)
+        {
+            Fail("moneyDecimals", $"must be between 0 and 18 (got {moneyDecimals})");
+        }
+
+        ValidateThresholds(thresholds, Fail);
+        ValidatePnlWeights(pnlWeights, Fail);
+
+        var assetMap = new Dictionary<string, AssetRiskParameters>(StringComparer.Ordinal);
+        foreach (var asset in assets)
+        {
+            var path = $"assets.{asset.Asset}";
+            if (asset.Asset.IsDefault)
+            {
+                Fail("assets", "an asset entry has no asset");
+                continue;
+            }
+
+            if (!assetMap.TryAdd(asset.Asset.Symbol, asset))
+            {
+                Fail(path, "the asset is configured twice");
+                continue;
+            }
+
+            ValidateAsset(path, asset, Fail);
+        }
+
+        var instrumentMap = new Dictionary<string, InstrumentRiskParameters>(StringComparer.Ordinal);
+        foreach (var instrument in instruments)
+        {
+            var path = $"instruments.{instrument.Instrument.Id}";
+            if (!instrumentMap.TryAdd(instrument.Instrument.Id, instrument))
+            {
+                Fail(path, "the instrument is configured twice");
+                continue;
+            }
+
+            if (!assetMap.ContainsKey(instrument.Instrument.Underlying.Symbol))
+            {
+                Fail($"{path}.underlying", $"underlying {instrument.Instrument.Underlying} is not a configured asset");
+            }
+
+            ValidateInstrument(path, instrument, Fail);
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidRiskParametersException(version ?? string.Empty, problems);
+        }
+
+        return new RiskParameters(version!, settlement, assetMap.ToFrozenDictionary(StringComparer.Ordinal), instrumentMap.ToFrozenDictionary(StringComparer.Ordinal), thresholds, pnlWeights, moneyDecimals, killSwitch);
+    }
+
+    /// <summary>Builds a bracket schedule for <see cref="InstrumentRiskParameters.Brackets"/>; its rules are checked by <see cref="Create"/>.</summary>
+    public static BracketSchedule Brackets(params MarginBracket[] brackets) => BracketSchedule.Create([.. brackets]);
+
+    private static void ValidateThresholds(StatusThresholds t, Action<string, string> fail)
+    {
+        if (!(double.IsFinite(t.Warning) && t.Warning > 0 && t.Warning <= t.MarginCall))
+        {
+            fail("thresholds.warning", $"must be positive and at most the margin-call threshold (got {Format(t.Warning)})");
+        }
+
+        if (!(double.IsFinite(t.MarginCall) && t.MarginCall > 0 && t.MarginCall < 1))
+        {
+            fail("thresholds.marginCall", $"must be in (0, 1) (got {Format(t.MarginCall)})");
+        }
+
+        if (!(double.IsFinite(t.TargetBuffer) && t.TargetBuffer >= 0 && t.TargetBuffer < t.MarginCall))
+        {
+            fail("thresholds.targetBuffer", $"must be in [0, marginCall) (got {Format(t.TargetBuffer)})");
+        }
+    }
+
+    private static void ValidatePnlWeights(PnlWeights w, Action<string, string> fail)
+    {
+        CheckUnit("pnlWeights.positivePnlInitial", w.PositivePnlInitial, fail);
+        CheckUnit("pnlWeights.positivePnlMaintenance", w.PositivePnlMaintenance, fail);
+        CheckUnit("pnlWeights.longOptionInitial", w.LongOptionInitial, fail);
+        CheckUnit("pnlWeights.longOptionMaintenance", w.LongOptionMaintenance, fail);
+        if (w.PositivePnlInitial > w.PositivePnlMaintenance)
+        {
+            fail("pnlWeights.positivePnlInitial", $"is more generous than the maintenance weight ({w.PositivePnlInitial} > {w.PositivePnlMaintenance})");
+        }
+
+        if (w.LongOptionInitial > w.LongOptionMaintenance)
+        {
+            fail("pnlWeights.longOptionInitial", $"is more generous than the maintenance weight ({w.LongOptionInitial} > {w.LongOptionMaintenance})");
+        }
+    }
+
+    private static void ValidateAsset(string path, AssetRiskParameters a, Action<string, string> fail)
+    {
+        ValidateSchedule($"{path}.initial", a.Initial, fail);
+        ValidateSchedule($"{path}.maintenance", a.Maintenance, fail);
+        CompareLevels(path, a.Initial, a.Maintenance, fail);
+        if (a.DepthUsd <= 0m)
+        {
+            fail($"{path}.depthUsd", $"must be positive (got {a.DepthUsd})");
+        }
+
+        if (a.LotSize <= 0m)
+        {
+            fail($"{path}.lotSize", $"must be positive (got {a.LotSize})");
+        }
+
+        if (a.Borrow is { } b)
+        {
+            if (b.InitialRate <= 0m)
+            {
+                fail($"{path}.borrow.initialRate", $"a borrowable asset needs a positive borrow IMR (got {b.InitialRate})");
+            }
+
+            if (b.MaintenanceRate <= 0m)
+            {
+                fail($"{path}.borrow.maintenanceRate", $"a borrowable asset needs a positive borrow MMR (got {b.MaintenanceRate})");
+            }
+
+            if (b.InitialRate < b.MaintenanceRate)
+            {
+                fail($"{path}.borrow.initialRate", $"is below the maintenance rate ({b.InitialRate} < {b.MaintenanceRate})");
+            }
+        }
+    }
+
+    private static void ValidateSchedule(string path, WeightSchedule s, Action<string, string> fail)
+    {
+        if (s is null)
+        {
+            fail(path, "the weight schedule is missing");
+            return;
+        }
+
+        CheckUnit($"{path}.assetWeight", s.AssetWeight, fail);
+        if (s.LiabilityWeight < 1m)
+        {
+            fail($"{path}.liabilityWeight", $"must be at least 1 (got {s.LiabilityWeight})");
+        }
+
+        decimal previous = 0m;
+        for (var i = 0; i < s.Tiers.Length; i++)
+        {
+            var tier = s.Tiers[i];
+            CheckUnit($"{path}.tiers[{i}].rate", tier.Rate, fail);
+            if (tier.UpToUsd is { } upTo)
+            {
+                if (upTo <= previous)
+                {
+                    fail($"{path}.tiers[{i}].upToUsd", $"tiers must be strictly ascending and positive ({upTo} after {previous})");
+                }
+
+                previous = upTo;
+            }
+            else if (i != s.Tiers.Length - 1)
+            {
+                fail($"{path}.tiers[{i}].upToUsd", "only the last tier may be unbounded");
+            }
+        }
+
+        if (s.SizePremium is { } imf && imf.Imf < 0m)
+        {
+            fail($"{path}.sizePremium.imf", $"must not be negative (got {imf.Imf})");
+        }
+
+        if (s.VolatilityScaling is { } vol)
+        {
+            if (vol.Z < 0m)
+            {
+                fail($"{path}.volatilityScaling.z", $"must not be negative (got {vol.Z})");
+            }
+
+            if (vol.HorizonYears <= 0m)
+            {
+                fail($"{path}.volatilityScaling.horizonYears", $"must be positive (got {vol.HorizonYears})");
+            }
+        }
+    }
+
+    private static void CompareLevels(string path, WeightSchedule initial, WeightSchedule maintenance, Action<string, string> fail)
+    {
+        if (initial is null || maintenance is null)
+        {
+            return;
+        }
+
+        if (initial.AssetWeight > maintenance.AssetWeight)
+        {
+            fail($"{path}.initial.assetWeight", $"initial weights must not be more generous than maintenance ones ({initial.AssetWeight} > {maintenance.AssetWeight})");
+        }
+
+        if (initial.LiabilityWeight < maintenance.LiabilityWeight)
+        {
+            fail($"{path}.initial.liabilityWeight", $"initial weights must not be more generous than maintenance ones ({initial.LiabilityWeight} < {maintenance.LiabilityWeight})");
+        }
+
+        if (!maintenance.Tiers.IsDefaultOrEmpty)
+        {
+            if (initial.Tiers.IsDefaultOrEmpty)
+            {
+                fail($"{path}.initial.tiers", "maintenance has tiers, so initial needs tiers at least as strict");
+            }
+            else
+            {
+                // Both schedules are piecewise linear in the value, so comparing at every breakpoint of either (and beyond the last) is exact.
+                var points = initial.Tiers.Concat(maintenance.Tiers).Select(t => t.UpToUsd).OfType<decimal>().Append(0m).ToList();
+                var far = points.Max() * 2m + 1m;
+                points.Add(far);
+                foreach (var v in points.Distinct().Order())
+                {
+                    if (CollateralWeights.TieredValue(initial.Tiers.AsSpan(), v) > CollateralWeights.TieredValue(maintenance.Tiers.AsSpan(), v))
+                    {
+                        fail($"{path}.initial.tiers", $"initial tiers count more than maintenance tiers at a value of {v.ToString(CultureInfo.InvariantCulture)} USD");
+                        break;
+                    }
+                }
+            }
+        }
+
+        if (maintenance.SizePremium is { } mImf && (initial.SizePremium is not { } iImf || iImf.Imf < mImf.Imf))
+        {
+            fail($"{path}.initial.sizePremium", "maintenance has a size premium, so initial needs one with an IMF at least as large");
+        }
+
+        if (maintenance.VolatilityScaling is { } mVol)
+        {
+            if (initial.VolatilityScaling is not { } iVol)
+            {
+                fail($"{path}.initial.volatilityScaling", "maintenance has volatility scaling, so initial needs it too");
+            }
+            else if (iVol.Z * iVol.Z * iVol.HorizonYears < mVol.Z * mVol.Z * mVol.HorizonYears)
+            {
+                fail($"{path}.initial.volatilityScaling", "z * sqrt(horizonYears) must be at least the maintenance one");
+            }
+        }
+    }
+
+    private static void ValidateInstrument(string path, InstrumentRiskParameters p, Action<string, string> fail)
+    {
+        if (p.Instrument is EuropeanOption)
+        {
+            if (p.ShortOptionInitial is not { } im || p.ShortOptionMaintenance is not { } mm)
+            {
+                fail($"{path}.shortOption", "an option needs initial and maintenance short-option rules");
+                return;
+            }
+
+            CheckRule($"{path}.shortOption.initial", im, fail);
+            CheckRule($"{path}.shortOption.maintenance", mm, fail);
+            if (im.A < mm.A || im.B < mm.B)
+            {
+                fail($"{path}.shortOption.initial", $"must be at least as strict as maintenance (a {im.A} vs {mm.A}, b {im.B} vs {mm.B})");
+            }
+
+            return;
+        }
+
+        if (p.Brackets is not { } schedule || schedule.Brackets.IsDefaultOrEmpty)
+        {
+            fail($"{path}.brackets", "a perpetual or future needs at least one margin bracket");
+            return;
+        }
+
+        decimal previous = 0m;
+        var brackets = schedule.Brackets;
+        for (var i = 0; i < brackets.Length; i++)
+        {
+            var b = brackets[i];
+            if (b.MaintenanceRate <= 0m || b.MaintenanceRate > 1m)
+            {
+                fail($"{path}.brackets[{i}].maintenanceRate", $"must be in (0, 1] (got {b.MaintenanceRate})");
+            }
+
+            if (b.InitialRate <= 0m || b.InitialRate > 1m)
+            {
+                fail($"{path}.brackets[{i}].initialRate", $"must be in (0, 1] (got {b.InitialRate})");
+            }
+
+            if (b.InitialRate < b.MaintenanceRate)
+            {
+                fail($"{path}.brackets[{i}].initialRate", $"is below the maintenance rate ({b.InitialRate} < {b.MaintenanceRate})");
+            }
+
+            if (i > 0 && (b.InitialRate < brackets[i - 1].InitialRate || b.MaintenanceRate < brackets[i - 1].MaintenanceRate))
+            {
+                fail($"{path}.brackets[{i}]", "rates must not fall as the notional grows");
+            }
+
+            if (b.NotionalCap is { } cap)
+            {
+                if (cap <= previous)
+                {
+                    fail($"{path}.brackets[{i}].notionalCap", $"caps must be strictly ascending and positive ({cap} after {previous})");
+                }
+
+                previous = cap;
+            }
+            else if (i != brackets.Length - 1)
+            {
+                fail($"{path}.brackets[{i}].notionalCap", "only the last bracket may be unbounded");
+            }
+        }
+    }
+
+    private static void CheckRule(string path, ShortOptionRule rule, Action<string, string> fail)
+    {
+        if (rule.A < 0m || rule.A > 1m)
+        {
+            fail($"{path}.a", $"must be in [0, 1] (got {rule.A})");
+        }
+
+        if (rule.B < 0m || rule.B > rule.A)
+        {
+            fail($"{path}.b", $"must be in [0, a] (got {rule.B})");
+        }
+    }
+
+    private static void CheckUnit(string path, decimal value, Action<string, string> fail)
+    {
+        if (value is < 0m or > 1m)
+        {
+            fail(path, $"must be in [0, 1] (got {value})");
+        }
+    }
+
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

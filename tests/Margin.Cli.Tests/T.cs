@@ -1,0 +1,2 @@
+namespace X;
+public class Class1Tests { [Fact] public void A() { Assert.True(true); } }
