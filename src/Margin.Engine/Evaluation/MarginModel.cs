@@ -171,7 +171,7 @@ public sealed class MarginModel
                 continue;
             }
 
-            var idx = ResolveAsset(account.Id, b.Asset.Symbol, $"balances[{i}].asset");
+            var idx = ResolveAsset(account.Id, b.Asset.Symbol, i);
             var st = _assets[idx];
             if (b.Quantity < 0m && st.Parameters.Borrow is null)
             {
@@ -219,8 +219,8 @@ public sealed class MarginModel
                     var lineIm = inst.Brackets.Initial(notional, k);
                     var lineMm = inst.Brackets.Maintenance(notional, k);
                     var pnl = q * (mark - p.EntryPrice);
-                    var pnlM = pnl > 0m ? pnl * _pnl.PositivePnlMaintenance : pnl;
-                    var pnlI = pnl > 0m ? pnl * _pnl.PositivePnlInitial : pnl;
+                    var pnlM = pnl > 0m && _pnl.PositivePnlMaintenance != 1m ? pnl * _pnl.PositivePnlMaintenance : pnl;
+                    var pnlI = pnl > 0m && _pnl.PositivePnlInitial != 1m ? pnl * _pnl.PositivePnlInitial : pnl;
                     equity += pnl;
                     aeM += pnlM;
                     aeI += pnlI;
@@ -321,9 +321,10 @@ public sealed class MarginModel
 
             var size = Math.Abs(q);
             var valueM = q * st.Price;
-            var valueI = q * (q > 0m ? st.LowPrice : st.HighPrice);
-            var adjM = CollateralWeights.Adjusted(st.Parameters.Maintenance, valueM, size, st.Parameters.DepthUsd, st.Sigma);
-            var adjI = CollateralWeights.Adjusted(st.Parameters.Initial, valueI, size, st.Parameters.DepthUsd, st.Sigma);
+            var initialPrice = q > 0m ? st.LowPrice : st.HighPrice;
+            var valueI = initialPrice == st.Price ? valueM : q * initialPrice;
+            var adjM = st.Maintenance!.Adjusted(valueM, size);
+            var adjI = st.Initial!.Adjusted(valueI, size);
             equity += valueM;
             aeM += adjM;
             aeI += adjI;
@@ -363,16 +364,16 @@ public sealed class MarginModel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Seen(ReadOnlySpan<int> order, int idx) => order.Contains(idx);
 
-    private int ResolveAsset(string accountId, string symbol, string field)
+    private int ResolveAsset(string accountId, string symbol, int balance)
     {
         if (!_assetIndex.TryGetValue(symbol, out var idx))
         {
-            throw new InvalidAccountException(accountId, field, $"unknown asset {symbol}: risk parameters {Parameters.Version} do not configure it");
+            throw new InvalidAccountException(accountId, $"balances[{balance}].asset", $"unknown asset {symbol}: risk parameters {Parameters.Version} do not configure it");
         }
 
         if (_assets[idx].Defect is { } defect)
         {
-            throw new InvalidAccountException(accountId, field, defect);
+            throw new InvalidAccountException(accountId, $"balances[{balance}].asset", defect);
         }
 
         return idx;
@@ -381,28 +382,29 @@ public sealed class MarginModel
     private InstrumentState ResolveInstrument(Account account, int j)
     {
         var id = account.Positions[j].InstrumentId;
-        var field = $"positions[{j}].instrument";
         if (!_instruments.TryGetValue(id, out var inst))
         {
-            throw new InvalidAccountException(account.Id, field, $"unknown instrument {id}: risk parameters {Parameters.Version} do not configure it");
+            throw new InvalidAccountException(account.Id, Field(j), $"unknown instrument {id}: risk parameters {Parameters.Version} do not configure it");
         }
 
         if (inst.Defect is { } defect)
         {
-            throw new InvalidAccountException(account.Id, field, defect);
+            throw new InvalidAccountException(account.Id, Field(j), defect);
         }
 
         if (inst.Parameters.Instrument.Expiry is { } expiry && expiry <= Snapshot.AsOf)
         {
-            throw new InvalidAccountException(account.Id, field, $"{id} expired at {expiry.ToString("O", CultureInfo.InvariantCulture)}, before the snapshot's time {Snapshot.AsOf.ToString("O", CultureInfo.InvariantCulture)}; the ledger must settle it");
+            throw new InvalidAccountException(account.Id, Field(j), $"{id} expired at {expiry.ToString("O", CultureInfo.InvariantCulture)}, before the snapshot's time {Snapshot.AsOf.ToString("O", CultureInfo.InvariantCulture)}; the ledger must settle it");
         }
 
         if (_assets[inst.UnderlyingIndex].Defect is { } underlyingDefect && (inst.UsesUnderlyingPrice || inst.Kind is InstrumentKind.InversePerpetual or InstrumentKind.InverseFuture))
         {
-            throw new InvalidAccountException(account.Id, field, $"underlying of {id}: {underlyingDefect}");
+            throw new InvalidAccountException(account.Id, Field(j), $"underlying of {id}: {underlyingDefect}");
         }
 
         return inst;
+
+        static string Field(int j) => $"positions[{j}].instrument";
     }
 
     private static void RequireEntry(string accountId, int j, Position p)
@@ -511,6 +513,10 @@ public sealed class MarginModel
 
         public double Sigma { get; init; }
 
+        public CompiledWeightSchedule? Initial { get; init; }
+
+        public CompiledWeightSchedule? Maintenance { get; init; }
+
         public string? Unusable { get; init; }
 
         public string? Defect { get; init; }
@@ -534,13 +540,16 @@ public sealed class MarginModel
                 return new AssetState { Parameters = p, Defect = $"snapshot {snapshot.Id} has no long-window volatility for {symbol}, which its volatility-scaled weights need" };
             }
 
+            var sigma = price.SigmaLong ?? 0d;
             return new AssetState
             {
                 Parameters = p,
+                Initial = new CompiledWeightSchedule(p.Initial, p.DepthUsd, sigma),
+                Maintenance = new CompiledWeightSchedule(p.Maintenance, p.DepthUsd, sigma),
                 Price = price.Price,
                 LowPrice = Math.Min(price.Price, price.ReferencePrice),
                 HighPrice = Math.Max(price.Price, price.ReferencePrice),
-                Sigma = price.SigmaLong ?? 0d,
+                Sigma = sigma,
                 Unusable = price.UnusableReason,
             };
         }

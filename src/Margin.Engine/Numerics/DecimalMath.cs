@@ -58,10 +58,12 @@ public static class DecimalMath
     }
 
     /// <summary>Rounds towards positive infinity at <paramref name="decimals"/> places.</summary>
-    public static decimal RoundUp(decimal value, int decimals) => decimal.Round(value, decimals, MidpointRounding.ToPositiveInfinity);
+    public static decimal RoundUp(decimal value, int decimals) =>
+        value.Scale <= decimals ? value : decimal.Round(value, decimals, MidpointRounding.ToPositiveInfinity);
 
     /// <summary>Rounds towards negative infinity at <paramref name="decimals"/> places.</summary>
-    public static decimal RoundDown(decimal value, int decimals) => decimal.Round(value, decimals, MidpointRounding.ToNegativeInfinity);
+    public static decimal RoundDown(decimal value, int decimals) =>
+        value.Scale <= decimals ? value : decimal.Round(value, decimals, MidpointRounding.ToNegativeInfinity);
 
     /// <summary>Converts a finite double to decimal, saturating at decimal's range.</summary>
     public static decimal FromDouble(double value)

@@ -17,45 +17,8 @@ public static class CollateralWeights
     /// <param name="size">The absolute quantity in asset units (for the size premium).</param>
     /// <param name="depthUsd">The asset's depth, strictly positive (for volatility scaling).</param>
     /// <param name="sigma">The annualised volatility used by volatility scaling; required when it is configured.</param>
-    public static decimal Adjusted(WeightSchedule schedule, decimal value, decimal size, decimal depthUsd, double sigma)
-    {
-        ArgumentNullException.ThrowIfNull(schedule);
-        if (value >= 0m)
-        {
-            var adjusted = value * schedule.AssetWeight;
-            if (!schedule.Tiers.IsDefaultOrEmpty)
-            {
-                adjusted = Math.Min(adjusted, TieredValue(schedule.Tiers.AsSpan(), value));
-            }
-
-            if (schedule.SizePremium is { } premium && premium.Imf > 0m)
-            {
-                adjusted = Math.Min(adjusted, value * SizePremiumAssetWeight(schedule.AssetWeight, premium, size));
-            }
-
-            if (schedule.VolatilityScaling is { } vol)
-            {
-                adjusted = Math.Min(adjusted, VolatilityScaledAsset(value, HaircutFloor(1m - schedule.AssetWeight, vol, sigma), depthUsd));
-            }
-
-            return adjusted;
-        }
-        else
-        {
-            var adjusted = value * schedule.LiabilityWeight;
-            if (schedule.SizePremium is { } premium && premium.Imf > 0m)
-            {
-                adjusted = Math.Min(adjusted, value * SizePremiumLiabilityWeight(schedule.LiabilityWeight, premium, size));
-            }
-
-            if (schedule.VolatilityScaling is { } vol)
-            {
-                adjusted = Math.Min(adjusted, VolatilityScaledLiability(-value, HaircutFloor(schedule.LiabilityWeight - 1m, vol, sigma), depthUsd));
-            }
-
-            return adjusted;
-        }
-    }
+    public static decimal Adjusted(WeightSchedule schedule, decimal value, decimal size, decimal depthUsd, double sigma) =>
+        new CompiledWeightSchedule(schedule, depthUsd, sigma).Adjusted(value, size);
 
     /// <summary>The effective weight at a value of zero (the limit of <c>adjusted / value</c>).</summary>
     public static decimal WeightAtZero(WeightSchedule schedule, bool liability, double sigma)
@@ -97,29 +60,8 @@ public static class CollateralWeights
     }
 
     /// <summary>Marginal tiers: each band's rate applies to the part of <paramref name="value"/> inside the band.</summary>
-    public static decimal TieredValue(ReadOnlySpan<WeightTier> tiers, decimal value)
-    {
-        var adjusted = 0m;
-        var floor = 0m;
-        foreach (var tier in tiers)
-        {
-            if (value <= floor)
-            {
-                break;
-            }
-
-            var top = tier.UpToUsd is { } cap && cap < value ? cap : value;
-            adjusted += (top - floor) * tier.Rate;
-            if (tier.UpToUsd is not { } next)
-            {
-                break;
-            }
-
-            floor = next;
-        }
-
-        return adjusted;
-    }
+    public static decimal TieredValue(ReadOnlySpan<WeightTier> tiers, decimal value) =>
+        new CompiledWeightSchedule(new WeightSchedule { AssetWeight = 1m, LiabilityWeight = 1m, Tiers = [.. tiers] }, 1m, 0d).Tiered(value);
 
     /// <summary>Drift's size-discounted asset weight: <c>min(w, 1.1 / (1 + imf * sqrt(size)))</c>.</summary>
     public static decimal SizePremiumAssetWeight(decimal baseWeight, SizePremium premium, decimal size)

@@ -1,0 +1,145 @@
+namespace Margin.Engine.Parameters;
+
+/// <summary>A <see cref="WeightSchedule"/> prepared for one asset, depth and volatility: tiers as arrays with cumulative values, the volatility haircut computed once.</summary>
+/// <remarks>Built once per (snapshot, parameters) by the margin model; immutable and thread-safe.</remarks>
+internal sealed class CompiledWeightSchedule
+{
+    private readonly decimal _assetWeight;
+    private readonly decimal _liabilityWeight;
+    private readonly decimal[] _tierFloors;
+    private readonly decimal[] _tierCaps;
+    private readonly decimal[] _tierRates;
+    private readonly decimal[] _tierBase;
+    private readonly decimal _tiersBindAbove;
+    private readonly SizePremium? _premium;
+    private readonly bool _volatility;
+    private readonly decimal _assetHaircut;
+    private readonly decimal _liabilityHaircut;
+    private readonly decimal _depth;
+
+    public CompiledWeightSchedule(WeightSchedule schedule, decimal depthUsd, double sigma)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        Schedule = schedule;
+        _assetWeight = schedule.AssetWeight;
+        _liabilityWeight = schedule.LiabilityWeight;
+        var tiers = schedule.Tiers.IsDefault ? [] : schedule.Tiers;
+        _tierFloors = new decimal[tiers.Length];
+        _tierCaps = new decimal[tiers.Length];
+        _tierRates = new decimal[tiers.Length];
+        _tierBase = new decimal[tiers.Length];
+        var floor = 0m;
+        var cumulative = 0m;
+        for (var k = 0; k < tiers.Length; k++)
+        {
+            _tierFloors[k] = floor;
+            _tierCaps[k] = tiers[k].UpToUsd ?? decimal.MaxValue;
+            _tierRates[k] = tiers[k].Rate;
+            _tierBase[k] = cumulative;
+            if (tiers[k].UpToUsd is { } cap)
+            {
+                cumulative += (cap - floor) * tiers[k].Rate;
+                floor = cap;
+            }
+        }
+
+        TierTotal = cumulative;
+
+        // Below the floor of the first band whose rate is under the flat weight, the tiers count at least the flat
+        // weight, so the minimum is the flat value and the tier arithmetic can be skipped.
+        _tiersBindAbove = decimal.MaxValue;
+        for (var k = 0; k < tiers.Length; k++)
+        {
+            if (tiers[k].Rate < schedule.AssetWeight)
+            {
+                _tiersBindAbove = _tierFloors[k];
+                break;
+            }
+
+            if (tiers[k].UpToUsd is null)
+            {
+                break;
+            }
+
+            if (k == tiers.Length - 1)
+            {
+                // Beyond a bounded last band nothing more counts: from its cap on, the tiers fall behind the flat value.
+                _tiersBindAbove = _tierCaps[k];
+            }
+        }
+        _premium = schedule.SizePremium is { Imf: > 0m } p ? p : null;
+        if (schedule.VolatilityScaling is { } vol)
+        {
+            _volatility = true;
+            _assetHaircut = CollateralWeights.HaircutFloor(1m - schedule.AssetWeight, vol, sigma);
+            _liabilityHaircut = CollateralWeights.HaircutFloor(schedule.LiabilityWeight - 1m, vol, sigma);
+        }
+
+        _depth = depthUsd;
+        Sigma = sigma;
+    }
+
+    /// <summary>The schedule this was built from.</summary>
+    public WeightSchedule Schedule { get; }
+
+    /// <summary>The volatility it was built with.</summary>
+    public double Sigma { get; }
+
+    /// <summary>The adjusted value of everything up to the last bounded tier cap.</summary>
+    private decimal TierTotal { get; }
+
+    /// <summary>The adjusted value of a holding (<paramref name="value"/> &gt;= 0) or a liability (&lt; 0); see <see cref="CollateralWeights.Adjusted"/>.</summary>
+    public decimal Adjusted(decimal value, decimal size)
+    {
+        if (value >= 0m)
+        {
+            var adjusted = value * _assetWeight;
+            if (value > _tiersBindAbove)
+            {
+                adjusted = Math.Min(adjusted, Tiered(value));
+            }
+
+            if (_premium is not null)
+            {
+                adjusted = Math.Min(adjusted, value * CollateralWeights.SizePremiumAssetWeight(_assetWeight, _premium, size));
+            }
+
+            if (_volatility)
+            {
+                adjusted = Math.Min(adjusted, CollateralWeights.VolatilityScaledAsset(value, _assetHaircut, _depth));
+            }
+
+            return adjusted;
+        }
+        else
+        {
+            var adjusted = value * _liabilityWeight;
+            if (_premium is not null)
+            {
+                adjusted = Math.Min(adjusted, value * CollateralWeights.SizePremiumLiabilityWeight(_liabilityWeight, _premium, size));
+            }
+
+            if (_volatility)
+            {
+                adjusted = Math.Min(adjusted, CollateralWeights.VolatilityScaledLiability(-value, _liabilityHaircut, _depth));
+            }
+
+            return adjusted;
+        }
+    }
+
+    /// <summary>Marginal tiers: each band's rate applies to the part of the value inside the band.</summary>
+    public decimal Tiered(decimal value)
+    {
+        var caps = _tierCaps;
+        for (var k = 0; k < caps.Length; k++)
+        {
+            if (value <= caps[k])
+            {
+                return _tierBase[k] + ((value - _tierFloors[k]) * _tierRates[k]);
+            }
+        }
+
+        return TierTotal;
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test project in the solution and ends with one line: "N passed, M failed".
+# Usage: ./test.sh [extra dotnet test arguments]
+# Installs what the tests need first (idempotent); today that is only the .NET SDK's own packages via restore.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET SDK (dotnet) is required; see README.md" >&2
+  exit 2
+fi
+
+results=".artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet test MarginFunctions.sln -c Release \
+  --logger "trx" --logger "console;verbosity=minimal" \
+  --results-directory "$results" "$@"
+status=$?
+
+passed=0
+failed=0
+shopt -s nullglob
+trx=("$results"/*.trx)
+for f in "${trx[@]}"; do
+  counters=$(grep -o '<Counters [^>]*>' "$f" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  fl=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${fl:-0}))
+done
+
+if [ "${#trx[@]}" -eq 0 ]; then
+  echo "test.sh: no test results were written (did the build fail?)" >&2
+  [ "$status" -eq 0 ] && status=1
+fi
+
+echo "${passed} passed, ${failed} failed"
+exit "$status"
