@@ -16,15 +16,23 @@ mkdir -p "$results"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-dotnet test MarginFunctions.sln -c Release \
-  --logger "trx" --logger "console;verbosity=minimal" \
-  --results-directory "$results" "$@"
+dotnet build MarginFunctions.sln -c Release -nologo -v quiet
 status=$?
+
+# One results folder per test project, so that TRX files never collide.
+if [ "$status" -eq 0 ]; then
+  for project in tests/*/*.csproj; do
+    name=$(basename "$project" .csproj)
+    dotnet test "$project" -c Release --no-build \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+      --results-directory "$results/$name" "$@" || status=$?
+  done
+fi
 
 passed=0
 failed=0
 shopt -s nullglob
-trx=("$results"/*.trx)
+trx=("$results"/*/*.trx)
 for f in "${trx[@]}"; do
   counters=$(grep -o '<Counters [^>]*>' "$f" | head -n 1)
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")

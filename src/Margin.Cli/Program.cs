@@ -1,1 +1,4 @@
-return 0;
+using Margin.Cli;
+using Margin.Cli.Output;
+
+return await Cli.RunAsync(args, Console.Out, Console.Error, TerminalProfile.Detect()).ConfigureAwait(false);

@@ -168,6 +168,12 @@ public sealed class MarginModel
             var b = balances[i];
             if (b.Quantity == 0m)
             {
+                // A zero balance depends on no price, but an asset the parameters do not know is still a ledger error.
+                if (!_assetIndex.ContainsKey(b.Asset.Symbol))
+                {
+                    ResolveAsset(account.Id, b.Asset.Symbol, i);
+                }
+
                 continue;
             }
 
@@ -192,6 +198,11 @@ public sealed class MarginModel
             var p = positions[j];
             if (p.Quantity == 0m)
             {
+                if (!_instruments.ContainsKey(p.InstrumentId))
+                {
+                    ResolveInstrument(account, j);
+                }
+
                 continue;
             }
 

@@ -24,7 +24,11 @@ public static class StatusRules
     }
 
     /// <summary>The first matching status of section 5: Bankrupt, Liquidatable, MarginCall, ReduceOnly, Warning, Healthy.</summary>
-    /// <remarks>The comparisons with 1 are exact (on the decimal figures); the thresholds below 1 compare the double ratio.</remarks>
+    /// <remarks>
+    /// Every comparison is exact on the decimal figures (<c>MM &gt;= threshold * AE_M</c>), never on the double ratio:
+    /// decimal-to-double conversion and division can put a ratio of exactly 0.8 one ulp below the double 0.8 (e.g.
+    /// MM 803.184 / AE_M 1,003.98), which would let an account at a threshold escape it.
+    /// </remarks>
     public static MarginStatus Classify(decimal equity, decimal maintenance, decimal adjustedMaintenance, decimal initial, decimal adjustedInitial, StatusThresholds thresholds)
     {
         ArgumentNullException.ThrowIfNull(thresholds);
@@ -38,8 +42,8 @@ public static class StatusRules
             return MarginStatus.Liquidatable;
         }
 
-        var marginRatio = Ratio(maintenance, adjustedMaintenance);
-        if (marginRatio >= thresholds.MarginCall)
+        // Here AE_M > 0 (otherwise the ratio is +inf or 0 and was decided above, or MM is 0 and no threshold is reached).
+        if (AtOrAbove(maintenance, adjustedMaintenance, thresholds.MarginCall))
         {
             return MarginStatus.MarginCall;
         }
@@ -49,7 +53,7 @@ public static class StatusRules
             return MarginStatus.ReduceOnly;
         }
 
-        return marginRatio >= thresholds.Warning ? MarginStatus.Warning : MarginStatus.Healthy;
+        return AtOrAbove(maintenance, adjustedMaintenance, thresholds.Warning) ? MarginStatus.Warning : MarginStatus.Healthy;
     }
 
     /// <summary>The reason for a status, with its figures.</summary>
@@ -68,11 +72,11 @@ public static class StatusRules
         {
             MarginStatus.Bankrupt => ("EquityBelowZero", $"equity {summary.Equity.Amount.ToString("#,0.00######", c)} {ccy} is below zero"),
             MarginStatus.Liquidatable => ("MarginRatioAtOrAboveOne", $"MarginRatio {mr} >= 1: MM {mm} {ccy} vs AE_M {aem} {ccy}"),
-            MarginStatus.MarginCall => ("MarginRatioAtOrAboveCall", $"MarginRatio {mr} >= margin-call threshold {FormatRatio(thresholds.MarginCall)}: MM {mm} {ccy} vs AE_M {aem} {ccy}"),
+            MarginStatus.MarginCall => ("MarginRatioAtOrAboveCall", $"MarginRatio {mr} >= margin-call threshold {thresholds.MarginCall.ToString(c)}: MM {mm} {ccy} vs AE_M {aem} {ccy}"),
             MarginStatus.ReduceOnly => ("InitialRatioAtOrAboveOne", $"InitialRatio {ir} >= 1: IM {im} {ccy} vs AE_I {aei} {ccy}"),
-            MarginStatus.Warning => ("MarginRatioAtOrAboveWarning", $"MarginRatio {mr} >= warning threshold {FormatRatio(thresholds.Warning)}: MM {mm} {ccy} vs AE_M {aem} {ccy}"),
+            MarginStatus.Warning => ("MarginRatioAtOrAboveWarning", $"MarginRatio {mr} >= warning threshold {thresholds.Warning.ToString(c)}: MM {mm} {ccy} vs AE_M {aem} {ccy}"),
             _ when summary.MaintenanceRequirement.Amount == 0m && summary.AdjustedEquityMaintenance.Amount == 0m => ("Empty", "nothing held and nothing required"),
-            _ => ("BelowAllThresholds", $"MarginRatio {mr} < warning threshold {FormatRatio(thresholds.Warning)}, InitialRatio {ir} < 1"),
+            _ => ("BelowAllThresholds", $"MarginRatio {mr} < warning threshold {thresholds.Warning.ToString(c)}, InitialRatio {ir} < 1"),
         };
 
         if (summary.Flags != MarginFlags.None)
@@ -85,6 +89,10 @@ public static class StatusRules
 
     private static bool AtOrAboveOne(decimal requirement, decimal adjustedEquity) =>
         adjustedEquity <= 0m ? requirement > 0m || adjustedEquity < 0m : requirement >= adjustedEquity;
+
+    // A threshold in (0, 1): with AE > 0 the ratio is at or above it exactly when requirement >= threshold * AE.
+    private static bool AtOrAbove(decimal requirement, decimal adjustedEquity, decimal threshold) =>
+        adjustedEquity <= 0m ? requirement > 0m || adjustedEquity < 0m : requirement >= threshold * adjustedEquity;
 
     private static string FormatRatio(double ratio) =>
         double.IsPositiveInfinity(ratio) ? "Infinity" : ratio.ToString("0.######", CultureInfo.InvariantCulture);

@@ -32,8 +32,11 @@ public sealed class BracketSchedule
             _maintenanceRates[k] = brackets[k].MaintenanceRate;
             if (k > 0)
             {
-                _cumInitial[k] = _cumInitial[k - 1] + (_caps[k - 1] * (_initialRates[k] - _initialRates[k - 1]));
-                _cumMaintenance[k] = _cumMaintenance[k - 1] + (_caps[k - 1] * (_maintenanceRates[k] - _maintenanceRates[k - 1]));
+                // Only the last bracket may be unbounded (RiskParameters.Create reports a middle one); deriving from
+                // decimal.MaxValue could overflow before that problem is reported, so an unbounded cap contributes 0.
+                var previousCap = brackets[k - 1].NotionalCap ?? 0m;
+                _cumInitial[k] = _cumInitial[k - 1] + (previousCap * (_initialRates[k] - _initialRates[k - 1]));
+                _cumMaintenance[k] = _cumMaintenance[k - 1] + (previousCap * (_maintenanceRates[k] - _maintenanceRates[k - 1]));
             }
         }
     }

@@ -128,19 +128,19 @@ public sealed class RiskParameters
 
     private static void ValidateThresholds(StatusThresholds t, Action<string, string> fail)
     {
-        if (!(double.IsFinite(t.Warning) && t.Warning > 0 && t.Warning <= t.MarginCall))
+        if (!(t.Warning > 0m && t.Warning <= t.MarginCall))
         {
-            fail("thresholds.warning", $"must be positive and at most the margin-call threshold (got {Format(t.Warning)})");
+            fail("thresholds.warning", $"must be positive and at most the margin-call threshold (got {t.Warning})");
         }
 
-        if (!(double.IsFinite(t.MarginCall) && t.MarginCall > 0 && t.MarginCall < 1))
+        if (!(t.MarginCall > 0m && t.MarginCall < 1m))
         {
-            fail("thresholds.marginCall", $"must be in (0, 1) (got {Format(t.MarginCall)})");
+            fail("thresholds.marginCall", $"must be in (0, 1) (got {t.MarginCall})");
         }
 
-        if (!(double.IsFinite(t.TargetBuffer) && t.TargetBuffer >= 0 && t.TargetBuffer < t.MarginCall))
+        if (!(t.TargetBuffer >= 0m && t.TargetBuffer < t.MarginCall))
         {
-            fail("thresholds.targetBuffer", $"must be in [0, marginCall) (got {Format(t.TargetBuffer)})");
+            fail("thresholds.targetBuffer", $"must be in [0, marginCall) (got {t.TargetBuffer})");
         }
     }
 
@@ -210,9 +210,10 @@ public sealed class RiskParameters
         }
 
         decimal previous = 0m;
-        for (var i = 0; i < s.Tiers.Length; i++)
+        var tiers = s.Tiers.IsDefault ? [] : s.Tiers;
+        for (var i = 0; i < tiers.Length; i++)
         {
-            var tier = s.Tiers[i];
+            var tier = tiers[i];
             CheckUnit($"{path}.tiers[{i}].rate", tier.Rate, fail);
             if (tier.UpToUsd is { } upTo)
             {
@@ -223,7 +224,7 @@ public sealed class RiskParameters
 
                 previous = upTo;
             }
-            else if (i != s.Tiers.Length - 1)
+            else if (i != tiers.Length - 1)
             {
                 fail($"{path}.tiers[{i}].upToUsd", "only the last tier may be unbounded");
             }
@@ -291,6 +292,12 @@ public sealed class RiskParameters
         if (maintenance.SizePremium is { } mImf && (initial.SizePremium is not { } iImf || iImf.Imf < mImf.Imf))
         {
             fail($"{path}.initial.sizePremium", "maintenance has a size premium, so initial needs one with an IMF at least as large");
+        }
+        else if (maintenance.SizePremium is { } m && initial.SizePremium is { } i && m.DriftIntegerArithmetic != i.DriftIntegerArithmetic)
+        {
+            // Drift's integers floor the asset weight and the liability premium, so mixing the two arithmetics can make
+            // one level's weight more generous than the other's at the same IMF.
+            fail($"{path}.initial.sizePremium", "initial and maintenance size premiums must use the same arithmetic (driftIntegerArithmetic)");
         }
 
         if (maintenance.VolatilityScaling is { } mVol)
@@ -393,6 +400,4 @@ public sealed class RiskParameters
             fail(path, $"must be in [0, 1] (got {value})");
         }
     }
-
-    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

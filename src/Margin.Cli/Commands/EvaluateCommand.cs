@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Margin.Cli.Evaluation;
+using Margin.Cli.Input;
+using Margin.Cli.Output.Json;
+using Margin.Cli.Output.Table;
+
+namespace Margin.Cli.Commands;
+
+/// <summary><c>margin evaluate --input FILE.json [--output table|json]</c>: evaluates every account of a file in standard mode.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(CommandIo io)
+    {
+        var input = new Option<FileInfo>("--input", "-i")
+        {
+            Description = "a JSON file with schemaVersion 1: a price snapshot, risk parameters and accounts (docs/evaluate.md)",
+            Required = true,
+        };
+        var output = CommonOptions.Output();
+        var command = new Command("evaluate", "Evaluate every account of an input file in standard mode and print each full result.")
+        {
+            input,
+            output,
+        };
+        command.SetAction((parseResult, cancellationToken) =>
+            RunAsync(parseResult.GetRequiredValue(input), CommonOptions.Parse(parseResult.GetValue(output)), io, title: null, cancellationToken));
+        return command;
+    }
+
+    /// <summary>Reads, evaluates and writes; returns the exit code.</summary>
+    public static async Task<int> RunAsync(FileInfo file, OutputFormat format, CommandIo io, string? title, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(io);
+        var report = await EvaluateFileAsync(file, cancellationToken).ConfigureAwait(false);
+        if (format == OutputFormat.Json)
+        {
+            await JsonReportWriter.WriteAsync(report, io.Output, cancellationToken).ConfigureAwait(false);
+        }
+        else if (report.InputProblems.Count == 0)
+        {
+            TableReportWriter.Write(report, io.Output, io.Terminal, title);
+        }
+
+        await WriteDiagnosticsAsync(report, file, io.Error, cancellationToken).ConfigureAwait(false);
+        return report.Complete ? ExitCodes.Success : ExitCodes.InvalidInput;
+    }
+
+    /// <summary>Reads and evaluates a file; a missing or unreadable file is an input problem like any other.</summary>
+    public static async Task<EvaluationReport> EvaluateFileAsync(FileInfo file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string json;
+        try
+        {
+            json = await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return EvaluationReport.Rejected([new InputProblem("--input", $"the input file {file.FullName} does not exist")]);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return EvaluationReport.Rejected([new InputProblem("--input", $"the input file {file.FullName} cannot be read: {ex.Message}")]);
+        }
+
+        var (input, problems) = EvaluateInputReader.Read(json);
+        return input is null ? EvaluationReport.Rejected(problems) : BookEvaluator.Evaluate(input, cancellationToken);
+    }
+
+    private static async Task WriteDiagnosticsAsync(EvaluationReport report, FileInfo file, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (report.InputProblems.Count > 0)
+        {
+            var lines = report.InputProblems.Select(p => "  " + p);
+            var text = $"margin evaluate: nothing was evaluated; {file.FullName} has {report.InputProblems.Count} problem(s):{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+            await error.WriteLineAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+        else if (report.Failures.Count > 0)
+        {
+            var failed = report.Failures.Select(f => f.Index).Distinct().Count();
+            var lines = report.Failures.Select(f => "  " + f);
+            var text = $"margin evaluate: {failed} of {report.AccountCount} account(s) could not be evaluated; the others were:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+            await error.WriteLineAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
+        await error.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

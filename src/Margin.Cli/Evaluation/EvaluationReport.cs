@@ -1,0 +1,37 @@
+using Margin.Cli.Input;
+using Margin.Engine.Results;
+
+namespace Margin.Cli.Evaluation;
+
+/// <summary>The outcome of one <c>margin evaluate</c> run: either the input was unusable, or every account was tried.</summary>
+/// <remarks>
+/// When <see cref="InputProblems"/> is not empty nothing was evaluated and the snapshot and parameter fields are null.
+/// Otherwise <see cref="Results"/> and <see cref="Failures"/> together cover every account of the input, each in input order.
+/// </remarks>
+internal sealed record EvaluationReport
+{
+    public string? SnapshotId { get; init; }
+
+    public DateTimeOffset? AsOf { get; init; }
+
+    public string? ParametersVersion { get; init; }
+
+    public string? Settlement { get; init; }
+
+    public int AccountCount { get; init; }
+
+    /// <summary>Each configured instrument's underlying asset symbol, so lines can say which coin an inverse PnL is in.</summary>
+    public IReadOnlyDictionary<string, string> Underlyings { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public IReadOnlyList<MarginResult> Results { get; init; } = [];
+
+    public IReadOnlyList<AccountFailure> Failures { get; init; } = [];
+
+    public IReadOnlyList<InputProblem> InputProblems { get; init; } = [];
+
+    /// <summary>Whether every account was evaluated.</summary>
+    public bool Complete => InputProblems.Count == 0 && Failures.Count == 0;
+
+    /// <summary>A report for input that could not be used at all.</summary>
+    public static EvaluationReport Rejected(IReadOnlyList<InputProblem> problems) => new() { InputProblems = problems };
+}

@@ -1,0 +1,7 @@
+using Margin.Engine.Parameters;
+using Margin.Engine.Prices;
+
+namespace Margin.Cli.Input;
+
+/// <summary>A readable <c>margin evaluate</c> document: prices, parameters, and every account entry (readable or not).</summary>
+internal sealed record EvaluateInput(PriceSnapshot Snapshot, RiskParameters Parameters, IReadOnlyList<AccountEntry> Accounts);

@@ -1,0 +1,177 @@
+namespace Margin.Cli.Output.Json;
+
+// The `margin evaluate --output json` contract, schemaVersion 1 (docs/evaluate.md). Within a schema version the
+// document only grows: properties and enum values may be added, none is removed, renamed or retyped. Money, quantities,
+// prices, weights and rates are exact decimals written as strings; ratios are JSON numbers, +inf written "Infinity".
+
+/// <summary>The whole output document.</summary>
+internal sealed record EvaluateDocument
+{
+    public int SchemaVersion { get; init; } = 1;
+
+    public string? SnapshotId { get; init; }
+
+    public DateTimeOffset? AsOf { get; init; }
+
+    public string? ParametersVersion { get; init; }
+
+    public string? Settlement { get; init; }
+
+    public required CountsDocument Counts { get; init; }
+
+    public required IReadOnlyList<AccountResultDocument> Results { get; init; }
+
+    public required IReadOnlyList<ErrorDocument> Errors { get; init; }
+}
+
+/// <summary>How many accounts the input had, were evaluated, failed, and reached each status.</summary>
+internal sealed record CountsDocument
+{
+    public required int Accounts { get; init; }
+
+    public required int Evaluated { get; init; }
+
+    public required int Failed { get; init; }
+
+    /// <summary>Every status name, with zero where no account has it.</summary>
+    public required IReadOnlyDictionary<string, int> ByStatus { get; init; }
+}
+
+/// <summary>One evaluated account.</summary>
+internal sealed record AccountResultDocument
+{
+    public required string AccountId { get; init; }
+
+    public required long AccountVersion { get; init; }
+
+    public required string MarginMode { get; init; }
+
+    public required string Status { get; init; }
+
+    public required IReadOnlyList<string> Flags { get; init; }
+
+    public required bool ShouldLiquidate { get; init; }
+
+    public required ReasonDocument Reason { get; init; }
+
+    public required SummaryDocument Summary { get; init; }
+
+    public required IReadOnlyList<AssetLineDocument> Assets { get; init; }
+
+    public required IReadOnlyList<PositionLineDocument> Positions { get; init; }
+}
+
+/// <summary>The rule that decided the status and a sentence with its figures.</summary>
+internal sealed record ReasonDocument(string Rule, string Message);
+
+/// <summary>The figures that decide the status; money rounded at the parameters' precision (requirements up, equities down).</summary>
+internal sealed record SummaryDocument
+{
+    public required string Currency { get; init; }
+
+    public required string Equity { get; init; }
+
+    public required string AdjustedEquityMaintenance { get; init; }
+
+    public required string MaintenanceRequirement { get; init; }
+
+    public required double MarginRatio { get; init; }
+
+    public required string AdjustedEquityInitial { get; init; }
+
+    public required string InitialRequirement { get; init; }
+
+    public required double InitialRatio { get; init; }
+}
+
+/// <summary>How one asset counted.</summary>
+internal sealed record AssetLineDocument
+{
+    public required string Asset { get; init; }
+
+    public required string LedgerQuantity { get; init; }
+
+    public required string PnlQuantity { get; init; }
+
+    public required string Quantity { get; init; }
+
+    public required AssetLevelDocument Maintenance { get; init; }
+
+    public required AssetLevelDocument Initial { get; init; }
+
+    public string? PriceUnusableReason { get; init; }
+}
+
+/// <summary>An asset at one level: the price used, the value, the effective weight, the adjusted value and any borrow requirement.</summary>
+internal sealed record AssetLevelDocument
+{
+    public required string Price { get; init; }
+
+    public required string Value { get; init; }
+
+    public required string Weight { get; init; }
+
+    public required string Adjusted { get; init; }
+
+    public required string BorrowRequirement { get; init; }
+}
+
+/// <summary>How one position counted.</summary>
+internal sealed record PositionLineDocument
+{
+    public required string Instrument { get; init; }
+
+    public required string Kind { get; init; }
+
+    public required string Underlying { get; init; }
+
+    public required string Quantity { get; init; }
+
+    public required string EntryPrice { get; init; }
+
+    public required string Mark { get; init; }
+
+    public required string UnderlyingPrice { get; init; }
+
+    public required string Notional { get; init; }
+
+    public int? Bracket { get; init; }
+
+    public required string UnrealisedPnl { get; init; }
+
+    public required string PnlCoin { get; init; }
+
+    public required string OptionValue { get; init; }
+
+    public required string EquityContribution { get; init; }
+
+    public required PositionLevelDocument Maintenance { get; init; }
+
+    public required PositionLevelDocument Initial { get; init; }
+
+    public string? PriceUnusableReason { get; init; }
+}
+
+/// <summary>A position at one level: the bracket rate (null for options), the requirement and the contribution to adjusted equity.</summary>
+internal sealed record PositionLevelDocument
+{
+    public string? Rate { get; init; }
+
+    public required string Requirement { get; init; }
+
+    public required string Adjusted { get; init; }
+}
+
+/// <summary>Something that could not be evaluated: the whole input (<c>scope</c> "input") or one account ("account").</summary>
+internal sealed record ErrorDocument
+{
+    public required string Scope { get; init; }
+
+    public int? AccountIndex { get; init; }
+
+    public string? AccountId { get; init; }
+
+    public string? Field { get; init; }
+
+    public required string Problem { get; init; }
+}

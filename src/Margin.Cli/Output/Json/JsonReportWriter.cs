@@ -1,0 +1,123 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Margin.Cli.Evaluation;
+using Margin.Engine.Results;
+
+namespace Margin.Cli.Output.Json;
+
+/// <summary>Writes an <see cref="EvaluationReport"/> as the versioned JSON document of docs/evaluate.md.</summary>
+internal static class JsonReportWriter
+{
+    // Output goes to a terminal or a pipe, never into HTML, so quotes and '+' stay readable instead of \u0027 and \u002B.
+    private static readonly EvaluateJsonContext s_context = new(new JsonSerializerOptions(EvaluateJsonContext.Default.Options)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    public static async Task WriteAsync(EvaluationReport report, TextWriter output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var json = JsonSerializer.Serialize(ToDocument(report), s_context.EvaluateDocument);
+        await output.WriteLineAsync(json.AsMemory(), cancellationToken).ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public static EvaluateDocument ToDocument(EvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var byStatus = Enum.GetValues<MarginStatus>().ToDictionary(s => s.ToString(), s => report.Results.Count(r => r.Status == s), StringComparer.Ordinal);
+        var errors = report.InputProblems
+            .Select(p => new ErrorDocument { Scope = "input", Field = p.Field, Problem = p.Problem })
+            .Concat(report.Failures.Select(f => new ErrorDocument { Scope = "account", AccountIndex = f.Index, AccountId = f.AccountId, Field = f.Field, Problem = f.Problem }))
+            .ToList();
+        return new EvaluateDocument
+        {
+            SnapshotId = report.SnapshotId,
+            AsOf = report.AsOf,
+            ParametersVersion = report.ParametersVersion,
+            Settlement = report.Settlement,
+            Counts = new CountsDocument
+            {
+                Accounts = report.AccountCount,
+                Evaluated = report.Results.Count,
+                Failed = report.Failures.Select(f => f.Index).Distinct().Count(),
+                ByStatus = byStatus,
+            },
+            Results = report.Results.Select(r => ToDocument(r, report.Underlyings)).ToList(),
+            Errors = errors,
+        };
+    }
+
+    /// <summary>The flag names set in <paramref name="flags"/>, in the enum's order.</summary>
+    public static IReadOnlyList<string> FlagNames(MarginFlags flags) =>
+        Enum.GetValues<MarginFlags>().Where(f => f != MarginFlags.None && flags.HasFlag(f)).Select(f => f.ToString()).ToList();
+
+    private static AccountResultDocument ToDocument(MarginResult r, IReadOnlyDictionary<string, string> underlyings)
+    {
+        var s = r.Summary;
+        return new AccountResultDocument
+        {
+            AccountId = r.AccountId,
+            AccountVersion = r.AccountVersion,
+            MarginMode = r.Mode.ToString(),
+            Status = r.Status.ToString(),
+            Flags = FlagNames(r.Flags),
+            ShouldLiquidate = s.ShouldLiquidate,
+            Reason = new ReasonDocument(r.Reason.Rule, r.Reason.Message),
+            Summary = new SummaryDocument
+            {
+                Currency = s.Equity.Currency.Symbol ?? string.Empty,
+                Equity = DecimalText.Format(s.Equity.Amount),
+                AdjustedEquityMaintenance = DecimalText.Format(s.AdjustedEquityMaintenance.Amount),
+                MaintenanceRequirement = DecimalText.Format(s.MaintenanceRequirement.Amount),
+                MarginRatio = s.MarginRatio,
+                AdjustedEquityInitial = DecimalText.Format(s.AdjustedEquityInitial.Amount),
+                InitialRequirement = DecimalText.Format(s.InitialRequirement.Amount),
+                InitialRatio = s.InitialRatio,
+            },
+            Assets = r.Assets.Select(a => new AssetLineDocument
+            {
+                Asset = a.Asset.Symbol,
+                LedgerQuantity = DecimalText.Format(a.LedgerQuantity),
+                PnlQuantity = DecimalText.Format(a.PnlQuantity),
+                Quantity = DecimalText.Format(a.Quantity),
+                Maintenance = new AssetLevelDocument
+                {
+                    Price = DecimalText.Format(a.Price),
+                    Value = DecimalText.Format(a.ValueMaintenance),
+                    Weight = DecimalText.Format(a.WeightMaintenance),
+                    Adjusted = DecimalText.Format(a.AdjustedMaintenance),
+                    BorrowRequirement = DecimalText.Format(a.BorrowMaintenanceRequirement),
+                },
+                Initial = new AssetLevelDocument
+                {
+                    Price = DecimalText.Format(a.InitialPrice),
+                    Value = DecimalText.Format(a.ValueInitial),
+                    Weight = DecimalText.Format(a.WeightInitial),
+                    Adjusted = DecimalText.Format(a.AdjustedInitial),
+                    BorrowRequirement = DecimalText.Format(a.BorrowInitialRequirement),
+                },
+                PriceUnusableReason = a.PriceUnusableReason,
+            }).ToList(),
+            Positions = r.Positions.Select(p => new PositionLineDocument
+            {
+                Instrument = p.InstrumentId,
+                Kind = p.Kind,
+                Underlying = underlyings.GetValueOrDefault(p.InstrumentId, string.Empty),
+                Quantity = DecimalText.Format(p.Quantity),
+                EntryPrice = DecimalText.Format(p.EntryPrice),
+                Mark = DecimalText.Format(p.Mark),
+                UnderlyingPrice = DecimalText.Format(p.UnderlyingPrice),
+                Notional = DecimalText.Format(p.Notional),
+                Bracket = p.Bracket,
+                UnrealisedPnl = DecimalText.Format(p.UnrealisedPnl),
+                PnlCoin = DecimalText.Format(p.PnlCoin),
+                OptionValue = DecimalText.Format(p.OptionValue),
+                EquityContribution = DecimalText.Format(p.EquityContribution),
+                Maintenance = new PositionLevelDocument { Rate = DecimalText.Format(p.MaintenanceRate), Requirement = DecimalText.Format(p.MaintenanceRequirement), Adjusted = DecimalText.Format(p.AdjustedMaintenance) },
+                Initial = new PositionLevelDocument { Rate = DecimalText.Format(p.InitialRate), Requirement = DecimalText.Format(p.InitialRequirement), Adjusted = DecimalText.Format(p.AdjustedInitial) },
+                PriceUnusableReason = p.PriceUnusableReason,
+            }).ToList(),
+        };
+    }
+}

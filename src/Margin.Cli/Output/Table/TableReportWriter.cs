@@ -1,0 +1,205 @@
+using System.Globalization;
+using Margin.Cli.Evaluation;
+using Margin.Cli.Output.Json;
+using Margin.Engine.Results;
+using Spectre.Console;
+
+namespace Margin.Cli.Output.Table;
+
+/// <summary>Writes an <see cref="EvaluationReport"/> for people: a summary of every account, each account's breakdown and reason, then the errors in red.</summary>
+/// <remarks>
+/// Figures are rounded for reading (money to cents, weights to four places); the JSON output is the exact record.
+/// When stdout is not a terminal the tables are plain ASCII at a fixed width with no ANSI sequence, so CI logs stay clean.
+/// </remarks>
+internal static class TableReportWriter
+{
+    private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
+
+    public static void Write(EvaluationReport report, TextWriter output, TerminalProfile terminal, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(terminal);
+        var console = CreateConsole(output, terminal);
+
+        // ASCII borders when redirected: a CI log or a file is not always read as UTF-8.
+        var ascii = !terminal.IsTerminal;
+        if (title is not null)
+        {
+            console.MarkupLine($"[bold]{Markup.Escape(title)}[/]");
+        }
+
+        console.MarkupLine(Markup.Escape(
+            $"snapshot {report.SnapshotId} (as of {report.AsOf?.ToString("yyyy-MM-dd'T'HH:mm:ssK", s_c)}), parameters {report.ParametersVersion}, settlement {report.Settlement}"));
+        var failed = report.Failures.Select(f => f.Index).Distinct().Count();
+        console.MarkupLine(Markup.Escape($"{report.AccountCount} account(s): {report.Results.Count} evaluated, {failed} failed"));
+        console.WriteLine();
+        if (report.Results.Count > 0)
+        {
+            console.Write(Bordered(SummaryTable(report), ascii));
+        }
+
+        foreach (var result in report.Results)
+        {
+            console.WriteLine();
+            WriteBreakdown(console, result, report.Underlyings, ascii);
+        }
+
+        if (report.Failures.Count > 0)
+        {
+            console.WriteLine();
+            console.MarkupLine($"[bold red]Errors: {failed} account(s) could not be evaluated[/]");
+            foreach (var failure in report.Failures)
+            {
+                console.MarkupLine($"[red]  {Markup.Escape(failure.ToString())}[/]");
+            }
+        }
+
+        output.Flush();
+    }
+
+    private static IAnsiConsole CreateConsole(TextWriter output, TerminalProfile terminal)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = terminal.IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal.IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = terminal.Width;
+        return console;
+    }
+
+    private static Spectre.Console.Table SummaryTable(EvaluationReport report)
+    {
+        var table = new Spectre.Console.Table().Title("Accounts");
+        table.AddColumn("Account");
+        table.AddColumn("Status");
+        table.AddColumn("Flags");
+        foreach (var heading in new[] { "Equity", "AE_M", "MM", "MarginRatio", "AE_I", "IM", "InitialRatio" })
+        {
+            table.AddColumn(new TableColumn(heading).RightAligned());
+        }
+
+        foreach (var r in report.Results)
+        {
+            var s = r.Summary;
+            table.AddRow(
+                new Text(r.AccountId),
+                Status(r.Status),
+                new Text(Flags(r.Flags)),
+                new Text(Money(s.Equity.Amount)),
+                new Text(Money(s.AdjustedEquityMaintenance.Amount)),
+                new Text(Money(s.MaintenanceRequirement.Amount)),
+                new Text(Ratio(s.MarginRatio)),
+                new Text(Money(s.AdjustedEquityInitial.Amount)),
+                new Text(Money(s.InitialRequirement.Amount)),
+                new Text(Ratio(s.InitialRatio)));
+        }
+
+        return table;
+    }
+
+    private static void WriteBreakdown(IAnsiConsole console, MarginResult r, IReadOnlyDictionary<string, string> underlyings, bool ascii)
+    {
+        var flags = r.Flags == MarginFlags.None ? string.Empty : $" [{Flags(r.Flags)}]";
+        console.Write(new Rule($"[bold]{Markup.Escape(r.AccountId)}[/] (v{r.AccountVersion.ToString(s_c)}): {StatusMarkup(r.Status)}{Markup.Escape(flags)}") { Border = ascii ? BoxBorder.Ascii : BoxBorder.Square }.LeftJustified());
+        if (r.Assets.Length > 0)
+        {
+            var assets = new Spectre.Console.Table().Title("Assets (M = maintenance at P, I = initial at the conservative price)");
+            assets.AddColumn("Asset");
+            foreach (var heading in new[] { "Quantity", "Price M", "Value M", "Weight M", "Adj M", "Price I", "Value I", "Weight I", "Adj I", "Borrow MM", "Borrow IM" })
+            {
+                assets.AddColumn(new TableColumn(heading).RightAligned());
+            }
+
+            foreach (var a in r.Assets)
+            {
+                var name = a.PriceUnusableReason is null ? a.Asset.Symbol : $"{a.Asset.Symbol} (unusable)";
+                assets.AddRow(
+                    name,
+                    Number(a.Quantity),
+                    Number(a.Price),
+                    Money(a.ValueMaintenance),
+                    Weight(a.WeightMaintenance),
+                    Money(a.AdjustedMaintenance),
+                    Number(a.InitialPrice),
+                    Money(a.ValueInitial),
+                    Weight(a.WeightInitial),
+                    Money(a.AdjustedInitial),
+                    Money(a.BorrowMaintenanceRequirement),
+                    Money(a.BorrowInitialRequirement));
+            }
+
+            console.Write(Bordered(assets, ascii));
+        }
+
+        if (r.Positions.Length > 0)
+        {
+            var positions = new Spectre.Console.Table().Title("Positions");
+            positions.AddColumn("Instrument");
+            positions.AddColumn("Kind");
+            foreach (var heading in new[] { "Quantity", "Entry", "Mark", "Notional", "Bracket", "IM", "MM", "PnL", "Equity" })
+            {
+                positions.AddColumn(new TableColumn(heading).RightAligned());
+            }
+
+            foreach (var p in r.Positions)
+            {
+                var name = p.PriceUnusableReason is null ? p.InstrumentId : $"{p.InstrumentId} (unusable)";
+                var bracket = p.Bracket is { } k
+                    ? $"#{k.ToString(s_c)} {Percent(p.InitialRate)}/{Percent(p.MaintenanceRate)}"
+                    : "-";
+                var pnl = p.PnlCoin != 0m ? $"{Number(p.PnlCoin)} {underlyings.GetValueOrDefault(p.InstrumentId, "coin")}" : Money(p.UnrealisedPnl);
+                positions.AddRow(
+                    new Text(name),
+                    new Text(p.Kind),
+                    new Text(Number(p.Quantity)),
+                    new Text(p.EntryPrice == 0m ? "-" : Number(p.EntryPrice)),
+                    new Text(Number(p.Mark)),
+                    new Text(Money(p.Notional)),
+                    new Text(bracket),
+                    new Text(Money(p.InitialRequirement)),
+                    new Text(Money(p.MaintenanceRequirement)),
+                    new Text(pnl),
+                    new Text(Money(p.EquityContribution)));
+            }
+
+            console.Write(Bordered(positions, ascii));
+        }
+
+        console.MarkupLine($"Reason ({Markup.Escape(r.Reason.Rule)}): {Markup.Escape(r.Reason.Message)}");
+        foreach (var reason in r.Assets.Where(a => a.PriceUnusableReason is not null).Select(a => $"{a.Asset}: {a.PriceUnusableReason}")
+                     .Concat(r.Positions.Where(p => p.PriceUnusableReason is not null).Select(p => $"{p.InstrumentId}: {p.PriceUnusableReason}")))
+        {
+            console.MarkupLine($"[yellow]Unusable price: {Markup.Escape(reason)}[/]");
+        }
+    }
+
+    private static Spectre.Console.Table Bordered(Spectre.Console.Table table, bool ascii) => table.Border(ascii ? TableBorder.Ascii : TableBorder.Rounded);
+
+    private static Text Status(MarginStatus status) => new(status.ToString(), new Style(StatusColour(status)));
+
+    private static string StatusMarkup(MarginStatus status) => $"[{StatusColour(status).ToMarkup()}]{status}[/]";
+
+    private static Color StatusColour(MarginStatus status) => status switch
+    {
+        MarginStatus.Healthy => Color.Green,
+        MarginStatus.Warning => Color.Yellow,
+        MarginStatus.ReduceOnly => Color.Orange1,
+        MarginStatus.MarginCall => Color.DarkOrange,
+        _ => Color.Red,
+    };
+
+    private static string Flags(MarginFlags flags) => flags == MarginFlags.None ? "-" : string.Join(", ", JsonReportWriter.FlagNames(flags));
+
+    private static string Money(decimal value) => value.ToString("#,0.00", s_c);
+
+    private static string Number(decimal value) => value.ToString("#,0.########", s_c);
+
+    private static string Weight(decimal value) => value.ToString("0.0000", s_c);
+
+    private static string Percent(decimal? rate) => rate is { } r ? (r * 100m).ToString("0.###", s_c) + "%" : "-";
+
+    private static string Ratio(double ratio) => double.IsPositiveInfinity(ratio) ? "Infinity" : ratio.ToString("0.0000", s_c);
+}

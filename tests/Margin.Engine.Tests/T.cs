@@ -1,2 +1,0 @@
-namespace X;
-public class Class1Tests { [Fact] public void A() { Assert.True(true); } }
