@@ -58,17 +58,32 @@ public static class BenchmarkBook
     }
 
     /// <summary>Distinct accounts of the standard shape, deterministic from <paramref name="seed"/>.</summary>
+    /// <remarks>
+    /// Chosen so that every branch of the standard path runs: collateral values up to 2,000,000 USD per asset (the tier
+    /// caps are at 100,000, 1,000,000 and 10,000,000), about 30 % of accounts borrowing USDT (borrow requirement and
+    /// liability weight), position notionals up to 600,000 USD (brackets 0 to 2 of 5), profits and losses.
+    /// </remarks>
     public static Account[] Accounts(int count, int seed = 42)
     {
         var random = new Random(seed);
         var accounts = new Account[count];
         for (var a = 0; a < count; a++)
         {
-            var balances = s_collateral.Select(c => new Balance(Asset.Of(c.Symbol), decimal.Round((decimal)random.NextDouble() * 20_000m / c.Price, 6))).ToImmutableArray();
+            var borrower = random.NextDouble() < 0.3;
+            var balances = s_collateral.Select(c =>
+            {
+                var usd = (decimal)random.NextDouble() * 2_000_000m;
+                if (borrower && c.Symbol == "USDT")
+                {
+                    usd = -usd / 4m;
+                }
+
+                return new Balance(Asset.Of(c.Symbol), decimal.Round(usd / c.Price, 6));
+            }).ToImmutableArray();
             var positions = s_perpUnderlyings.Select((u, i) =>
             {
                 var price = s_collateral.First(c => c.Symbol == u).Price;
-                var qty = decimal.Round(((decimal)random.NextDouble() - 0.5m) * 60_000m / price, 4);
+                var qty = decimal.Round(((decimal)random.NextDouble() - 0.5m) * 1_200_000m / price, 4);
                 return new Position($"{u}-PERP-{i}", qty == 0m ? 1m : qty, decimal.Round(price * (0.9m + ((decimal)random.NextDouble() * 0.2m)), 2));
             }).ToImmutableArray();
             accounts[a] = Account.Create($"acct-{a:D6}", 1, MarginMode.Standard, balances, positions);

@@ -225,7 +225,7 @@ public sealed class EvaluateCommandTests
         var errors = run.Stdout.IndexOf("Errors: 13 account(s) could not be evaluated", StringComparison.Ordinal);
         Assert.True(errors > run.Stdout.IndexOf(" ok-last ", StringComparison.Ordinal), "errors must come after the results");
         Assert.Contains("account 'bad-quantity' (accounts[2]), field 'balances[0].quantity': 'abc' is not a decimal number", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("13 of 15 account(s) could not be evaluated", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("13 of 15 account(s) could not be evaluated; the other 2 were evaluated. Failures:", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("account 'nan-price' (accounts[5]), field 'balances[0].asset'", run.Stderr, StringComparison.Ordinal);
     }
 
@@ -375,6 +375,24 @@ public sealed class EvaluateCommandTests
         Assert.Contains("snapshot.assets.BTC.referencePrice", (string?)alice["problem"], StringComparison.Ordinal);
         var bob = Assert.Single(run.Results);
         Assert.Equal("bob", (string?)bob!["accountId"]);
+    }
+
+    [Fact]
+    public async Task Evaluate_BalanceThatUnderflowsADecimal_FailsThatAccountByFieldAndEvaluatesTheOthers()
+    {
+        var run = await CliRunner.EvaluateMutatedAsync(Examples.Minimal, doc =>
+            doc["accounts"]!.AsArray().Insert(1, JsonNode.Parse("""{ "id": "dust", "balances": [ { "asset": "USD", "quantity": "10" }, { "asset": "BTC", "quantity": 1e-40 } ] }""")));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(new[] { "alice", "bob" }, run.Results.Select(r => (string)r!["accountId"]!).ToArray());
+        var error = Assert.Single(run.ErrorsOf("dust"));
+        Assert.Equal(1, (int)error["accountIndex"]!);
+        Assert.Equal("balances[1].quantity", (string?)error["field"]);
+        Assert.Equal(
+            "1e-40 cannot be represented exactly as a decimal (underflow: it is not zero but smaller in magnitude than 1e-28, the smallest non-zero decimal)",
+            (string?)error["problem"]);
+        Assert.Contains("1 of 3 account(s) could not be evaluated; the other 2 were evaluated. Failures:", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("account 'dust' (accounts[1]), field 'balances[1].quantity': 1e-40 cannot be represented exactly", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -80,7 +80,9 @@ internal static class EvaluateCommand
         {
             var failed = report.Failures.Select(f => f.Index).Distinct().Count();
             var lines = report.Failures.Select(f => "  " + f);
-            var text = $"margin evaluate: {failed} of {report.AccountCount} account(s) could not be evaluated; the others were:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+            var others = report.AccountCount - failed;
+            var evaluated = others == 0 ? "none was evaluated" : $"the other {others} {(others == 1 ? "was" : "were")} evaluated";
+            var text = $"margin evaluate: {failed} of {report.AccountCount} account(s) could not be evaluated; {evaluated}. Failures:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
             await error.WriteLineAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
         }
 

@@ -32,6 +32,7 @@ internal static class ParametersReader
         var settlement = parameters.Symbol("settlement", required: true);
         var moneyDecimals = parameters.Integer("moneyDecimals");
         var killSwitch = parameters.Boolean("killSwitch") ?? false;
+        var dependencyMateriality = parameters.Decimal("dependencyMateriality");
         var thresholds = ReadThresholds(parameters.Object("thresholds"));
         var pnlWeights = ReadPnlWeights(parameters.Object("pnlWeights"));
         var assets = new List<AssetRiskParameters>();
@@ -86,7 +87,7 @@ internal static class ParametersReader
 
         try
         {
-            var created = RiskParameters.Create(version, settlement.Value, assets, instruments, thresholds, pnlWeights, (int)(moneyDecimals ?? 8), killSwitch);
+            var created = RiskParameters.Create(version, settlement.Value, assets, instruments, thresholds, pnlWeights, (int)(moneyDecimals ?? 8), killSwitch, dependencyMateriality ?? 0.01m);
             problems.AddRange(rules);
             return rules.Count == 0 ? created : null;
         }

@@ -7,16 +7,25 @@ namespace Margin.Engine.Accounts;
 /// </remarks>
 public sealed class InvalidAccountException : ArgumentException
 {
+    /// <summary>Creates the exception with a generic message and no account or field.</summary>
+    /// <remarks>One of the standard exception constructors of the .NET design guidelines; throw the (account, field, problem) form so batch callers can report where the problem is.</remarks>
     public InvalidAccountException()
         : this(string.Empty, string.Empty, "the account is invalid")
     {
     }
 
+    /// <summary>Creates the exception with a message and no account or field.</summary>
+    /// <param name="message">What is wrong; also reported as <see cref="Problem"/>.</param>
+    /// <remarks>One of the standard exception constructors of the .NET design guidelines; prefer the (account, field, problem) form.</remarks>
     public InvalidAccountException(string message)
         : this(string.Empty, string.Empty, message)
     {
     }
 
+    /// <summary>Creates the exception with a message and the exception that caused it, and no account or field.</summary>
+    /// <param name="message">What is wrong; also reported as <see cref="Problem"/>.</param>
+    /// <param name="innerException">The underlying failure.</param>
+    /// <remarks>One of the standard exception constructors of the .NET design guidelines; prefer the (account, field, problem) form.</remarks>
     public InvalidAccountException(string message, Exception innerException)
         : base(message, innerException)
     {
@@ -25,6 +34,10 @@ public sealed class InvalidAccountException : ArgumentException
         Problem = message;
     }
 
+    /// <summary>Creates the exception for one field of one account; the message is <c>account 'id', field 'path': problem</c>.</summary>
+    /// <param name="accountId">The account's id.</param>
+    /// <param name="field">The path of the offending field, e.g. <c>balances[2].asset</c>.</param>
+    /// <param name="problem">What is wrong, without the account and field prefix.</param>
     public InvalidAccountException(string accountId, string field, string problem)
         : base($"account '{accountId}', field '{field}': {problem}")
     {

@@ -13,20 +13,34 @@ public readonly record struct Money(decimal Amount, Asset Currency) : IComparabl
     /// <summary>Zero of the given asset.</summary>
     public static Money Zero(Asset currency) => new(0m, currency);
 
+    /// <summary>Adds two amounts of the same asset; not rounded to the money precision.</summary>
+    /// <exception cref="InvalidOperationException">The amounts are of different assets (neither is <c>default</c>).</exception>
     public static Money operator +(Money left, Money right) => new(left.Amount + right.Amount, Common(left, right));
 
+    /// <summary>Subtracts two amounts of the same asset; not rounded to the money precision.</summary>
+    /// <exception cref="InvalidOperationException">The amounts are of different assets (neither is <c>default</c>).</exception>
     public static Money operator -(Money left, Money right) => new(left.Amount - right.Amount, Common(left, right));
 
+    /// <summary>Negates an amount, keeping its asset.</summary>
     public static Money operator -(Money value) => new(-value.Amount, value.Currency);
 
+    /// <summary>Scales an amount by a dimensionless factor, keeping its asset; not rounded to the money precision.</summary>
     public static Money operator *(Money value, decimal factor) => new(value.Amount * factor, value.Currency);
 
+    /// <summary>Whether <paramref name="left"/> is smaller; only amounts of the same asset compare.</summary>
+    /// <exception cref="InvalidOperationException">The amounts are of different assets (neither is <c>default</c>).</exception>
     public static bool operator <(Money left, Money right) => left.CompareTo(right) < 0;
 
+    /// <summary>Whether <paramref name="left"/> is larger; only amounts of the same asset compare.</summary>
+    /// <exception cref="InvalidOperationException">The amounts are of different assets (neither is <c>default</c>).</exception>
     public static bool operator >(Money left, Money right) => left.CompareTo(right) > 0;
 
+    /// <summary>Whether <paramref name="left"/> is smaller or equal; only amounts of the same asset compare.</summary>
+    /// <exception cref="InvalidOperationException">The amounts are of different assets (neither is <c>default</c>).</exception>
     public static bool operator <=(Money left, Money right) => left.CompareTo(right) <= 0;
 
+    /// <summary>Whether <paramref name="left"/> is larger or equal; only amounts of the same asset compare.</summary>
+    /// <exception cref="InvalidOperationException">The amounts are of different assets (neither is <c>default</c>).</exception>
     public static bool operator >=(Money left, Money right) => left.CompareTo(right) >= 0;
 
     /// <summary>Adds two amounts of the same asset.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Margin.Engine.Accounts;
 using Margin.Engine.Domain;
@@ -32,6 +33,7 @@ public sealed class MarginModel
     private readonly int _decimals;
     private readonly Asset _currency;
     private readonly PnlWeights _pnl;
+    private readonly bool _weightProfits;
 
     private MarginModel(PriceSnapshot snapshot, RiskParameters parameters, AssetState[] assets, FrozenDictionary<string, int> assetIndex, FrozenDictionary<string, InstrumentState> instruments)
     {
@@ -43,6 +45,7 @@ public sealed class MarginModel
         _decimals = parameters.MoneyDecimals;
         _currency = parameters.Settlement;
         _pnl = parameters.PnlWeights;
+        _weightProfits = _pnl.PositivePnlMaintenance != 1m || _pnl.PositivePnlInitial != 1m;
         _baseFlags = (snapshot.Usable ? MarginFlags.None : MarginFlags.PriceSuspect) | (parameters.KillSwitch ? MarginFlags.KillSwitch : MarginFlags.None);
     }
 
@@ -103,7 +106,7 @@ public sealed class MarginModel
             Mode = account.Mode,
             AsOf = Snapshot.AsOf,
             Summary = summary,
-            Reason = StatusRules.Explain(summary, Parameters.Thresholds),
+            Reason = StatusRules.Explain(summary, Parameters.Thresholds, accountIsEmpty: sink.Assets.Count == 0 && sink.Positions.Count == 0),
             Assets = sink.Assets.ToImmutable(),
             Positions = sink.Positions.ToImmutable(),
         };
@@ -130,16 +133,20 @@ public sealed class MarginModel
         var lines = account.Balances.Length + account.Positions.Length;
         decimal[]? rentedQuantities = null;
         int[]? rentedOrder = null;
+        int[]? rentedSlots = null;
         var quantities = 2 * n <= StackLimit ? stackalloc decimal[2 * n] : (rentedQuantities = ArrayPool<decimal>.Shared.Rent(2 * n)).AsSpan(0, 2 * n);
         var order = lines <= StackLimit ? stackalloc int[lines] : (rentedOrder = ArrayPool<int>.Shared.Rent(lines)).AsSpan(0, lines);
+        var slots = n <= StackLimit ? stackalloc int[n] : (rentedSlots = ArrayPool<int>.Shared.Rent(n)).AsSpan(0, n);
+        var cursor = default(Cursor);
         try
         {
-            quantities.Clear();
-            return ComputeCore(account, context, ref sink, quantities[..n], quantities[n..], order);
+            // Only the slots are cleared: a quantity is written when its asset is first touched.
+            slots.Clear();
+            return ComputeCore(account, context, ref sink, new Scratch(quantities[..n], quantities[n..], order, slots), ref cursor);
         }
         catch (OverflowException ex)
         {
-            throw new InvalidAccountException(account.Id, "balances/positions", $"a quantity or value is too large to compute ({ex.Message})");
+            throw new InvalidAccountException(account.Id, cursor.Field(account, _assets), $"a quantity or value is too large to compute ({ex.Message})");
         }
         finally
         {
@@ -152,21 +159,38 @@ public sealed class MarginModel
             {
                 ArrayPool<int>.Shared.Return(rentedOrder);
             }
+
+            if (rentedSlots is not null)
+            {
+                ArrayPool<int>.Shared.Return(rentedSlots);
+            }
         }
     }
 
-    private MarginSummary ComputeCore<TSink>(Account account, EvaluationContext context, ref TSink sink, Span<decimal> ledger, Span<decimal> pnlCoins, Span<int> order)
+    private MarginSummary ComputeCore<TSink>(Account account, EvaluationContext context, ref TSink sink, Scratch scratch, ref Cursor cursor)
         where TSink : struct, IBreakdownSink
     {
+        var (ledger, pnlCoins, order, slots) = scratch;
         var flags = _baseFlags | (context.LiquidationInFlight ? MarginFlags.LiquidationInFlight : MarginFlags.None);
         decimal equity = 0m, aeM = 0m, aeI = 0m, im = 0m, mm = 0m;
+
+        // Linear PnL is summed once; its weighting is applied to the sum of profits at the end (fewer decimal operations
+        // than weighting each position, and exactly the same value).
+        decimal linearPnl = 0m, linearProfit = 0m;
+        var anyCoinPnl = false;
+        var anyDependency = false;
+
+        // The exposure (|value| of an asset, notional of a position) behind an unusable price or a per-asset kill switch:
+        // it flags the account only when material (see DependencyMateriality). Gross exposure is computed only then.
+        decimal suspect = 0m, switched = 0m;
         var touched = 0;
 
         var balances = account.Balances;
         for (var i = 0; i < balances.Length; i++)
         {
             var b = balances[i];
-            if (b.Quantity == 0m)
+            cursor = new Cursor(Stage.Balance, i);
+            if (IsZero(b.Quantity))
             {
                 // A zero balance depends on no price, but an asset the parameters do not know is still a ledger error.
                 if (!_assetIndex.ContainsKey(b.Asset.Symbol))
@@ -179,24 +203,24 @@ public sealed class MarginModel
 
             var idx = ResolveAsset(account.Id, b.Asset.Symbol, i);
             var st = _assets[idx];
-            if (b.Quantity < 0m && st.Parameters.Borrow is null)
+            if (decimal.IsNegative(b.Quantity) && st.Parameters.Borrow is null)
             {
                 throw new InvalidAccountException(account.Id, $"balances[{i}].quantity", $"{b.Asset} is not borrowable, but the balance is {b.Quantity.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            if (ledger[idx] == 0m && pnlCoins[idx] == 0m && !Seen(order[..touched], idx))
-            {
-                order[touched++] = idx;
-            }
-
-            ledger[idx] += b.Quantity;
+            // Account.Create guarantees one balance per asset, so a balance's asset is always new here.
+            order[touched++] = idx;
+            slots[idx] = touched;
+            ledger[idx] = b.Quantity;
+            pnlCoins[idx] = 0m;
         }
 
         var positions = account.Positions;
         for (var j = 0; j < positions.Length; j++)
         {
             var p = positions[j];
-            if (p.Quantity == 0m)
+            cursor = new Cursor(Stage.Position, j);
+            if (IsZero(p.Quantity))
             {
                 if (!_instruments.ContainsKey(p.InstrumentId))
                 {
@@ -208,17 +232,8 @@ public sealed class MarginModel
 
             var inst = ResolveInstrument(account, j);
             var underlying = _assets[inst.UnderlyingIndex];
-            if (inst.Unusable is not null || (inst.UsesUnderlyingPrice && underlying.Unusable is not null))
-            {
-                flags |= MarginFlags.PriceSuspect;
-            }
-
-            if (underlying.Parameters.KillSwitch)
-            {
-                flags |= MarginFlags.KillSwitch;
-            }
-
             var q = p.Quantity;
+            decimal exposure;
             var mark = inst.Mark;
             switch (inst.Kind)
             {
@@ -226,19 +241,24 @@ public sealed class MarginModel
                 {
                     RequireEntry(account.Id, j, p);
                     var notional = Math.Abs(q) * mark;
+                    exposure = notional;
                     var k = inst.Brackets!.IndexOf(notional);
                     var lineIm = inst.Brackets.Initial(notional, k);
                     var lineMm = inst.Brackets.Maintenance(notional, k);
                     var pnl = q * (mark - p.EntryPrice);
-                    var pnlM = pnl > 0m && _pnl.PositivePnlMaintenance != 1m ? pnl * _pnl.PositivePnlMaintenance : pnl;
-                    var pnlI = pnl > 0m && _pnl.PositivePnlInitial != 1m ? pnl * _pnl.PositivePnlInitial : pnl;
-                    equity += pnl;
-                    aeM += pnlM;
-                    aeI += pnlI;
+                    linearPnl += pnl;
+                    var profit = !decimal.IsNegative(pnl);
+                    if (profit && _weightProfits)
+                    {
+                        linearProfit += pnl;
+                    }
+
                     im += lineIm;
                     mm += lineMm;
                     if (sink.Enabled)
                     {
+                        var pnlM = profit ? pnl * _pnl.PositivePnlMaintenance : pnl;
+                        var pnlI = profit ? pnl * _pnl.PositivePnlInitial : pnl;
                         sink.Position(PositionLineFor(inst, p, underlying, notional, k, lineIm, lineMm, pnl, 0m, 0m, pnl, pnlM, pnlI));
                     }
 
@@ -249,17 +269,25 @@ public sealed class MarginModel
                 {
                     RequireEntry(account.Id, j, p);
                     var notional = Math.Abs(q);
+                    exposure = notional;
                     var k = inst.Brackets!.IndexOf(notional);
                     var lineIm = inst.Brackets.Initial(notional, k);
                     var lineMm = inst.Brackets.Maintenance(notional, k);
                     var coin = (q / p.EntryPrice) - (q / mark);
                     var idx = inst.UnderlyingIndex;
-                    if (ledger[idx] == 0m && pnlCoins[idx] == 0m && !Seen(order[..touched], idx))
+                    if (slots[idx] == 0)
                     {
                         order[touched++] = idx;
+                        slots[idx] = touched;
+                        ledger[idx] = 0m;
+                        pnlCoins[idx] = coin;
+                    }
+                    else
+                    {
+                        pnlCoins[idx] += coin;
                     }
 
-                    pnlCoins[idx] += coin;
+                    anyCoinPnl = true;
                     im += lineIm;
                     mm += lineMm;
                     if (sink.Enabled)
@@ -275,8 +303,9 @@ public sealed class MarginModel
                     var units = Math.Abs(q) * inst.Multiplier;
                     var value = q * inst.Multiplier * mark;
                     var spot = underlying.Price;
+                    exposure = units * spot;
                     decimal valueM, valueI, lineIm = 0m, lineMm = 0m;
-                    if (q > 0m)
+                    if (!decimal.IsNegative(q))
                     {
                         valueM = value * _pnl.LongOptionMaintenance;
                         valueI = value * _pnl.LongOptionInitial;
@@ -303,14 +332,37 @@ public sealed class MarginModel
                     break;
                 }
             }
+
+            if (inst.Unusable is not null || (inst.UsesUnderlyingPrice && underlying.Unusable is not null))
+            {
+                suspect += exposure;
+                anyDependency = true;
+            }
+
+            if (underlying.Parameters.KillSwitch)
+            {
+                switched += exposure;
+                anyDependency = true;
+            }
+        }
+
+        equity += linearPnl;
+        aeM += linearPnl;
+        aeI += linearPnl;
+        if (_weightProfits && !IsZero(linearProfit))
+        {
+            // A profit counts at its weight w: pnl - (1 - w) * profit.
+            aeM -= linearProfit * (1m - _pnl.PositivePnlMaintenance);
+            aeI -= linearProfit * (1m - _pnl.PositivePnlInitial);
         }
 
         for (var t = 0; t < touched; t++)
         {
             var idx = order[t];
+            cursor = new Cursor(Stage.Asset, idx);
             var st = _assets[idx];
-            var q = ledger[idx] + pnlCoins[idx];
-            if (q == 0m)
+            var q = anyCoinPnl ? ledger[idx] + pnlCoins[idx] : ledger[idx];
+            if (IsZero(q))
             {
                 if (sink.Enabled)
                 {
@@ -320,27 +372,30 @@ public sealed class MarginModel
                 continue;
             }
 
+            var valueM = q * st.Price;
             if (st.Unusable is not null)
             {
-                flags |= MarginFlags.PriceSuspect;
+                suspect += Math.Abs(valueM);
+                anyDependency = true;
             }
 
             if (st.Parameters.KillSwitch)
             {
-                flags |= MarginFlags.KillSwitch;
+                switched += Math.Abs(valueM);
+                anyDependency = true;
             }
 
-            var size = Math.Abs(q);
-            var valueM = q * st.Price;
-            var initialPrice = q > 0m ? st.LowPrice : st.HighPrice;
-            var valueI = initialPrice == st.Price ? valueM : q * initialPrice;
-            var adjM = st.Maintenance!.Adjusted(valueM, size);
-            var adjI = st.Initial!.Adjusted(valueI, size);
+            var owed = decimal.IsNegative(q);
+            var valueI = owed
+                ? (st.HighIsPrice ? valueM : q * st.HighPrice)
+                : (st.LowIsPrice ? valueM : q * st.LowPrice);
+            var adjM = st.Maintenance!.Adjusted(valueM, q);
+            var adjI = st.Initial!.Adjusted(valueI, q);
             equity += valueM;
             aeM += adjM;
             aeI += adjI;
             decimal borrowIm = 0m, borrowMm = 0m;
-            if (q < 0m && st.Parameters.Borrow is { } borrow)
+            if (owed && st.Parameters.Borrow is { } borrow)
             {
                 borrowMm = -valueM * borrow.MaintenanceRate;
                 borrowIm = -valueI * borrow.InitialRate;
@@ -354,6 +409,21 @@ public sealed class MarginModel
             }
         }
 
+        if (anyDependency)
+        {
+            var material = GrossExposure(account, ledger, pnlCoins, order[..touched]) * Parameters.DependencyMateriality;
+            if (suspect > 0m && suspect >= material)
+            {
+                flags |= MarginFlags.PriceSuspect;
+            }
+
+            if (switched > 0m && switched >= material)
+            {
+                flags |= MarginFlags.KillSwitch;
+            }
+        }
+
+        cursor = default;
         equity = DecimalMath.RoundDown(equity, _decimals);
         aeM = DecimalMath.RoundDown(aeM, _decimals);
         aeI = DecimalMath.RoundDown(aeI, _decimals);
@@ -372,8 +442,41 @@ public sealed class MarginModel
             flags);
     }
 
+    /// <summary>The sum of the absolute USD values of the account's assets and the notionals of its positions.</summary>
+    private decimal GrossExposure(Account account, ReadOnlySpan<decimal> ledger, ReadOnlySpan<decimal> pnlCoins, ReadOnlySpan<int> touched)
+    {
+        var gross = 0m;
+        foreach (var idx in touched)
+        {
+            gross += Math.Abs((ledger[idx] + pnlCoins[idx]) * _assets[idx].Price);
+        }
+
+        foreach (var p in account.Positions)
+        {
+            if (p.Quantity != 0m)
+            {
+                var inst = _instruments[p.InstrumentId];
+                gross += Exposure(inst, p.Quantity, _assets[inst.UnderlyingIndex].Price);
+            }
+        }
+
+        return gross;
+    }
+
+    /// <summary>A position's USD notional: <c>|q| * mark</c> (linear), <c>|q|</c> (inverse, face value), <c>|q| * multiplier * S</c> (options).</summary>
+    private static decimal Exposure(InstrumentState inst, decimal quantity, decimal spot) => inst.Kind switch
+    {
+        InstrumentKind.LinearPerpetual or InstrumentKind.LinearFuture => Math.Abs(quantity) * inst.Mark,
+        InstrumentKind.InversePerpetual or InstrumentKind.InverseFuture => Math.Abs(quantity),
+        _ => Math.Abs(quantity) * inst.Multiplier * spot,
+    };
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Seen(ReadOnlySpan<int> order, int idx) => order.Contains(idx);
+    private static bool IsZero(decimal value) => IsZero<decimal>(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsZero<T>(T value)
+        where T : INumberBase<T> => T.IsZero(value);
 
     private int ResolveAsset(string accountId, string symbol, int balance)
     {
@@ -403,7 +506,7 @@ public sealed class MarginModel
             throw new InvalidAccountException(account.Id, Field(j), defect);
         }
 
-        if (inst.Parameters.Instrument.Expiry is { } expiry && expiry <= Snapshot.AsOf)
+        if (inst.Expired && inst.Parameters.Instrument.Expiry is { } expiry)
         {
             throw new InvalidAccountException(account.Id, Field(j), $"{id} expired at {expiry.ToString("O", CultureInfo.InvariantCulture)}, before the snapshot's time {Snapshot.AsOf.ToString("O", CultureInfo.InvariantCulture)}; the ledger must settle it");
         }
@@ -420,7 +523,7 @@ public sealed class MarginModel
 
     private static void RequireEntry(string accountId, int j, Position p)
     {
-        if (p.EntryPrice <= 0m)
+        if (decimal.IsNegative(p.EntryPrice) || IsZero(p.EntryPrice))
         {
             throw new InvalidAccountException(accountId, $"positions[{j}].entryPrice", $"a perpetual or future needs a positive entry price (got {p.EntryPrice.ToString(CultureInfo.InvariantCulture)})");
         }
@@ -467,6 +570,57 @@ public sealed class MarginModel
         AdjustedInitial = DecimalMath.RoundDown(adjI, _decimals),
         PriceUnusableReason = inst.Unusable ?? (inst.UsesUnderlyingPrice ? underlying.Unusable : null),
     };
+
+    private readonly ref struct Scratch(Span<decimal> ledger, Span<decimal> pnlCoins, Span<int> order, Span<int> slots)
+    {
+        private readonly Span<decimal> _ledger = ledger;
+        private readonly Span<decimal> _pnlCoins = pnlCoins;
+        private readonly Span<int> _order = order;
+        private readonly Span<int> _slots = slots;
+
+        public void Deconstruct(out Span<decimal> ledger, out Span<decimal> pnlCoins, out Span<int> order, out Span<int> slots)
+        {
+            ledger = _ledger;
+            pnlCoins = _pnlCoins;
+            order = _order;
+            slots = _slots;
+        }
+    }
+
+    private enum Stage
+    {
+        None,
+        Balance,
+        Position,
+        Asset,
+    }
+
+    /// <summary>Where the computation is, so that an overflow names the balance, position or asset that caused it.</summary>
+    private readonly record struct Cursor(Stage Stage, int Index)
+    {
+        public string Field(Account account, AssetState[] assets) => Stage switch
+        {
+            Stage.Balance => $"balances[{Index}].quantity",
+            Stage.Position => $"positions[{Index}].quantity",
+            Stage.Asset => BalanceOf(account, assets[Index].Parameters.Asset) is { } i
+                ? $"balances[{i}].quantity"
+                : $"asset {assets[Index].Parameters.Asset} (inverse-contract PnL)",
+            _ => "account",
+        };
+
+        private static int? BalanceOf(Account account, Asset asset)
+        {
+            for (var i = 0; i < account.Balances.Length; i++)
+            {
+                if (account.Balances[i].Asset == asset)
+                {
+                    return i;
+                }
+            }
+
+            return null;
+        }
+    }
 
     private interface IBreakdownSink
     {
@@ -521,6 +675,10 @@ public sealed class MarginModel
         public decimal LowPrice { get; init; }
 
         public decimal HighPrice { get; init; }
+
+        public bool LowIsPrice => LowPrice == Price;
+
+        public bool HighIsPrice => HighPrice == Price;
 
         public double Sigma { get; init; }
 
@@ -588,6 +746,9 @@ public sealed class MarginModel
 
         public bool UsesUnderlyingPrice => Kind == InstrumentKind.Option;
 
+        /// <summary>Expired at or before the snapshot's time (fixed per snapshot, so decided once).</summary>
+        public bool Expired { get; init; }
+
         public string? Unusable { get; init; }
 
         public string? Defect { get; init; }
@@ -605,14 +766,15 @@ public sealed class MarginModel
                 _ => throw new ArgumentException($"instrument {id} is of an unsupported type {p.Instrument.GetType().Name}", nameof(p)),
             };
 
+            var expired = p.Instrument.Expiry is { } expiry && expiry <= snapshot.AsOf;
             if (snapshot.Defects.TryGetValue(id, out var defect))
             {
-                return new InstrumentState { Parameters = p, UnderlyingIndex = underlyingIndex, Kind = kind, Defect = $"the mark of {id} is invalid: {defect.Field}: {defect.Problem}" };
+                return new InstrumentState { Parameters = p, UnderlyingIndex = underlyingIndex, Kind = kind, Expired = expired, Defect = $"the mark of {id} is invalid: {defect.Field}: {defect.Problem}" };
             }
 
             if (!snapshot.Instruments.TryGetValue(id, out var mark))
             {
-                return new InstrumentState { Parameters = p, UnderlyingIndex = underlyingIndex, Kind = kind, Defect = $"snapshot {snapshot.Id} has no mark for {id}" };
+                return new InstrumentState { Parameters = p, UnderlyingIndex = underlyingIndex, Kind = kind, Expired = expired, Defect = $"snapshot {snapshot.Id} has no mark for {id}" };
             }
 
             var option = p.Instrument as EuropeanOption;
@@ -621,6 +783,7 @@ public sealed class MarginModel
                 Parameters = p,
                 UnderlyingIndex = underlyingIndex,
                 Kind = kind,
+                Expired = expired,
                 Mark = mark.Mark,
                 Brackets = p.Brackets,
                 Option = option,

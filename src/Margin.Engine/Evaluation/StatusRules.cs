@@ -57,7 +57,10 @@ public static class StatusRules
     }
 
     /// <summary>The reason for a status, with its figures.</summary>
-    public static StatusReason Explain(in MarginSummary summary, StatusThresholds thresholds)
+    /// <param name="summary">The figures and status.</param>
+    /// <param name="thresholds">The thresholds the status was decided with.</param>
+    /// <param name="accountIsEmpty">The account has no non-zero balance or position (rule <c>Empty</c>).</param>
+    public static StatusReason Explain(in MarginSummary summary, StatusThresholds thresholds, bool accountIsEmpty)
     {
         ArgumentNullException.ThrowIfNull(thresholds);
         var c = CultureInfo.InvariantCulture;
@@ -75,7 +78,7 @@ public static class StatusRules
             MarginStatus.MarginCall => ("MarginRatioAtOrAboveCall", $"MarginRatio {mr} >= margin-call threshold {thresholds.MarginCall.ToString(c)}: MM {mm} {ccy} vs AE_M {aem} {ccy}"),
             MarginStatus.ReduceOnly => ("InitialRatioAtOrAboveOne", $"InitialRatio {ir} >= 1: IM {im} {ccy} vs AE_I {aei} {ccy}"),
             MarginStatus.Warning => ("MarginRatioAtOrAboveWarning", $"MarginRatio {mr} >= warning threshold {thresholds.Warning.ToString(c)}: MM {mm} {ccy} vs AE_M {aem} {ccy}"),
-            _ when summary.MaintenanceRequirement.Amount == 0m && summary.AdjustedEquityMaintenance.Amount == 0m => ("Empty", "nothing held and nothing required"),
+            _ when accountIsEmpty => ("Empty", "nothing held and nothing required"),
             _ => ("BelowAllThresholds", $"MarginRatio {mr} < warning threshold {thresholds.Warning.ToString(c)}, InitialRatio {ir} < 1"),
         };
 

@@ -6,6 +6,16 @@ namespace Margin.Engine.Instruments;
 /// <remarks><see cref="Strike"/> in USD, strictly positive; <see cref="Multiplier"/> base units per contract, strictly positive.</remarks>
 public sealed record EuropeanOption : Instrument
 {
+    /// <summary>Validates and creates a European option.</summary>
+    /// <param name="id">The instrument id, e.g. <c>BTC-PERP</c>; must not be empty or whitespace.</param>
+    /// <param name="underlying">The asset whose price drives the contract; must not be <c>default</c>.</param>
+    /// <param name="right">Call or put.</param>
+    /// <param name="strike">The strike in USD per base unit; strictly positive.</param>
+    /// <param name="expiry">When the option expires; a position held at or after it is rejected at evaluation, as the ledger must settle it.</param>
+    /// <param name="multiplier">Base units of the underlying per contract; strictly positive.</param>
+    /// <param name="lotSize">The smallest tradable quantity in contracts; strictly positive.</param>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is empty or <paramref name="underlying"/> is <c>default</c>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="right"/> is not a defined value, or <paramref name="strike"/>, <paramref name="multiplier"/> or <paramref name="lotSize"/> is not positive.</exception>
     public EuropeanOption(string id, Asset underlying, OptionRight right, decimal strike, DateTimeOffset expiry, decimal multiplier = 1m, decimal lotSize = 0.1m)
         : base(id, underlying, lotSize)
     {

@@ -63,10 +63,12 @@ public sealed class BracketSchedule
     }
 
     /// <summary>The initial requirement for a USD notional.</summary>
-    public decimal Initial(decimal notional, int index) => (notional * _initialRates[index]) - _cumInitial[index];
+    public decimal Initial(decimal notional, int index) =>
+        index == 0 ? notional * _initialRates[0] : (notional * _initialRates[index]) - _cumInitial[index];
 
     /// <summary>The maintenance requirement for a USD notional.</summary>
-    public decimal Maintenance(decimal notional, int index) => (notional * _maintenanceRates[index]) - _cumMaintenance[index];
+    public decimal Maintenance(decimal notional, int index) =>
+        index == 0 ? notional * _maintenanceRates[0] : (notional * _maintenanceRates[index]) - _cumMaintenance[index];
 
     /// <summary>The bracket's initial rate.</summary>
     public decimal InitialRate(int index) => _initialRates[index];

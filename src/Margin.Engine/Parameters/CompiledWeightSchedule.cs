@@ -6,6 +6,8 @@ internal sealed class CompiledWeightSchedule
 {
     private readonly decimal _assetWeight;
     private readonly decimal _liabilityWeight;
+    private readonly bool _unitAssetWeight;
+    private readonly bool _unitLiabilityWeight;
     private readonly decimal[] _tierFloors;
     private readonly decimal[] _tierCaps;
     private readonly decimal[] _tierRates;
@@ -23,6 +25,8 @@ internal sealed class CompiledWeightSchedule
         Schedule = schedule;
         _assetWeight = schedule.AssetWeight;
         _liabilityWeight = schedule.LiabilityWeight;
+        _unitAssetWeight = _assetWeight == 1m;
+        _unitLiabilityWeight = _liabilityWeight == 1m;
         var tiers = schedule.Tiers.IsDefault ? [] : schedule.Tiers;
         _tierFloors = new decimal[tiers.Length];
         _tierCaps = new decimal[tiers.Length];
@@ -35,7 +39,8 @@ internal sealed class CompiledWeightSchedule
             _tierFloors[k] = floor;
             _tierCaps[k] = tiers[k].UpToUsd ?? decimal.MaxValue;
             _tierRates[k] = tiers[k].Rate;
-            _tierBase[k] = cumulative;
+            // Inside band k the tiered value is cumulative + (V - floor) * rate = (cumulative - floor * rate) + V * rate.
+            _tierBase[k] = cumulative - (floor * tiers[k].Rate);
             if (tiers[k].UpToUsd is { } cap)
             {
                 cumulative += (cap - floor) * tiers[k].Rate;
@@ -89,11 +94,13 @@ internal sealed class CompiledWeightSchedule
     private decimal TierTotal { get; }
 
     /// <summary>The adjusted value of a holding (<paramref name="value"/> &gt;= 0) or a liability (&lt; 0); see <see cref="CollateralWeights.Adjusted"/>.</summary>
-    public decimal Adjusted(decimal value, decimal size)
+    /// <param name="value">USD value at the level's price.</param>
+    /// <param name="quantity">The signed quantity in asset units; its absolute value is the size for the size premium.</param>
+    public decimal Adjusted(decimal value, decimal quantity)
     {
-        if (value >= 0m)
+        if (!decimal.IsNegative(value))
         {
-            var adjusted = value * _assetWeight;
+            var adjusted = _unitAssetWeight ? value : value * _assetWeight;
             if (value > _tiersBindAbove)
             {
                 adjusted = Math.Min(adjusted, Tiered(value));
@@ -101,7 +108,7 @@ internal sealed class CompiledWeightSchedule
 
             if (_premium is not null)
             {
-                adjusted = Math.Min(adjusted, value * CollateralWeights.SizePremiumAssetWeight(_assetWeight, _premium, size));
+                adjusted = Math.Min(adjusted, value * CollateralWeights.SizePremiumAssetWeight(_assetWeight, _premium, Math.Abs(quantity)));
             }
 
             if (_volatility)
@@ -113,10 +120,10 @@ internal sealed class CompiledWeightSchedule
         }
         else
         {
-            var adjusted = value * _liabilityWeight;
+            var adjusted = _unitLiabilityWeight ? value : value * _liabilityWeight;
             if (_premium is not null)
             {
-                adjusted = Math.Min(adjusted, value * CollateralWeights.SizePremiumLiabilityWeight(_liabilityWeight, _premium, size));
+                adjusted = Math.Min(adjusted, value * CollateralWeights.SizePremiumLiabilityWeight(_liabilityWeight, _premium, Math.Abs(quantity)));
             }
 
             if (_volatility)
@@ -136,7 +143,7 @@ internal sealed class CompiledWeightSchedule
         {
             if (value <= caps[k])
             {
-                return _tierBase[k] + ((value - _tierFloors[k]) * _tierRates[k]);
+                return _tierBase[k] + (value * _tierRates[k]);
             }
         }
 

@@ -14,23 +14,36 @@ public sealed record ParameterProblem(string Parameter, string Problem)
 /// <summary>Risk parameters are inconsistent; nothing may be evaluated with them.</summary>
 public sealed class InvalidRiskParametersException : ArgumentException
 {
+    /// <summary>Creates the exception with a generic message, reported as one problem with no parameter path.</summary>
+    /// <remarks>One of the standard exception constructors of the .NET design guidelines; throw the (version, problems) form so every problem is reported at once.</remarks>
     public InvalidRiskParametersException()
         : this("the risk parameters are invalid")
     {
     }
 
+    /// <summary>Creates the exception with a message, reported as one problem with no parameter path.</summary>
+    /// <param name="message">What is wrong.</param>
+    /// <remarks>One of the standard exception constructors of the .NET design guidelines; prefer the (version, problems) form.</remarks>
     public InvalidRiskParametersException(string message)
         : base(message)
     {
         Problems = [new ParameterProblem(string.Empty, message)];
     }
 
+    /// <summary>Creates the exception with a message and the exception that caused it, reported as one problem with no parameter path.</summary>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="innerException">The underlying failure.</param>
+    /// <remarks>One of the standard exception constructors of the .NET design guidelines; prefer the (version, problems) form.</remarks>
     public InvalidRiskParametersException(string message, Exception innerException)
         : base(message, innerException)
     {
         Problems = [new ParameterProblem(string.Empty, message)];
     }
 
+    /// <summary>Creates the exception for every problem found in one parameter set; the message lists them one per line.</summary>
+    /// <param name="version">The version of the rejected parameter set.</param>
+    /// <param name="problems">Every problem found, in parameter order.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="problems"/> is null.</exception>
     public InvalidRiskParametersException(string version, IReadOnlyCollection<ParameterProblem> problems)
         : base(Describe(version, problems))
     {

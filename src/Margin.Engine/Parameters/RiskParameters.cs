@@ -13,8 +13,9 @@ namespace Margin.Engine.Parameters;
 /// </remarks>
 public sealed class RiskParameters
 {
-    private RiskParameters(string version, Asset settlement, FrozenDictionary<string, AssetRiskParameters> assets, FrozenDictionary<string, InstrumentRiskParameters> instruments, StatusThresholds thresholds, PnlWeights pnlWeights, int moneyDecimals, bool killSwitch)
+    private RiskParameters(string version, Asset settlement, FrozenDictionary<string, AssetRiskParameters> assets, FrozenDictionary<string, InstrumentRiskParameters> instruments, StatusThresholds thresholds, PnlWeights pnlWeights, int moneyDecimals, bool killSwitch, decimal dependencyMateriality)
     {
+        DependencyMateriality = dependencyMateriality;
         Version = version;
         Settlement = settlement;
         Assets = assets;
@@ -49,9 +50,17 @@ public sealed class RiskParameters
     /// <summary>Pauses every liquidation.</summary>
     public bool KillSwitch { get; }
 
+    /// <summary>The share of an account's gross exposure below which an unusable price or a per-asset kill switch does not flag it.</summary>
+    /// <remarks>
+    /// A fraction in [0, 1), default 0.01. Gross exposure is the sum of the absolute USD values of the account's assets and
+    /// the notionals of its positions. Without it, a speck of a paused or stale-priced asset would make any account
+    /// impossible to liquidate. 0 flags every non-zero dependency.
+    /// </remarks>
+    public decimal DependencyMateriality { get; }
+
     /// <summary>Validates and creates a parameter set.</summary>
     /// <exception cref="InvalidRiskParametersException">Any rule is broken; every problem is listed with its parameter path.</exception>
-    public static RiskParameters Create(string version, Asset settlement, IEnumerable<AssetRiskParameters> assets, IEnumerable<InstrumentRiskParameters> instruments, StatusThresholds? thresholds = null, PnlWeights? pnlWeights = null, int moneyDecimals = 8, bool killSwitch = false)
+    public static RiskParameters Create(string version, Asset settlement, IEnumerable<AssetRiskParameters> assets, IEnumerable<InstrumentRiskParameters> instruments, StatusThresholds? thresholds = null, PnlWeights? pnlWeights = null, int moneyDecimals = 8, bool killSwitch = false, decimal dependencyMateriality = 0.01m)
     {
         ArgumentNullException.ThrowIfNull(assets);
         ArgumentNullException.ThrowIfNull(instruments);
@@ -73,6 +82,11 @@ public sealed class RiskParameters
         if (moneyDecimals is < 0 or > 18)
         {
             Fail("moneyDecimals", $"must be between 0 and 18 (got {moneyDecimals})");
+        }
+
+        if (dependencyMateriality is < 0m or >= 1m)
+        {
+            Fail("dependencyMateriality", $"must be in [0, 1) (got {dependencyMateriality})");
         }
 
         ValidateThresholds(thresholds, Fail);
@@ -120,7 +134,7 @@ public sealed class RiskParameters
             throw new InvalidRiskParametersException(version ?? string.Empty, problems);
         }
 
-        return new RiskParameters(version!, settlement, assetMap.ToFrozenDictionary(StringComparer.Ordinal), instrumentMap.ToFrozenDictionary(StringComparer.Ordinal), thresholds, pnlWeights, moneyDecimals, killSwitch);
+        return new RiskParameters(version!, settlement, assetMap.ToFrozenDictionary(StringComparer.Ordinal), instrumentMap.ToFrozenDictionary(StringComparer.Ordinal), thresholds, pnlWeights, moneyDecimals, killSwitch, dependencyMateriality);
     }
 
     /// <summary>Builds a bracket schedule for <see cref="InstrumentRiskParameters.Brackets"/>; its rules are checked by <see cref="Create"/>.</summary>

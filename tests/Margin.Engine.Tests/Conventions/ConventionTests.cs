@@ -61,6 +61,24 @@ public partial class ConventionTests
     }
 
     [Fact]
+    public void EngineAssembly_StaticFields_AreReadOnlyAndImmutable()
+    {
+        // "No static mutable state": every static field of every engine type, public or not, nested or not, is a
+        // constant or a readonly field of an immutable type (no arrays or mutable collections behind a readonly field).
+        var violations = StaticStateViolations(typeof(MarginModel).Assembly.GetTypes());
+
+        Assert.Empty(violations);
+    }
+
+    [Fact]
+    public void StaticStateCheck_MutableStatics_AreCaught()
+    {
+        var violations = StaticStateViolations([typeof(StaticProbe)]);
+
+        Assert.Equal(["StaticProbe.s_counter", "StaticProbe.s_buffer"], violations);
+    }
+
+    [Fact]
     public void ImmutabilityCheck_MutableType_IsCaught()
     {
         // The check itself must be able to fail.
@@ -103,6 +121,24 @@ public partial class ConventionTests
 
     private static Type[] EngineTypes() => typeof(MarginModel).Assembly.GetExportedTypes();
 
+    private static List<string> StaticStateViolations(IEnumerable<Type> types)
+    {
+        const BindingFlags statics = BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        var violations = new List<string>();
+        foreach (var type in types.Where(t => !t.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false)))
+        {
+            foreach (var field in type.GetFields(statics).Where(f => !f.IsLiteral && !f.Name.Contains('<', StringComparison.Ordinal)))
+            {
+                if (!field.IsInitOnly || field.FieldType.IsArray || IsMutableCollection(field.FieldType))
+                {
+                    violations.Add($"{type.Name}.{field.Name}");
+                }
+            }
+        }
+
+        return violations;
+    }
+
     private static bool IsInitOnly(MethodInfo setter) =>
         setter.ReturnParameter.GetRequiredCustomModifiers().Contains(typeof(IsExternalInit));
 
@@ -128,6 +164,18 @@ public partial class ConventionTests
 
     [GeneratedRegex(@"\bDateTime(Offset)?\s*\.\s*(Now|UtcNow)\b", RegexOptions.CultureInvariant)]
     private static partial Regex SystemClock();
+
+#pragma warning disable CA1805, IDE0044, CS0414 // deliberately mutable statics for the check to catch
+    private static class StaticProbe
+    {
+        private static int s_counter = 1;
+        private static readonly int[] s_buffer = [1];
+        private static readonly string s_fine = "fine";
+        private const int Constant = 3;
+
+        public static int Read() => s_counter + s_buffer[0] + s_fine.Length + Constant;
+    }
+#pragma warning restore CA1805, IDE0044, CS0414
 
     private sealed class MutableProbe
     {

@@ -50,7 +50,7 @@ public partial class MarginModelTests
         { "option on defective underlying", "positions[0].instrument" },
         { "negative non-borrowable", "balances[0].quantity" },
         { "portfolio mode", "marginMode" },
-        { "too large", "balances/positions" },
+        { "too large", "balances[0].quantity" },
     };
 
     [Theory]
@@ -204,7 +204,7 @@ public partial class MarginModelTests
             "owes BTC" => AccountOf(Holding(Usdc, 100_000m), Holding(Btc, -1m)),
             "BTC-PERP position" => AccountOf([Holding(Usdc, 100_000m)], new Position("BTC-PERP", -1m, 50_000m)),
             "short BTC option" => AccountOf([Holding(Usdc, 100_000m)], new Position("BTC-P-40000", -1m, 0m)),
-            "BTC-INV position" => AccountOf([Holding(Usdc, 100_000m)], new Position("BTC-INV", 1_000m, 50_000m)),
+            "BTC-INV position" => AccountOf([Holding(Usdc, 100_000m)], new Position("BTC-INV", 10_000m, 50_000m)),
             "USDC only" => AccountOf(Holding(Usdc, 100_000m)),
             _ => AccountOf(Holding(Usdc, 100_000m), Holding(Btc, 0m)),
         };
@@ -212,6 +212,37 @@ public partial class MarginModelTests
         var flags = model.EvaluateSummary(account).Flags;
 
         Assert.Equal(flagged, flags.HasFlag(MarginFlags.KillSwitch));
+    }
+
+    [Theory]
+    [InlineData(0.00000001, 0.01, false)]   // 0.0005 USD of 100,000.0005: dust cannot block a liquidation
+    [InlineData(0.0199, 0.01, false)]       // 995 of 100,995: 0.985 %
+    [InlineData(0.0203, 0.01, true)]        // 1,015 of 101,015: 1.005 %
+    [InlineData(0.00000001, 0, true)]       // materiality 0 flags every non-zero dependency
+    public void Evaluate_KillSwitchedOrStaleHolding_FlagsOnlyWhenMaterial(double btc, double materiality, bool flagged)
+    {
+        var quantity = (decimal)btc;
+        var account = AccountOf(Holding(Usdc, 100_000m), Holding(Btc, quantity));
+        var switched = Model(BookParameters([UsdParameters(), UsdcParameters(), BtcParameters(killSwitch: true), EthParameters()], dependencyMateriality: (decimal)materiality));
+        var stale = Model(BookParameters(dependencyMateriality: (decimal)materiality), Snapshot([Price(Usd, 1m), Price(Usdc, 1m), Price(Btc, 50_000m, unusable: "stale"), Price(Eth, 2_000m)]));
+
+        Assert.Equal(flagged, switched.EvaluateSummary(account).Flags.HasFlag(MarginFlags.KillSwitch));
+        Assert.Equal(flagged, stale.EvaluateSummary(account).Flags.HasFlag(MarginFlags.PriceSuspect));
+    }
+
+    [Fact]
+    public void Evaluate_BankruptAccountWithDustOfAPausedAsset_StillLiquidates()
+    {
+        // The attack the materiality rule stops: a speck of a paused asset must not shield a bankrupt account.
+        var assets = new[] { UsdParameters(), UsdcParameters(), BtcParameters(killSwitch: true), EthParameters() };
+        // ETH 0.4 * 2,000 = 800 held, USDC 1,000 owed: equity -200.
+        var account = AccountOf(Holding(Eth, 0.4m), Holding(Usdc, -1_000m), Holding(Btc, 0.00000001m));
+
+        var s = Model(BookParameters(assets)).EvaluateSummary(account);
+
+        Assert.Equal(MarginStatus.Bankrupt, s.Status);
+        Assert.Equal(MarginFlags.None, s.Flags);
+        Assert.True(s.ShouldLiquidate);
     }
 
     public static TheoryData<MarginStatus, MarginFlags, bool> ShouldLiquidateCases => new()

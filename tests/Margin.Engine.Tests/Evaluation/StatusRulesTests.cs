@@ -103,6 +103,7 @@ public class StatusRulesTests
         { MarginStatus.Warning, 8m, 10m, "MarginRatioAtOrAboveWarning" },
         { MarginStatus.Healthy, 1m, 10m, "BelowAllThresholds" },
         { MarginStatus.Healthy, 0m, 0m, "Empty" },
+        { MarginStatus.Healthy, 0m, 0m, "BelowAllThresholds" },  // holds only zero-weight assets: not empty
     };
 
     [Theory]
@@ -111,7 +112,7 @@ public class StatusRulesTests
     {
         var summary = Summary(status, mm, aeM, MarginFlags.None);
 
-        var reason = StatusRules.Explain(summary, s_thresholds);
+        var reason = StatusRules.Explain(summary, s_thresholds, accountIsEmpty: rule == "Empty");
 
         Assert.Equal(rule, reason.Rule);
         Assert.False(string.IsNullOrWhiteSpace(reason.Message));
@@ -123,7 +124,7 @@ public class StatusRulesTests
         // MM 1,234.5 vs AE_M 1,000: ratio 1.2345.
         var summary = Summary(MarginStatus.Liquidatable, 1_234.5m, 1_000m, MarginFlags.PriceSuspect | MarginFlags.KillSwitch);
 
-        var reason = StatusRules.Explain(summary, s_thresholds);
+        var reason = StatusRules.Explain(summary, s_thresholds, accountIsEmpty: false);
 
         Assert.Equal("MarginRatio 1.2345 >= 1: MM 1,234.50 USD vs AE_M 1,000.00 USD [flags: PriceSuspect, KillSwitch]", reason.Message);
     }
@@ -133,7 +134,7 @@ public class StatusRulesTests
     {
         var summary = Summary(MarginStatus.Liquidatable, 10m, 0m, MarginFlags.None);
 
-        Assert.Contains("MarginRatio Infinity >= 1", StatusRules.Explain(summary, s_thresholds).Message, StringComparison.Ordinal);
+        Assert.Contains("MarginRatio Infinity >= 1", StatusRules.Explain(summary, s_thresholds, accountIsEmpty: false).Message, StringComparison.Ordinal);
     }
 
     private static MarginSummary Summary(MarginStatus status, decimal mm, decimal aeM, MarginFlags flags) => new(

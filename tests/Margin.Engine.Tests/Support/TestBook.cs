@@ -98,8 +98,8 @@ internal static class TestBook
         new InstrumentRiskParameters { Instrument = new Future("BTC-FUT-0101", Btc, ContractType.Linear, AsOf.AddDays(-1)), Brackets = BtcPerpBrackets() },
     ];
 
-    public static RiskParameters BookParameters(IEnumerable<AssetRiskParameters>? assets = null, IEnumerable<InstrumentRiskParameters>? instruments = null, PnlWeights? pnlWeights = null, int moneyDecimals = 8, bool killSwitch = false, StatusThresholds? thresholds = null) =>
-        RiskParameters.Create("test-params-1", Usd, assets ?? StandardAssets(), instruments ?? StandardInstruments(), thresholds, pnlWeights, moneyDecimals, killSwitch);
+    public static RiskParameters BookParameters(IEnumerable<AssetRiskParameters>? assets = null, IEnumerable<InstrumentRiskParameters>? instruments = null, PnlWeights? pnlWeights = null, int moneyDecimals = 8, bool killSwitch = false, StatusThresholds? thresholds = null, decimal dependencyMateriality = 0.01m) =>
+        RiskParameters.Create("test-params-1", Usd, assets ?? StandardAssets(), instruments ?? StandardInstruments(), thresholds, pnlWeights, moneyDecimals, killSwitch, dependencyMateriality);
 
     public static AssetPrice Price(Asset asset, decimal price, decimal? reference = null, string? unusable = null, double? sigmaLong = null) =>
         AssetPrice.Create(asset, price, AsOf, reference, unusableReason: unusable, sigmaLong: sigmaLong);
