@@ -10,5 +10,11 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-dotnet build src/Margin.Cli -c Release -v quiet -nologo
+log=$(mktemp)
+if ! dotnet build src/Margin.Cli -c Release -nologo -v quiet >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  exit 1
+fi
+rm -f "$log"
 exec dotnet run --project src/Margin.Cli -c Release --no-build -- demo "$@"
