@@ -146,7 +146,7 @@ public sealed class MarginModel
         }
         catch (OverflowException ex)
         {
-            throw new InvalidAccountException(account.Id, cursor.Field(account, _assets), $"a quantity or value is too large to compute ({ex.Message})");
+            throw new InvalidAccountException(account.Id, cursor.Field(account, _assets, _instruments), $"a quantity or value is too large to compute ({ex.Message})");
         }
         finally
         {
@@ -443,7 +443,20 @@ public sealed class MarginModel
     }
 
     /// <summary>The sum of the absolute USD values of the account's assets and the notionals of its positions.</summary>
+    /// <remarks>Saturates at <see cref="decimal.MaxValue"/>: a sum of absolute values can overflow where no figure of the account does.</remarks>
     private decimal GrossExposure(Account account, ReadOnlySpan<decimal> ledger, ReadOnlySpan<decimal> pnlCoins, ReadOnlySpan<int> touched)
+    {
+        try
+        {
+            return SumExposure(account, ledger, pnlCoins, touched);
+        }
+        catch (OverflowException)
+        {
+            return decimal.MaxValue;
+        }
+    }
+
+    private decimal SumExposure(Account account, ReadOnlySpan<decimal> ledger, ReadOnlySpan<decimal> pnlCoins, ReadOnlySpan<int> touched)
     {
         var gross = 0m;
         foreach (var idx in touched)
@@ -598,27 +611,36 @@ public sealed class MarginModel
     /// <summary>Where the computation is, so that an overflow names the balance, position or asset that caused it.</summary>
     private readonly record struct Cursor(Stage Stage, int Index)
     {
-        public string Field(Account account, AssetState[] assets) => Stage switch
+        public string Field(Account account, AssetState[] assets, FrozenDictionary<string, InstrumentState> instruments) => Stage switch
         {
             Stage.Balance => $"balances[{Index}].quantity",
             Stage.Position => $"positions[{Index}].quantity",
-            Stage.Asset => BalanceOf(account, assets[Index].Parameters.Asset) is { } i
-                ? $"balances[{i}].quantity"
-                : $"asset {assets[Index].Parameters.Asset} (inverse-contract PnL)",
+            Stage.Asset => AssetField(account, assets[Index].Parameters.Asset, Index, instruments),
             _ => "account",
         };
 
-        private static int? BalanceOf(Account account, Asset asset)
+        /// <summary>The field behind an asset's net quantity: an inverse position on it if there is one (its coin PnL may be what overflowed), else its balance.</summary>
+        private static string AssetField(Account account, Asset asset, int assetIndex, FrozenDictionary<string, InstrumentState> instruments)
         {
+            for (var j = 0; j < account.Positions.Length; j++)
+            {
+                var p = account.Positions[j];
+                if (!IsZero(p.Quantity) && instruments.TryGetValue(p.InstrumentId, out var inst) && inst.UnderlyingIndex == assetIndex
+                    && inst.Kind is InstrumentKind.InversePerpetual or InstrumentKind.InverseFuture)
+                {
+                    return $"positions[{j}].quantity";
+                }
+            }
+
             for (var i = 0; i < account.Balances.Length; i++)
             {
                 if (account.Balances[i].Asset == asset)
                 {
-                    return i;
+                    return $"balances[{i}].quantity";
                 }
             }
 
-            return null;
+            return $"asset {asset}";
         }
     }
 

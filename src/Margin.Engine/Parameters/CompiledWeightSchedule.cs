@@ -13,6 +13,7 @@ internal sealed class CompiledWeightSchedule
     private readonly decimal[] _tierRates;
     private readonly decimal[] _tierBase;
     private readonly decimal _tiersBindAbove;
+    private readonly bool _tiersNeverAboveFlat;
     private readonly SizePremium? _premium;
     private readonly bool _volatility;
     private readonly decimal _assetHaircut;
@@ -39,8 +40,9 @@ internal sealed class CompiledWeightSchedule
             _tierFloors[k] = floor;
             _tierCaps[k] = tiers[k].UpToUsd ?? decimal.MaxValue;
             _tierRates[k] = tiers[k].Rate;
-            // Inside band k the tiered value is cumulative + (V - floor) * rate = (cumulative - floor * rate) + V * rate.
-            _tierBase[k] = cumulative - (floor * tiers[k].Rate);
+            // Inside band k the tiered value is cumulative + (V - floor) * rate. Not (cumulative - floor * rate) + V * rate:
+            // that subtracts two large numbers, and its last-digit rounding can favour the account.
+            _tierBase[k] = cumulative;
             if (tiers[k].UpToUsd is { } cap)
             {
                 cumulative += (cap - floor) * tiers[k].Rate;
@@ -52,6 +54,7 @@ internal sealed class CompiledWeightSchedule
 
         // Below the floor of the first band whose rate is under the flat weight, the tiers count at least the flat
         // weight, so the minimum is the flat value and the tier arithmetic can be skipped.
+        _tiersNeverAboveFlat = tiers.All(t => t.Rate <= schedule.AssetWeight);
         _tiersBindAbove = decimal.MaxValue;
         for (var k = 0; k < tiers.Length; k++)
         {
@@ -100,10 +103,19 @@ internal sealed class CompiledWeightSchedule
     {
         if (!decimal.IsNegative(value))
         {
-            var adjusted = _unitAssetWeight ? value : value * _assetWeight;
-            if (value > _tiersBindAbove)
+            decimal adjusted;
+            if (value <= _tiersBindAbove)
             {
-                adjusted = Math.Min(adjusted, Tiered(value));
+                adjusted = _unitAssetWeight ? value : value * _assetWeight;
+            }
+            else if (_tiersNeverAboveFlat)
+            {
+                // Every band's rate is at most the flat weight, so the tiered value is the minimum of the two.
+                adjusted = Tiered(value);
+            }
+            else
+            {
+                adjusted = Math.Min(_unitAssetWeight ? value : value * _assetWeight, Tiered(value));
             }
 
             if (_premium is not null)
@@ -143,7 +155,7 @@ internal sealed class CompiledWeightSchedule
         {
             if (value <= caps[k])
             {
-                return _tierBase[k] + (value * _tierRates[k]);
+                return _tierBase[k] + ((value - _tierFloors[k]) * _tierRates[k]);
             }
         }
 
