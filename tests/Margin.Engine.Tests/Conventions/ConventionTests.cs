@@ -16,6 +16,10 @@ public partial class ConventionTests
         "Margin.Engine.Prices",
         "Margin.Engine.Parameters",
         "Margin.Engine.Results",
+        "Margin.Engine.Oracles",
+        "Margin.Engine.Statistics",
+        "Margin.Engine.Pricing",
+        "Margin.Engine.Portfolio",
     ];
 
     public static TheoryData<string> ImmutableNamespaces => [.. s_immutableNamespaces];
