@@ -1,0 +1,58 @@
+using Margin.Engine.Accounts;
+using Margin.Engine.Domain;
+using Margin.Engine.Evaluation;
+using Margin.Engine.Instruments;
+using Margin.Engine.Parameters;
+using Margin.Engine.Prices;
+
+namespace Margin.Engine.Tests.Liquidation;
+
+/// <summary>The liquidation tests' own book, so that changes to the shared test book cannot move these hand-checked figures.</summary>
+/// <remarks>
+/// Maintenance weights (initial in brackets): USD settlement 1 / 1 (1 / 1), borrow IMR 0.10 MMR 0.05, lot 0.01, depth 1e12;
+/// BTC w 0.9 (0.8), l 1.1 (1.2), borrow 0.2 / 0.1, lot 0.01 and depth 10,000,000 (both configurable), P 50,000;
+/// ETH w 0.9 (0.8), l 1.1 (1.2), borrow 0.2 / 0.1, lot 0.1, depth 5,000,000 (configurable), P 2,000;
+/// DOGE w 0.5 (0.4), lot 1, depth 1,000,000, P 0.1, kill switch on.
+/// ETH-PERP linear, lot 0.1, one bracket IMR 0.10 MMR 0.05, mark 2,000. Thresholds 0.8 / 0.9 / buffer 0.1: r* = 0.8.
+/// Dependency materiality 0.5, so a minor DOGE holding does not raise the KillSwitch flag.
+/// </remarks>
+internal static class PlannerBook
+{
+    public static readonly Asset Usd = Asset.Of("USD");
+    public static readonly Asset Btc = Asset.Of("BTC");
+    public static readonly Asset Eth = Asset.Of("ETH");
+    public static readonly Asset Doge = Asset.Of("DOGE");
+    public static readonly DateTimeOffset AsOf = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static MarginModel Model(decimal btcDepth = 10_000_000m, decimal ethDepth = 5_000_000m, decimal btcLot = 0.01m)
+    {
+        static WeightSchedule Flat(decimal w, decimal l) => new() { AssetWeight = w, LiabilityWeight = l };
+        var assets = new[]
+        {
+            new AssetRiskParameters { Asset = Usd, Initial = Flat(1m, 1m), Maintenance = Flat(1m, 1m), DepthUsd = 1_000_000_000_000m, LotSize = 0.01m, Borrow = new BorrowRequirement(0.10m, 0.05m) },
+            new AssetRiskParameters { Asset = Btc, Initial = Flat(0.8m, 1.2m), Maintenance = Flat(0.9m, 1.1m), DepthUsd = btcDepth, LotSize = btcLot, Borrow = new BorrowRequirement(0.2m, 0.1m) },
+            new AssetRiskParameters { Asset = Eth, Initial = Flat(0.8m, 1.2m), Maintenance = Flat(0.9m, 1.1m), DepthUsd = ethDepth, LotSize = 0.1m, Borrow = new BorrowRequirement(0.2m, 0.1m) },
+            new AssetRiskParameters { Asset = Doge, Initial = Flat(0.4m, 1.2m), Maintenance = Flat(0.5m, 1.1m), DepthUsd = 1_000_000m, LotSize = 1m, KillSwitch = true },
+        };
+        var instruments = new[]
+        {
+            new InstrumentRiskParameters { Instrument = new Perpetual("ETH-PERP", Eth, ContractType.Linear, lotSize: 0.1m), Brackets = RiskParameters.Brackets(new MarginBracket(null, 0.10m, 0.05m)) },
+        };
+        var parameters = RiskParameters.Create("plan-params-1", Usd, assets, instruments, new StatusThresholds(0.8m, 0.9m, 0.1m), dependencyMateriality: 0.5m);
+        var snapshot = PriceSnapshot.Create(
+            "plan-snap-1",
+            AsOf,
+            Usd,
+            [
+                AssetPrice.Create(Usd, 1m, AsOf),
+                AssetPrice.Create(Btc, 50_000m, AsOf),
+                AssetPrice.Create(Eth, 2_000m, AsOf),
+                AssetPrice.Create(Doge, 0.1m, AsOf),
+            ],
+            [InstrumentPrice.Create("ETH-PERP", 2_000m)]);
+        return MarginModel.Create(snapshot, parameters);
+    }
+
+    public static Account AccountOf(IEnumerable<Balance> balances, params Position[] positions) =>
+        Account.Create("plan-acct", 3, MarginMode.Standard, balances, positions);
+}
