@@ -5,7 +5,7 @@ namespace Margin.Cli.Input;
 /// <summary>Reads a <c>margin evaluate</c> document (schemaVersion 1): a price snapshot, risk parameters and accounts.</summary>
 /// <remarks>
 /// Problems of the document as a whole (not JSON, a missing or unsupported <c>schemaVersion</c>, an unreadable snapshot,
-/// inconsistent parameters, an unknown top-level property) are returned instead of an input: nothing may be evaluated.
+/// inconsistent parameters, invalid planner options, an unknown top-level property) are returned instead of an input: nothing may be evaluated.
 /// Each account is read on its own, so one malformed account never stops the others.
 /// </remarks>
 internal static class EvaluateInputReader
@@ -63,6 +63,8 @@ internal static class EvaluateInputReader
         var parametersObject = root.Object(ParametersReader.Root, required: true);
         var parameters = parametersObject is null ? null : ParametersReader.Read(parametersObject, problems);
         var accounts = root.Array("accounts", required: true);
+        var plannerObject = root.Object(PlannerReader.Root);
+        var planner = plannerObject is null ? null : PlannerReader.Read(plannerObject, problems);
         root.RejectUnknown();
         if (snapshot is not null && parameters is not null && snapshot.Quote != parameters.Settlement)
         {
@@ -87,6 +89,6 @@ internal static class EvaluateInputReader
             entries.Add(entry);
         }
 
-        return (new EvaluateInput(snapshot, parameters, entries), []);
+        return (new EvaluateInput(snapshot, parameters, entries) { Planner = planner }, []);
     }
 }

@@ -1,0 +1,49 @@
+using Margin.Engine.Liquidation;
+
+namespace Margin.Cli.Input;
+
+/// <summary>Maps the document's optional <c>planner</c> object to validated <see cref="PlannerOptions"/>.</summary>
+/// <remarks>
+/// Property names are the parameters of <see cref="PlannerOptions.Create"/>, so the engine's range checks are reported
+/// at <c>planner.</c> followed by the parameter's name (<c>planner.maxImpact</c>). Shape problems (missing, malformed,
+/// unknown) are reported first; the engine's rules run once the shape is right. Whether the settlement asset is a
+/// configured, priced asset is decided by the planner for each account.
+/// </remarks>
+internal static class PlannerReader
+{
+    public const string Root = "planner";
+
+    public static PlannerOptions? Read(InputObject planner, List<InputProblem> problems)
+    {
+        var before = problems.Count;
+        var feeRate = planner.Decimal("feeRate", required: true);
+        var maxImpact = planner.Decimal("maxImpact", required: true);
+        var maxOrderUsd = planner.Decimal("maxOrderUsd", required: true);
+        var minOrderUsd = planner.Decimal("minOrderUsd") ?? 0m;
+        var settlementAsset = planner.Symbol("settlementAsset");
+        planner.RejectUnknown();
+        if (problems.Count > before || feeRate is null || maxImpact is null || maxOrderUsd is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return PlannerOptions.Create(feeRate.Value, maxImpact.Value, maxOrderUsd.Value, minOrderUsd, settlementAsset);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // The engine names the parameter; the input's property has the same name.
+            var message = ex.Message;
+            var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+            message = cut >= 0 ? message[..cut] : message;
+            if (ex.ActualValue is decimal actual)
+            {
+                message += $" (got {Output.DecimalText.Format(actual)})";
+            }
+
+            problems.Add(new InputProblem(planner.Child(ex.ParamName ?? string.Empty), message));
+            return null;
+        }
+    }
+}
