@@ -1,19 +1,26 @@
 using Margin.Cli.Input;
 using Margin.Engine.Accounts;
+using Margin.Engine.Domain;
 using Margin.Engine.Evaluation;
+using Margin.Engine.Liquidation;
 using Margin.Engine.Results;
 
 namespace Margin.Cli.Evaluation;
 
-/// <summary>Evaluates every account of an input in standard mode, isolating the ones that cannot be evaluated.</summary>
+/// <summary>Evaluates every account of an input in standard mode, isolating the ones that cannot be evaluated, and plans the liquidation of the liquidatable and bankrupt ones when the input has planner options.</summary>
 internal static class BookEvaluator
 {
+    /// <summary>The field a planner failure is reported at.</summary>
+    public const string PlannerField = "planner";
+
     public static EvaluationReport Evaluate(EvaluateInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         var model = MarginModel.Create(input.Snapshot, input.Parameters);
         var results = new List<MarginResult>(input.Accounts.Count);
         var failures = new List<AccountFailure>();
+        var plans = new Dictionary<string, LiquidationPlan>(StringComparer.Ordinal);
+        var planFailures = new List<AccountFailure>();
         foreach (var entry in input.Accounts)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -23,14 +30,30 @@ internal static class BookEvaluator
                 continue;
             }
 
+            MarginResult result;
             try
             {
-                results.Add(model.Evaluate(account, new EvaluationContext(entry.LiquidationInFlight)));
+                result = model.Evaluate(account, new EvaluationContext(entry.LiquidationInFlight));
             }
             catch (InvalidAccountException ex)
             {
                 // The engine's expected outcome for a bad account: report it and go on with the others.
                 failures.Add(new AccountFailure(entry.Index, entry.Id, ex.Field, ex.Problem));
+                continue;
+            }
+
+            results.Add(result);
+            if (input.Planner is { } options && result.Status >= MarginStatus.Liquidatable)
+            {
+                try
+                {
+                    plans.Add(result.AccountId, Plan(model, account, result, options));
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException)
+                {
+                    // A plan that cannot be made fails that account's plan only; the others are still planned.
+                    planFailures.Add(new AccountFailure(entry.Index, entry.Id, PlannerField, $"no liquidation plan: {Problem(ex)}"));
+                }
             }
         }
 
@@ -44,6 +67,40 @@ internal static class BookEvaluator
             Underlyings = input.Parameters.Instruments.ToDictionary(kv => kv.Key, kv => kv.Value.Instrument.Underlying.Symbol, StringComparer.Ordinal),
             Results = results,
             Failures = failures,
+            Plans = plans,
+            PlanFailures = planFailures,
         };
     }
+
+    /// <summary>Plans one account; a suppressing flag the planner cannot see (an order in flight) still gives a <see cref="PlanOutcome.Suppressed"/> plan.</summary>
+    private static LiquidationPlan Plan(MarginModel model, Account account, MarginResult result, PlannerOptions options)
+    {
+        var plan = LiquidationPlanner.Plan(model, account, options);
+        if (plan.Outcome == PlanOutcome.Suppressed || !result.Flags.SuppressesLiquidation())
+        {
+            return plan;
+        }
+
+        // The planner evaluates without the evaluation context, so it does not see LiquidationInFlight: an order is
+        // already open and no second one may be planned.
+        var zero = Money.Zero(plan.TotalCost.Currency);
+        return plan with
+        {
+            Legs = [],
+            TotalCost = zero,
+            Before = result.Summary,
+            After = result.Summary,
+            ProjectedAccount = account,
+            Outcome = PlanOutcome.Suppressed,
+            Reason = $"liquidation is suppressed by {result.Flags}",
+            Shortfall = zero,
+        };
+    }
+
+    private static string Problem(Exception ex) => ex switch
+    {
+        InvalidAccountException invalid => invalid.Field is { Length: > 0 } field ? $"{field}: {invalid.Problem}" : invalid.Problem,
+        ArgumentException { ParamName: { } name } argument => argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
+        _ => ex.Message,
+    };
 }

@@ -1,4 +1,5 @@
 using Margin.Cli.Input;
+using Margin.Engine.Liquidation;
 using Margin.Engine.Results;
 
 namespace Margin.Cli.Evaluation;
@@ -29,8 +30,14 @@ internal sealed record EvaluationReport
 
     public IReadOnlyList<InputProblem> InputProblems { get; init; } = [];
 
-    /// <summary>Whether every account was evaluated.</summary>
-    public bool Complete => InputProblems.Count == 0 && Failures.Count == 0;
+    /// <summary>The liquidation plan of each planned account, by account id; empty when the input has no planner options.</summary>
+    public IReadOnlyDictionary<string, LiquidationPlan> Plans { get; init; } = new Dictionary<string, LiquidationPlan>(StringComparer.Ordinal);
+
+    /// <summary>Evaluated accounts whose plan could not be made (field <c>planner</c>); their results are in <see cref="Results"/>.</summary>
+    public IReadOnlyList<AccountFailure> PlanFailures { get; init; } = [];
+
+    /// <summary>Whether every account was evaluated and, when planning, every liquidatable or bankrupt account was planned.</summary>
+    public bool Complete => InputProblems.Count == 0 && Failures.Count == 0 && PlanFailures.Count == 0;
 
     /// <summary>A report for input that could not be used at all.</summary>
     public static EvaluationReport Rejected(IReadOnlyList<InputProblem> problems) => new() { InputProblems = problems };

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Margin.Engine.Accounts;
 using Margin.Engine.Domain;
 using Margin.Engine.Evaluation;
+using Margin.Engine.Numerics;
 using Margin.Engine.Results;
 
 namespace Margin.Engine.Liquidation;
@@ -120,9 +121,14 @@ internal sealed class PlanState
         {
             var spec = _legs[i];
             var n = _lots[i];
-            var cost = spec.Cost(n, _options.FeeRate);
+            // Costs round up at the money precision. A limit is rounded towards the better price (a sell's up, a buy's
+            // down): any fill at or better than the rounded limit is at least as good as the exact limit the plan was
+            // valued at, so the plan still reaches its target.
+            var decimals = _model.Parameters.MoneyDecimals;
+            var cost = DecimalMath.RoundUp(spec.Cost(n, _options.FeeRate), decimals);
+            var limit = spec.Side == TradeSide.Sell ? DecimalMath.RoundUp(spec.Limit(n), decimals) : DecimalMath.RoundDown(spec.Limit(n), decimals);
             total += cost;
-            legs.Add(new LiquidationLeg(spec.Kind, spec.Target, spec.Side, n * spec.LotSize, checked((int)Math.Min(n, int.MaxValue)), spec.LotSize, spec.Price, spec.Limit(n), new Money(spec.Value(n), usd), new Money(cost, usd), LegReason(i, outcome)));
+            legs.Add(new LiquidationLeg(spec.Kind, spec.Target, spec.Side, n * spec.LotSize, checked((int)Math.Min(n, int.MaxValue)), spec.LotSize, spec.Price, limit, new Money(spec.Value(n), usd), new Money(cost, usd), LegReason(i, outcome)));
         }
 
         return new LiquidationPlan

@@ -39,6 +39,23 @@ public sealed partial class LiquidationPlannerTests
     }
 
     [Fact]
+    public void Plan_InexactLimitAndCost_RoundTowardsTheSafeSide()
+    {
+        // With a depth of 7,000,000 the exact limit P * (1 - x / depth) and the cost x * fee + x^2 / (2 * depth) do not
+        // terminate in decimal: the sell limit must round up (a fill at it is no worse than the valued price), the cost up.
+        var plan = LiquidationPlanner.Plan(Model(btcDepth: 7_000_000m), OneAsset(), s_options);
+
+        var leg = plan.Legs[0];
+        Assert.Equal(TradeSide.Sell, leg.Side);
+        var exactLimit = 50_000m * (1m - (leg.Value.Amount / 7_000_000m));
+        Assert.True(leg.LimitPrice >= exactLimit);
+        Assert.True(leg.LimitPrice - exactLimit < 0.00000001m);
+        Assert.True(leg.LimitPrice.Scale <= 8);
+        Assert.True(leg.Cost.Amount.Scale <= 8);
+        Assert.True(leg.Cost.Amount >= (leg.Value.Amount * 0.001m) + (leg.Value.Amount * leg.Value.Amount / 14_000_000m));
+    }
+
+    [Fact]
     public void Plan_OneAssetBelowTarget_StopsAtTheFirstLotThatReachesTarget()
     {
         var model = Model();

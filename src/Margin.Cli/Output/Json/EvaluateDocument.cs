@@ -59,6 +59,61 @@ internal sealed record AccountResultDocument
     public required IReadOnlyList<AssetLineDocument> Assets { get; init; }
 
     public required IReadOnlyList<PositionLineDocument> Positions { get; init; }
+
+    /// <summary>The liquidation plan, or null when the account was not planned (no <c>planner</c> input, or not Liquidatable or Bankrupt).</summary>
+    public LiquidationPlanDocument? LiquidationPlan { get; init; }
+}
+
+/// <summary>The legs that bring an account to the target ratio, what they cost, and the projected figures after them.</summary>
+internal sealed record LiquidationPlanDocument
+{
+    public required string Outcome { get; init; }
+
+    public required bool ReachesTarget { get; init; }
+
+    public string? Reason { get; init; }
+
+    /// <summary>r* = marginCall - targetBuffer; the target is met when the MarginRatio after is at most r*.</summary>
+    public required double TargetRatio { get; init; }
+
+    public required string SettlementAsset { get; init; }
+
+    public required string TotalCost { get; init; }
+
+    public required bool InsuranceFund { get; init; }
+
+    public required string Shortfall { get; init; }
+
+    /// <summary>The projected summary with every leg filled at its limit price.</summary>
+    public required SummaryDocument After { get; init; }
+
+    public required IReadOnlyList<LiquidationLegDocument> Legs { get; init; }
+}
+
+/// <summary>One order of a liquidation plan.</summary>
+internal sealed record LiquidationLegDocument
+{
+    public required string Kind { get; init; }
+
+    public required string Target { get; init; }
+
+    public required string Side { get; init; }
+
+    public required string Quantity { get; init; }
+
+    public required int Lots { get; init; }
+
+    public required string LotSize { get; init; }
+
+    public required string ReferencePrice { get; init; }
+
+    public required string LimitPrice { get; init; }
+
+    public required string Value { get; init; }
+
+    public required string Cost { get; init; }
+
+    public required string Reason { get; init; }
 }
 
 /// <summary>The rule that decided the status and a sentence with its figures.</summary>

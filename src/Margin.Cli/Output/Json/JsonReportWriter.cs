@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Margin.Cli.Evaluation;
+using Margin.Engine.Liquidation;
 using Margin.Engine.Results;
 
 namespace Margin.Cli.Output.Json;
@@ -28,7 +29,8 @@ internal static class JsonReportWriter
         var byStatus = Enum.GetValues<MarginStatus>().ToDictionary(s => s.ToString(), s => report.Results.Count(r => r.Status == s), StringComparer.Ordinal);
         var errors = report.InputProblems
             .Select(p => new ErrorDocument { Scope = "input", Field = p.Field, Problem = p.Problem })
-            .Concat(report.Failures.Select(f => new ErrorDocument { Scope = "account", AccountIndex = f.Index, AccountId = f.AccountId, Field = f.Field, Problem = f.Problem }))
+            .Concat(report.Failures.Concat(report.PlanFailures).OrderBy(f => f.Index)
+                .Select(f => new ErrorDocument { Scope = "account", AccountIndex = f.Index, AccountId = f.AccountId, Field = f.Field, Problem = f.Problem }))
             .ToList();
         return new EvaluateDocument
         {
@@ -43,7 +45,7 @@ internal static class JsonReportWriter
                 Failed = report.Failures.Select(f => f.Index).Distinct().Count(),
                 ByStatus = byStatus,
             },
-            Results = report.Results.Select(r => ToDocument(r, report.Underlyings)).ToList(),
+            Results = report.Results.Select(r => ToDocument(r, report.Underlyings, report.Plans.GetValueOrDefault(r.AccountId))).ToList(),
             Errors = errors,
         };
     }
@@ -52,7 +54,46 @@ internal static class JsonReportWriter
     public static IReadOnlyList<string> FlagNames(MarginFlags flags) =>
         Enum.GetValues<MarginFlags>().Where(f => f != MarginFlags.None && flags.HasFlag(f)).Select(f => f.ToString()).ToList();
 
-    private static AccountResultDocument ToDocument(MarginResult r, IReadOnlyDictionary<string, string> underlyings)
+    private static SummaryDocument ToDocument(MarginSummary s) => new()
+    {
+        Currency = s.Equity.Currency.Symbol ?? string.Empty,
+        Equity = DecimalText.Format(s.Equity.Amount),
+        AdjustedEquityMaintenance = DecimalText.Format(s.AdjustedEquityMaintenance.Amount),
+        MaintenanceRequirement = DecimalText.Format(s.MaintenanceRequirement.Amount),
+        MarginRatio = s.MarginRatio,
+        AdjustedEquityInitial = DecimalText.Format(s.AdjustedEquityInitial.Amount),
+        InitialRequirement = DecimalText.Format(s.InitialRequirement.Amount),
+        InitialRatio = s.InitialRatio,
+    };
+
+    private static LiquidationPlanDocument ToDocument(LiquidationPlan plan) => new()
+    {
+        Outcome = plan.Outcome.ToString(),
+        ReachesTarget = plan.ReachesTarget,
+        Reason = plan.Reason,
+        TargetRatio = (double)plan.TargetRatio,
+        SettlementAsset = plan.SettlementAsset.Symbol,
+        TotalCost = DecimalText.Format(plan.TotalCost.Amount),
+        InsuranceFund = plan.InsuranceFund,
+        Shortfall = DecimalText.Format(plan.Shortfall.Amount),
+        After = ToDocument(plan.After),
+        Legs = plan.Legs.Select(l => new LiquidationLegDocument
+        {
+            Kind = l.Kind.ToString(),
+            Target = l.Target,
+            Side = l.Side.ToString(),
+            Quantity = DecimalText.Format(l.Quantity),
+            Lots = l.Lots,
+            LotSize = DecimalText.Format(l.LotSize),
+            ReferencePrice = DecimalText.Format(l.ReferencePrice),
+            LimitPrice = DecimalText.Format(l.LimitPrice),
+            Value = DecimalText.Format(l.Value.Amount),
+            Cost = DecimalText.Format(l.Cost.Amount),
+            Reason = l.Reason,
+        }).ToList(),
+    };
+
+    private static AccountResultDocument ToDocument(MarginResult r, IReadOnlyDictionary<string, string> underlyings, LiquidationPlan? plan)
     {
         var s = r.Summary;
         return new AccountResultDocument
@@ -64,17 +105,7 @@ internal static class JsonReportWriter
             Flags = FlagNames(r.Flags),
             ShouldLiquidate = s.ShouldLiquidate,
             Reason = new ReasonDocument(r.Reason.Rule, r.Reason.Message),
-            Summary = new SummaryDocument
-            {
-                Currency = s.Equity.Currency.Symbol ?? string.Empty,
-                Equity = DecimalText.Format(s.Equity.Amount),
-                AdjustedEquityMaintenance = DecimalText.Format(s.AdjustedEquityMaintenance.Amount),
-                MaintenanceRequirement = DecimalText.Format(s.MaintenanceRequirement.Amount),
-                MarginRatio = s.MarginRatio,
-                AdjustedEquityInitial = DecimalText.Format(s.AdjustedEquityInitial.Amount),
-                InitialRequirement = DecimalText.Format(s.InitialRequirement.Amount),
-                InitialRatio = s.InitialRatio,
-            },
+            Summary = ToDocument(s),
             Assets = r.Assets.Select(a => new AssetLineDocument
             {
                 Asset = a.Asset.Symbol,
@@ -118,6 +149,7 @@ internal static class JsonReportWriter
                 Initial = new PositionLevelDocument { Rate = DecimalText.Format(p.InitialRate), Requirement = DecimalText.Format(p.InitialRequirement), Adjusted = DecimalText.Format(p.AdjustedInitial) },
                 PriceUnusableReason = p.PriceUnusableReason,
             }).ToList(),
+            LiquidationPlan = plan is null ? null : ToDocument(plan),
         };
     }
 }
