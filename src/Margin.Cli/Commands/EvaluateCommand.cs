@@ -86,6 +86,13 @@ internal static class EvaluateCommand
             await error.WriteLineAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
         }
 
+        if (report.InputProblems.Count == 0 && report.PlanFailures.Count > 0)
+        {
+            var lines = report.PlanFailures.Select(f => "  " + f);
+            var text = $"margin evaluate: the liquidation plan of {report.PlanFailures.Count} account(s) could not be made; those accounts were evaluated and the others planned. Failures:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+            await error.WriteLineAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
         await error.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

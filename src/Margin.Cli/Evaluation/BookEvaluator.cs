@@ -1,6 +1,5 @@
 using Margin.Cli.Input;
 using Margin.Engine.Accounts;
-using Margin.Engine.Domain;
 using Margin.Engine.Evaluation;
 using Margin.Engine.Liquidation;
 using Margin.Engine.Results;
@@ -31,9 +30,10 @@ internal static class BookEvaluator
             }
 
             MarginResult result;
+            var context = new EvaluationContext(entry.LiquidationInFlight);
             try
             {
-                result = model.Evaluate(account, new EvaluationContext(entry.LiquidationInFlight));
+                result = model.Evaluate(account, context);
             }
             catch (InvalidAccountException ex)
             {
@@ -47,7 +47,7 @@ internal static class BookEvaluator
             {
                 try
                 {
-                    plans.Add(result.AccountId, Plan(model, account, result, options));
+                    plans.Add(result.AccountId, Plan(model, account, context, options));
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException)
                 {
@@ -72,30 +72,9 @@ internal static class BookEvaluator
         };
     }
 
-    /// <summary>Plans one account; a suppressing flag the planner cannot see (an order in flight) still gives a <see cref="PlanOutcome.Suppressed"/> plan.</summary>
-    private static LiquidationPlan Plan(MarginModel model, Account account, MarginResult result, PlannerOptions options)
-    {
-        var plan = LiquidationPlanner.Plan(model, account, options);
-        if (plan.Outcome == PlanOutcome.Suppressed || !result.Flags.SuppressesLiquidation())
-        {
-            return plan;
-        }
-
-        // The planner evaluates without the evaluation context, so it does not see LiquidationInFlight: an order is
-        // already open and no second one may be planned.
-        var zero = Money.Zero(plan.TotalCost.Currency);
-        return plan with
-        {
-            Legs = [],
-            TotalCost = zero,
-            Before = result.Summary,
-            After = result.Summary,
-            ProjectedAccount = account,
-            Outcome = PlanOutcome.Suppressed,
-            Reason = $"liquidation is suppressed by {result.Flags}",
-            Shortfall = zero,
-        };
-    }
+    /// <summary>Plans one account with the same context it was evaluated with, so an order in flight suppresses the plan.</summary>
+    private static LiquidationPlan Plan(MarginModel model, Account account, EvaluationContext context, PlannerOptions options) =>
+        LiquidationPlanner.Plan(model, account, options, context);
 
     private static string Problem(Exception ex) => ex switch
     {

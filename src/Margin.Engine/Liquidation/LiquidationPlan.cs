@@ -10,7 +10,8 @@ namespace Margin.Engine.Liquidation;
 /// <see cref="TargetRatio"/> is <c>r* = MarginCall - TargetBuffer</c>. <see cref="After"/> is the evaluation of
 /// <see cref="ProjectedAccount"/>, the account with every leg filled at its limit price (proceeds and realised PnL
 /// credited to <see cref="SettlementAsset"/>), so fills at or better than the limits reach at least that result.
-/// Money in USD. <see cref="Shortfall"/> is <c>max(0, -After.Equity)</c> for a full close, else zero.
+/// Money in USD. <see cref="Shortfall"/> is <c>max(0, -After.Equity)</c>: what the insurance fund covers when even the
+/// plan leaves the account below zero (a full close of a bankrupt account, or a plan whose costs exceed the equity).
 /// </remarks>
 public sealed record LiquidationPlan
 {
@@ -56,9 +57,9 @@ public sealed record LiquidationPlan
     /// <summary>Why the plan does not reach the target, or null when it does.</summary>
     public string? Reason { get; init; }
 
-    /// <summary>Whether the plan is a bankrupt account's full close, for the insurance fund.</summary>
-    public bool InsuranceFund => Outcome == PlanOutcome.FullClose;
+    /// <summary>Whether the insurance fund is involved: a bankrupt account's full close, or a plan that leaves negative equity.</summary>
+    public bool InsuranceFund => Outcome == PlanOutcome.FullClose || Shortfall.Amount > 0m;
 
-    /// <summary>The negative equity left after a full close, which the insurance fund covers.</summary>
+    /// <summary>The negative equity left after the plan, which the insurance fund covers.</summary>
     public required Money Shortfall { get; init; }
 }

@@ -22,7 +22,11 @@ public static class LiquidationPlanner
     /// <summary>Plans the liquidation of an account: a target-reaching plan, what could be done, or a bankrupt account's full close.</summary>
     /// <exception cref="ArgumentException">The settlement asset is not a configured, priced asset, or the account is not in standard mode.</exception>
     /// <exception cref="InvalidAccountException">The account cannot be evaluated.</exception>
-    public static LiquidationPlan Plan(MarginModel model, Account account, PlannerOptions options)
+    /// <param name="model">The engine for the snapshot and parameters in force.</param>
+    /// <param name="account">The account to plan for.</param>
+    /// <param name="options">Fees, impact and order-size limits.</param>
+    /// <param name="context">Facts outside the ledger, such as an order already in flight (which suppresses the plan).</param>
+    public static LiquidationPlan Plan(MarginModel model, Account account, PlannerOptions options, EvaluationContext context = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(account);
@@ -40,7 +44,7 @@ public static class LiquidationPlanner
 
         var thresholds = model.Parameters.Thresholds;
         var target = thresholds.MarginCall - thresholds.TargetBuffer;
-        var before = model.EvaluateSummary(account);
+        var before = model.EvaluateSummary(account, context);
         var state = new PlanState(model, account, options, settlement, settlementPrice.Price, target, Legs(model, account, options, settlement));
 
         if (before.Flags.SuppressesLiquidation())

@@ -146,7 +146,7 @@ internal sealed class PlanState
             ProjectedAccount = projected,
             Outcome = outcome,
             Reason = reason,
-            Shortfall = new Money(outcome == PlanOutcome.FullClose ? Math.Max(0m, -after.Equity.Amount) : 0m, usd),
+            Shortfall = new Money(outcome == PlanOutcome.Suppressed ? 0m : Math.Max(0m, -after.Equity.Amount), usd),
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Margin.Cli.Evaluation;
 using Margin.Cli.Output.Json;
+using Margin.Engine.Liquidation;
 using Margin.Engine.Results;
 using Spectre.Console;
 
@@ -42,6 +43,10 @@ internal static class TableReportWriter
         {
             console.WriteLine();
             WriteBreakdown(console, result, report.Underlyings, ascii);
+            if (report.Plans.TryGetValue(result.AccountId, out var plan))
+            {
+                WritePlan(console, plan, ascii);
+            }
         }
 
         if (report.Failures.Count > 0)
@@ -49,6 +54,16 @@ internal static class TableReportWriter
             console.WriteLine();
             console.MarkupLine($"[bold red]Errors: {failed} account(s) could not be evaluated[/]");
             foreach (var failure in report.Failures)
+            {
+                console.MarkupLine($"[red]  {Markup.Escape(failure.ToString())}[/]");
+            }
+        }
+
+        if (report.PlanFailures.Count > 0)
+        {
+            console.WriteLine();
+            console.MarkupLine($"[bold red]Errors: the liquidation plan of {report.PlanFailures.Count} account(s) could not be made[/]");
+            foreach (var failure in report.PlanFailures)
             {
                 console.MarkupLine($"[red]  {Markup.Escape(failure.ToString())}[/]");
             }
@@ -173,6 +188,54 @@ internal static class TableReportWriter
                      .Concat(r.Positions.Where(p => p.PriceUnusableReason is not null).Select(p => $"{p.InstrumentId}: {p.PriceUnusableReason}")))
         {
             console.MarkupLine($"[yellow]Unusable price: {Markup.Escape(reason)}[/]");
+        }
+    }
+
+    private static void WritePlan(IAnsiConsole console, LiquidationPlan plan, bool ascii)
+    {
+        if (plan.Legs.Length > 0)
+        {
+            var legs = new Spectre.Console.Table().Title($"Liquidation plan (limit prices; value at the reference price, in {plan.TotalCost.Currency})");
+            legs.AddColumn("Leg");
+            legs.AddColumn("Target");
+            legs.AddColumn("Side");
+            foreach (var heading in new[] { "Quantity", "Lots", "Reference", "Limit price", "Value", "Cost" })
+            {
+                legs.AddColumn(new TableColumn(heading).RightAligned());
+            }
+
+            foreach (var leg in plan.Legs)
+            {
+                legs.AddRow(
+                    new Text(leg.Kind.ToString()),
+                    new Text(leg.Target),
+                    new Text(leg.Side.ToString()),
+                    new Text(Number(leg.Quantity)),
+                    new Text(leg.Lots.ToString(s_c)),
+                    new Text(Number(leg.ReferencePrice)),
+                    new Text(Number(leg.LimitPrice)),
+                    new Text(Money(leg.Value.Amount)),
+                    new Text(Money(leg.Cost.Amount)));
+            }
+
+            console.Write(Bordered(legs, ascii));
+        }
+
+        var after = plan.After;
+        var colour = plan.ReachesTarget ? "green" : "yellow";
+        var outcome = $"Liquidation plan: {plan.Outcome}, {plan.Legs.Length.ToString(s_c)} leg(s), total cost {Money(plan.TotalCost.Amount)} {plan.TotalCost.Currency}, settles in {plan.SettlementAsset}";
+        var projected = $"  after: MarginRatio {Ratio(plan.Before.MarginRatio)} -> {Ratio(after.MarginRatio)} (target <= {plan.TargetRatio.ToString("0.####", s_c)}), "
+            + $"equity {Money(plan.Before.Equity.Amount)} -> {Money(after.Equity.Amount)}, MM {Money(after.MaintenanceRequirement.Amount)}, AE_M {Money(after.AdjustedEquityMaintenance.Amount)}";
+        console.MarkupLine($"[{colour}]{Markup.Escape(outcome)}[/]");
+        console.MarkupLine($"[{colour}]{Markup.Escape(projected)}[/]");
+        if (plan.InsuranceFund)
+        {
+            console.MarkupLine($"[red]{Markup.Escape($"  insurance fund: covers a shortfall of {Money(plan.Shortfall.Amount)} {plan.Shortfall.Currency}")}[/]");
+        }
+
+        if (plan.Reason is not null)
+        {
+            console.MarkupLine($"[{colour}]  {Markup.Escape(plan.Reason)}[/]");
         }
     }
 
