@@ -20,6 +20,7 @@ public partial class ConventionTests
         "Margin.Engine.Statistics",
         "Margin.Engine.Pricing",
         "Margin.Engine.Portfolio",
+        "Margin.Engine.Methodologies",
     ];
 
     public static TheoryData<string> ImmutableNamespaces => [.. s_immutableNamespaces];

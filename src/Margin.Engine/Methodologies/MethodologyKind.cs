@@ -1,0 +1,14 @@
+namespace Margin.Engine.Methodologies;
+
+/// <summary>The public methodology whose own figure a <see cref="MethodologyFigure"/> reports.</summary>
+public enum MethodologyKind
+{
+    /// <summary>Aave V3 health factor: liquidation-weighted collateral over debt.</summary>
+    AaveHealthFactor = 1,
+
+    /// <summary>Binance Portfolio Margin uniMMR: adjusted equity over unified maintenance margin.</summary>
+    BinanceUniMmr = 2,
+
+    /// <summary>Binance Cross Margin margin level: total asset value over liabilities plus interest.</summary>
+    BinanceCrossMarginLevel = 3,
+}
