@@ -14,8 +14,11 @@ namespace Margin.Engine.Liquidation;
 /// up to the minimum order size, or one repay lot plus the fewest lots of one collateral that fund it) is evaluated on
 /// the whole projected account with <see cref="MarginModel.EvaluateSummary"/>; its benefit is the increase of
 /// <c>r* * AE_M - MM</c>, its cost the increase of its legs' costs. The best move with a positive benefit is taken and
-/// the legs re-priced, until <c>r* * AE_M - MM &gt;= 0</c>. Every leg is valued at its limit price. Stateless and
-/// thread-safe.
+/// the legs re-priced, until <c>r* * AE_M - MM &gt;= 0</c>. A repay no single collateral funds is funded from several,
+/// cheapest marginal cost first. When no move improves, local exchanges (one lot out of a leg, the next move of another,
+/// re-funded) are tried, then, on books of at most 32,768 lot combinations, the cheapest reaching combination; every
+/// accepted step raises the slack, and <see cref="PlannerOptions.MaxMoves"/> bounds them. Every leg is valued at its
+/// limit price. Stateless and thread-safe.
 /// </remarks>
 public static class LiquidationPlanner
 {

@@ -47,18 +47,13 @@ internal sealed class PlanState
                 return Result(before, current, Project(_lots, out _), PlanOutcome.CannotReachTarget, $"the move budget of {_options.MaxMoves} moves ran out");
             }
 
-            var best = BestMove(slack);
+            var best = BestMove(slack) ?? BestExchange(slack) ?? SmallSearch();
             if (best is not { } move)
             {
                 return Result(before, current, Project(_lots, out _), PlanOutcome.CannotReachTarget, "no remaining move within the limits (holdings, kill switches, maximum impact, order sizes) improves r* * AE_M - MM");
             }
 
-            Apply(move.Leg, move.Lots, funding: false);
-            if (move.FundingLeg >= 0)
-            {
-                Apply(move.FundingLeg, move.FundingLots, funding: true);
-            }
-
+            Apply(move);
             current = move.Summary;
             slack = LiquidationPlanner.Slack(current, _target);
             moves++;
@@ -173,6 +168,38 @@ internal sealed class PlanState
         _funding[leg] |= funding;
     }
 
+    /// <summary>Moves the plan to the lot counts of <paramref name="move"/>; sales grown alongside a repay are marked as funding.</summary>
+    private void Apply(Move move)
+    {
+        var repays = false;
+        for (var i = 0; i < _legs.Length; i++)
+        {
+            repays |= _legs[i].Kind == LegKind.RepayBorrow && move.Lots[i] > _lots[i];
+        }
+
+        for (var i = 0; i < _legs.Length; i++)
+        {
+            var n = move.Lots[i];
+            if (n == _lots[i])
+            {
+                continue;
+            }
+
+            if (n > _lots[i])
+            {
+                Apply(i, n - _lots[i], funding: repays && _legs[i].Kind == LegKind.SellCollateral);
+            }
+            else
+            {
+                _lots[i] = n;
+                if (n == 0)
+                {
+                    _order.Remove(i);
+                }
+            }
+        }
+    }
+
     private Move? BestMove(decimal slack)
     {
         Move? best = null;
@@ -189,25 +216,33 @@ internal sealed class PlanState
             trial[i] = _lots[i] + add;
             if (_legs[i].Kind != LegKind.RepayBorrow)
             {
-                Consider(new Move(i, add, -1, 0, default), trial, slack, ref best, ref bestRatio);
+                Consider(trial, slack, ref best, ref bestRatio);
             }
             else
             {
                 Project(trial, out var cash);
                 if (cash >= 0m)
                 {
-                    Consider(new Move(i, add, -1, 0, default), trial, slack, ref best, ref bestRatio);
+                    Consider(trial, slack, ref best, ref bestRatio);
                 }
                 else
                 {
+                    var single = false;
                     for (var c = 0; c < _legs.Length; c++)
                     {
                         if (_legs[c].Kind == LegKind.SellCollateral && FundingLots(trial, c) is { } k)
                         {
+                            single = true;
                             trial[c] = _lots[c] + k;
-                            Consider(new Move(i, add, c, k, default), trial, slack, ref best, ref bestRatio);
+                            Consider(trial, slack, ref best, ref bestRatio);
                             trial[c] = _lots[c];
                         }
+                    }
+
+                    // No single collateral funds the repay lots: fund them from several, cheapest marginal cost first.
+                    if (!single && FundFromSeveral(trial) is { } funded)
+                    {
+                        Consider(funded, slack, ref best, ref bestRatio);
                     }
                 }
             }
@@ -216,6 +251,197 @@ internal sealed class PlanState
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// The fallback when no greedy move improves the slack: local exchanges. Each takes one lot from a leg (the whole leg
+    /// if that would leave it below its first lots) and/or adds the next move of another, re-funding from the cheapest
+    /// collaterals when a repay would leave the settlement cash negative. The exchange that raises the slack most is
+    /// returned, or null. Bound: at most <c>legs * (legs + 1)</c> candidates per call, and since every accepted move
+    /// strictly raises the slack no plan repeats; the whole run stays within <see cref="PlannerOptions.MaxMoves"/> moves.
+    /// </summary>
+    private Move? BestExchange(decimal slack)
+    {
+        Move? best = null;
+        var bestGain = 0m;
+        for (var x = -1; x < _legs.Length; x++)
+        {
+            if (x >= 0 && _lots[x] == 0)
+            {
+                continue;
+            }
+
+            for (var y = -1; y < _legs.Length; y++)
+            {
+                if (y == x || (x < 0 && y < 0))
+                {
+                    continue;
+                }
+
+                var trial = (long[])_lots.Clone();
+                if (x >= 0)
+                {
+                    trial[x] = _lots[x] - 1 < _legs[x].FirstLots ? 0 : _lots[x] - 1;
+                }
+
+                if (y >= 0)
+                {
+                    var add = _legs[y].NextMove(_lots[y]);
+                    if (add <= 0)
+                    {
+                        continue;
+                    }
+
+                    trial[y] = _lots[y] + add;
+                }
+
+                if (!HasRepay(trial) || Cash(trial) >= 0m || FundFromSeveral(trial) is { } funded && (trial = funded) is not null)
+                {
+                    if (HasRepay(trial) && Cash(trial) < 0m)
+                    {
+                        continue;
+                    }
+
+                    var summary = _model.EvaluateSummary(Project(trial, out _));
+                    var gain = LiquidationPlanner.Slack(summary, _target) - slack;
+                    if (gain > bestGain)
+                    {
+                        best = new Move(trial, summary);
+                        bestGain = gain;
+                    }
+                }
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The most lot combinations <see cref="SmallSearch"/> enumerates: 4 legs of 12 lots make 13^4 = 28,561.</summary>
+    internal const long SmallSearchBound = 32_768;
+
+    /// <summary>
+    /// The last resort when neither a greedy move nor an exchange raises the slack: when the legs allow at most
+    /// <see cref="SmallSearchBound"/> lot combinations (each leg 0 or from its first lots to its maximum), the cheapest
+    /// combination that reaches the target (a repay leaving the settlement cash non-negative), or null. Larger books
+    /// are not searched.
+    /// </summary>
+    private Move? SmallSearch()
+    {
+        var count = 1L;
+        foreach (var leg in _legs)
+        {
+            var choices = leg.FirstLots <= leg.MaxLots ? leg.MaxLots - leg.FirstLots + 2 : 1;
+            if (choices > SmallSearchBound || (count *= choices) > SmallSearchBound)
+            {
+                return null;
+            }
+        }
+
+        var combos = new List<(decimal Cost, long[] Lots)>((int)count);
+        var lots = new long[_legs.Length];
+        void Enumerate(int i, decimal cost)
+        {
+            if (i == _legs.Length)
+            {
+                combos.Add((cost, (long[])lots.Clone()));
+                return;
+            }
+
+            var leg = _legs[i];
+            lots[i] = 0;
+            Enumerate(i + 1, cost);
+            for (var n = leg.FirstLots; n <= leg.MaxLots; n++)
+            {
+                lots[i] = n;
+                Enumerate(i + 1, cost + leg.Cost(n, _options.FeeRate));
+            }
+
+            lots[i] = 0;
+        }
+
+        Enumerate(0, 0m);
+        foreach (var (_, combo) in combos.OrderBy(c => c.Cost))
+        {
+            var projected = Project(combo, out var cash);
+            if (HasRepay(combo) && cash < 0m)
+            {
+                continue;
+            }
+
+            var summary = _model.EvaluateSummary(projected);
+            if (LiquidationPlanner.Slack(summary, _target) >= 0m)
+            {
+                return new Move(combo, summary);
+            }
+        }
+
+        return null;
+    }
+
+    private bool HasRepay(long[] lots)
+    {
+        for (var i = 0; i < _legs.Length; i++)
+        {
+            if (_legs[i].Kind == LegKind.RepayBorrow && lots[i] > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private decimal Cash(long[] lots)
+    {
+        Project(lots, out var cash);
+        return cash;
+    }
+
+    /// <summary>
+    /// Lots of <paramref name="trial"/> plus the collateral lots that make the settlement cash non-negative, adding in turn
+    /// the next move (a leg's first lots, else one lot) of the collateral whose marginal cost per USD of value is lowest,
+    /// within each leg's limits; or null when every collateral is exhausted first. <paramref name="trial"/> is not changed.
+    /// </summary>
+    private long[]? FundFromSeveral(long[] trial)
+    {
+        var lots = (long[])trial.Clone();
+        while (Cash(lots) < 0m)
+        {
+            var pick = -1;
+            var pickLots = 0L;
+            var pickRate = 0m;
+            for (var c = 0; c < _legs.Length; c++)
+            {
+                var spec = _legs[c];
+                if (spec.Kind != LegKind.SellCollateral)
+                {
+                    continue;
+                }
+
+                var add = lots[c] == 0 ? (spec.FirstLots <= spec.MaxLots ? spec.FirstLots : 0) : Math.Min(1, spec.MaxLots - lots[c]);
+                if (add <= 0)
+                {
+                    continue;
+                }
+
+                var rate = (spec.Cost(lots[c] + add, _options.FeeRate) - spec.Cost(lots[c], _options.FeeRate)) / (spec.Value(lots[c] + add) - spec.Value(lots[c]));
+                if (pick < 0 || rate < pickRate)
+                {
+                    pick = c;
+                    pickLots = add;
+                    pickRate = rate;
+                }
+            }
+
+            if (pick < 0)
+            {
+                return null;
+            }
+
+            lots[pick] += pickLots;
+        }
+
+        return lots;
     }
 
     /// <summary>The fewest lots of collateral leg <paramref name="c"/> that make the settlement cash non-negative, or null.</summary>
@@ -260,7 +486,7 @@ internal sealed class PlanState
         return lo;
     }
 
-    private void Consider(Move move, long[] trial, decimal slack, ref Move? best, ref double bestRatio)
+    private void Consider(long[] trial, decimal slack, ref Move? best, ref double bestRatio)
     {
         var summary = _model.EvaluateSummary(Project(trial, out _));
         var benefit = LiquidationPlanner.Slack(summary, _target) - slack;
@@ -269,17 +495,22 @@ internal sealed class PlanState
             return;
         }
 
-        var cost = MarginalCost(move.Leg, move.Lots) + (move.FundingLeg >= 0 ? MarginalCost(move.FundingLeg, move.FundingLots) : 0m);
+        var cost = 0m;
+        for (var i = 0; i < _legs.Length; i++)
+        {
+            if (trial[i] != _lots[i])
+            {
+                cost += _legs[i].Cost(trial[i], _options.FeeRate) - _legs[i].Cost(_lots[i], _options.FeeRate);
+            }
+        }
+
         var ratio = cost > 0m ? (double)benefit / (double)cost : double.PositiveInfinity;
         if (best is null || ratio > bestRatio)
         {
-            best = move with { Summary = summary };
+            best = new Move((long[])trial.Clone(), summary);
             bestRatio = ratio;
         }
     }
-
-    private decimal MarginalCost(int leg, long lots) =>
-        _legs[leg].Cost(_lots[leg] + lots, _options.FeeRate) - _legs[leg].Cost(_lots[leg], _options.FeeRate);
 
     /// <summary>The account with every leg of <paramref name="lots"/> filled at its limit price; <paramref name="cash"/> is the settlement balance after.</summary>
     public Account Project(long[] lots, out decimal cash)
@@ -338,5 +569,5 @@ internal sealed class PlanState
         balances.Add(new Balance(asset, delta));
     }
 
-    private readonly record struct Move(int Leg, long Lots, int FundingLeg, long FundingLots, MarginSummary Summary);
+    private readonly record struct Move(long[] Lots, MarginSummary Summary);
 }

@@ -53,6 +53,58 @@ internal static class PlannerBook
         return MarginModel.Create(snapshot, parameters);
     }
 
+    /// <summary>Tiered collateral (P 100, lot 10): flat w 1, tiers 1.0 to 3,000 USD, 0.8 to 6,000, 0.5 beyond.</summary>
+    public static readonly Asset Tier = Asset.Of("TIR");
+
+    /// <summary>IMF collateral (P 50, lot 20): w 0.95, decimal size premium imf 0.02 (w = min(0.95, 1.1 / (1 + 0.02 * sqrt(q)))).</summary>
+    public static readonly Asset Imf = Asset.Of("IMF");
+
+    /// <summary>Volatility-scaled collateral (P 200, lot 5): w 0.9, z 2, T 0.01, sigma_long 0.8 (h0 0.16), depth-scaled.</summary>
+    public static readonly Asset Vol = Asset.Of("VOL");
+
+    /// <summary>Borrowable, flat (P 1,000, lot 1): l 1.1, borrow 0.2 / 0.1.</summary>
+    public static readonly Asset Brw = Asset.Of("BRW");
+
+    /// <summary>Borrowable, volatility-scaled liability (P 500, lot 2): l 1.1, z 2, T 0.01, sigma_long 0.8, borrow 0.2 / 0.1.</summary>
+    public static readonly Asset Brv = Asset.Of("BRV");
+
+    /// <summary>
+    /// The heuristic-case book: USD settlement and the five assets above, each lot worth 1,000 USD, with the given depths
+    /// (TIR, IMF, VOL, BRW, BRV). Initial weights equal the maintenance ones. Thresholds 0.8 / 0.9 / buffer 0.1: r* = 0.8.
+    /// </summary>
+    public static MarginModel HeuristicModel(decimal tierDepth, decimal imfDepth, decimal volDepth, decimal brwDepth, decimal brvDepth)
+    {
+        var tiered = new WeightSchedule { AssetWeight = 1m, LiabilityWeight = 1m, Tiers = [new WeightTier(3_000m, 1m), new WeightTier(6_000m, 0.8m), new WeightTier(null, 0.5m)] };
+        var imf = new WeightSchedule { AssetWeight = 0.95m, LiabilityWeight = 1.05m, SizePremium = new SizePremium(0.02m) };
+        var vol = new WeightSchedule { AssetWeight = 0.9m, LiabilityWeight = 1.1m, VolatilityScaling = new VolatilityScaling(2m, 0.01m) };
+        var flat = new WeightSchedule { AssetWeight = 0.9m, LiabilityWeight = 1.1m };
+        var one = new WeightSchedule { AssetWeight = 1m, LiabilityWeight = 1m };
+        var assets = new[]
+        {
+            new AssetRiskParameters { Asset = Usd, Initial = one, Maintenance = one, DepthUsd = 1_000_000_000_000m, LotSize = 0.01m, Borrow = new BorrowRequirement(0.10m, 0.05m) },
+            new AssetRiskParameters { Asset = Tier, Initial = tiered, Maintenance = tiered, DepthUsd = tierDepth, LotSize = 10m },
+            new AssetRiskParameters { Asset = Imf, Initial = imf, Maintenance = imf, DepthUsd = imfDepth, LotSize = 20m },
+            new AssetRiskParameters { Asset = Vol, Initial = vol, Maintenance = vol, DepthUsd = volDepth, LotSize = 5m },
+            new AssetRiskParameters { Asset = Brw, Initial = flat, Maintenance = flat, DepthUsd = brwDepth, LotSize = 1m, Borrow = new BorrowRequirement(0.2m, 0.1m) },
+            new AssetRiskParameters { Asset = Brv, Initial = vol, Maintenance = vol, DepthUsd = brvDepth, LotSize = 2m, Borrow = new BorrowRequirement(0.2m, 0.1m) },
+        };
+        var parameters = RiskParameters.Create("plan-heur-1", Usd, assets, [], new StatusThresholds(0.8m, 0.9m, 0.1m), dependencyMateriality: 0.5m);
+        var snapshot = PriceSnapshot.Create(
+            "plan-heur-snap-1",
+            AsOf,
+            Usd,
+            [
+                AssetPrice.Create(Usd, 1m, AsOf),
+                AssetPrice.Create(Tier, 100m, AsOf),
+                AssetPrice.Create(Imf, 50m, AsOf),
+                AssetPrice.Create(Vol, 200m, AsOf, sigmaLong: 0.8),
+                AssetPrice.Create(Brw, 1_000m, AsOf),
+                AssetPrice.Create(Brv, 500m, AsOf, sigmaLong: 0.8),
+            ],
+            []);
+        return MarginModel.Create(snapshot, parameters);
+    }
+
     public static Account AccountOf(IEnumerable<Balance> balances, params Position[] positions) =>
         Account.Create("plan-acct", 3, MarginMode.Standard, balances, positions);
 }
