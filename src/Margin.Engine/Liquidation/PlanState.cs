@@ -40,6 +40,10 @@ internal sealed class PlanState
         var current = before;
         var slack = LiquidationPlanner.Slack(before, _target);
         var moves = 0;
+
+        // Exchanges are the expensive fallback (legs * (legs + 1) evaluations each, often with small gains): at most
+        // 4 per leg per plan, so a stuck plan on a large book stays within a bounded number of evaluations.
+        var exchangesLeft = 4 * _legs.Length;
         while (slack < 0m)
         {
             if (moves == _options.MaxMoves)
@@ -47,7 +51,14 @@ internal sealed class PlanState
                 return Result(before, current, Project(_lots, out _), PlanOutcome.CannotReachTarget, $"the move budget of {_options.MaxMoves} moves ran out");
             }
 
-            var best = BestMove(slack) ?? BestExchange(slack) ?? SmallSearch();
+            var best = BestMove(slack);
+            if (best is null && exchangesLeft > 0)
+            {
+                best = BestExchange(slack);
+                exchangesLeft -= best is null ? 0 : 1;
+            }
+
+            best ??= SmallSearch();
             if (best is not { } move)
             {
                 return Result(before, current, Project(_lots, out _), PlanOutcome.CannotReachTarget, "no remaining move within the limits (holdings, kill switches, maximum impact, order sizes) improves r* * AE_M - MM");
