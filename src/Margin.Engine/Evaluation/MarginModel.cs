@@ -552,10 +552,10 @@ public sealed class MarginModel
         Price = st.Price,
         InitialPrice = q >= 0m ? st.LowPrice : st.HighPrice,
         ValueMaintenance = valueM,
-        WeightMaintenance = valueM == 0m ? CollateralWeights.WeightAtZero(st.Parameters.Maintenance, q < 0m, st.Sigma) : adjM / valueM,
+        WeightMaintenance = valueM == 0m ? st.Maintenance!.WeightAtZero(q < 0m) : adjM / valueM,
         AdjustedMaintenance = DecimalMath.RoundDown(adjM, _decimals),
         ValueInitial = valueI,
-        WeightInitial = valueI == 0m ? CollateralWeights.WeightAtZero(st.Parameters.Initial, q < 0m, st.Sigma) : adjI / valueI,
+        WeightInitial = valueI == 0m ? st.Initial!.WeightAtZero(q < 0m) : adjI / valueI,
         AdjustedInitial = DecimalMath.RoundDown(adjI, _decimals),
         BorrowInitialRequirement = DecimalMath.RoundUp(borrowIm, _decimals),
         BorrowMaintenanceRequirement = DecimalMath.RoundUp(borrowMm, _decimals),
@@ -703,8 +703,6 @@ public sealed class MarginModel
 
         public bool HighIsPrice => HighPrice == Price;
 
-        public double Sigma { get; init; }
-
         public CompiledWeightSchedule? Initial { get; init; }
 
         public CompiledWeightSchedule? Maintenance { get; init; }
@@ -741,7 +739,6 @@ public sealed class MarginModel
                 Price = price.Price,
                 LowPrice = Math.Min(price.Price, price.ReferencePrice),
                 HighPrice = Math.Max(price.Price, price.ReferencePrice),
-                Sigma = sigma,
                 Unusable = price.UnusableReason,
             };
         }

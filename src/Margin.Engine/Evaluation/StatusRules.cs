@@ -37,7 +37,7 @@ public static class StatusRules
             return MarginStatus.Bankrupt;
         }
 
-        if (AtOrAboveOne(maintenance, adjustedMaintenance))
+        if (AtOrAbove(maintenance, adjustedMaintenance, 1m))
         {
             return MarginStatus.Liquidatable;
         }
@@ -48,7 +48,7 @@ public static class StatusRules
             return MarginStatus.MarginCall;
         }
 
-        if (AtOrAboveOne(initial, adjustedInitial))
+        if (AtOrAbove(initial, adjustedInitial, 1m))
         {
             return MarginStatus.ReduceOnly;
         }
@@ -90,10 +90,8 @@ public static class StatusRules
         return new StatusReason(rule, message);
     }
 
-    private static bool AtOrAboveOne(decimal requirement, decimal adjustedEquity) =>
-        adjustedEquity <= 0m ? requirement > 0m || adjustedEquity < 0m : requirement >= adjustedEquity;
-
-    // A threshold in (0, 1): with AE > 0 the ratio is at or above it exactly when requirement >= threshold * AE.
+    // A threshold in (0, 1]: with AE > 0 the ratio is at or above it exactly when requirement >= threshold * AE; with
+    // AE <= 0 the ratio is +inf (at or above any threshold) unless nothing is required and AE is exactly 0.
     private static bool AtOrAbove(decimal requirement, decimal adjustedEquity, decimal threshold) =>
         adjustedEquity <= 0m ? requirement > 0m || adjustedEquity < 0m : requirement >= threshold * adjustedEquity;
 

@@ -53,13 +53,16 @@ internal sealed record LegSpec
     }
 
     /// <summary>The lots the next move adds to a leg of <paramref name="lots"/> lots, or 0 when the leg cannot grow.</summary>
-    public long NextMove(long lots)
+    public long NextMove(long lots) => NextMove(lots, StepLots);
+
+    /// <summary>The lots a move of at most <paramref name="step"/> lots adds to a leg of <paramref name="lots"/> lots (a new leg's first move is always <see cref="FirstLots"/>), or 0 when the leg cannot grow.</summary>
+    public long NextMove(long lots, long step)
     {
         if (lots == 0)
         {
             return FirstLots <= MaxLots ? FirstLots : 0;
         }
 
-        return Math.Min(StepLots, MaxLots - lots);
+        return Math.Min(step, MaxLots - lots);
     }
 }

@@ -429,7 +429,7 @@ internal sealed class PlanState
                     continue;
                 }
 
-                var add = lots[c] == 0 ? (spec.FirstLots <= spec.MaxLots ? spec.FirstLots : 0) : Math.Min(1, spec.MaxLots - lots[c]);
+                var add = spec.NextMove(lots[c], step: 1);
                 if (add <= 0)
                 {
                     continue;

@@ -21,43 +21,8 @@ public static class CollateralWeights
         new CompiledWeightSchedule(schedule, depthUsd, sigma).Adjusted(value, size);
 
     /// <summary>The effective weight at a value of zero (the limit of <c>adjusted / value</c>).</summary>
-    public static decimal WeightAtZero(WeightSchedule schedule, bool liability, double sigma)
-    {
-        ArgumentNullException.ThrowIfNull(schedule);
-        if (liability)
-        {
-            var l = schedule.LiabilityWeight;
-            if (schedule.SizePremium is { } p && p.Imf > 0m)
-            {
-                l = Math.Max(l, SizePremiumLiabilityWeight(schedule.LiabilityWeight, p, 0m));
-            }
-
-            if (schedule.VolatilityScaling is { } v)
-            {
-                l = Math.Max(l, 1m + HaircutFloor(schedule.LiabilityWeight - 1m, v, sigma));
-            }
-
-            return l;
-        }
-
-        var w = schedule.AssetWeight;
-        if (!schedule.Tiers.IsDefaultOrEmpty)
-        {
-            w = Math.Min(w, schedule.Tiers[0].Rate);
-        }
-
-        if (schedule.SizePremium is { } premium && premium.Imf > 0m)
-        {
-            w = Math.Min(w, SizePremiumAssetWeight(schedule.AssetWeight, premium, 0m));
-        }
-
-        if (schedule.VolatilityScaling is { } vol)
-        {
-            w = Math.Min(w, 1m - HaircutFloor(1m - schedule.AssetWeight, vol, sigma));
-        }
-
-        return w;
-    }
+    public static decimal WeightAtZero(WeightSchedule schedule, bool liability, double sigma) =>
+        new CompiledWeightSchedule(schedule, 1m, sigma).WeightAtZero(liability);
 
     /// <summary>Marginal tiers: each band's rate applies to the part of <paramref name="value"/> inside the band.</summary>
     public static decimal TieredValue(ReadOnlySpan<WeightTier> tiers, decimal value) =>

@@ -23,7 +23,6 @@ internal sealed class CompiledWeightSchedule
     public CompiledWeightSchedule(WeightSchedule schedule, decimal depthUsd, double sigma)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        Schedule = schedule;
         _assetWeight = schedule.AssetWeight;
         _liabilityWeight = schedule.LiabilityWeight;
         _unitAssetWeight = _assetWeight == 1m;
@@ -84,14 +83,7 @@ internal sealed class CompiledWeightSchedule
         }
 
         _depth = depthUsd;
-        Sigma = sigma;
     }
-
-    /// <summary>The schedule this was built from.</summary>
-    public WeightSchedule Schedule { get; }
-
-    /// <summary>The volatility it was built with.</summary>
-    public double Sigma { get; }
 
     /// <summary>The adjusted value of everything up to the last bounded tier cap.</summary>
     private decimal TierTotal { get; }
@@ -145,6 +137,34 @@ internal sealed class CompiledWeightSchedule
 
             return adjusted;
         }
+    }
+
+    /// <summary>The effective weight at a value of zero (the limit of <c>adjusted / value</c>); see <see cref="CollateralWeights.WeightAtZero"/>.</summary>
+    public decimal WeightAtZero(bool liability)
+    {
+        if (liability)
+        {
+            var l = _liabilityWeight;
+            if (_premium is not null)
+            {
+                l = Math.Max(l, CollateralWeights.SizePremiumLiabilityWeight(_liabilityWeight, _premium, 0m));
+            }
+
+            return _volatility ? Math.Max(l, 1m + _liabilityHaircut) : l;
+        }
+
+        var w = _assetWeight;
+        if (_tierRates.Length > 0)
+        {
+            w = Math.Min(w, _tierRates[0]);
+        }
+
+        if (_premium is not null)
+        {
+            w = Math.Min(w, CollateralWeights.SizePremiumAssetWeight(_assetWeight, _premium, 0m));
+        }
+
+        return _volatility ? Math.Min(w, 1m - _assetHaircut) : w;
     }
 
     /// <summary>Marginal tiers: each band's rate applies to the part of the value inside the band.</summary>

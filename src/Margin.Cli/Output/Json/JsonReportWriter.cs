@@ -54,6 +54,15 @@ internal static class JsonReportWriter
     public static IReadOnlyList<string> FlagNames(MarginFlags flags) =>
         Enum.GetValues<MarginFlags>().Where(f => f != MarginFlags.None && flags.HasFlag(f)).Select(f => f.ToString()).ToList();
 
+    private static AssetLevelDocument Level(decimal price, decimal value, decimal weight, decimal adjusted, decimal borrowRequirement) => new()
+    {
+        Price = DecimalText.Format(price),
+        Value = DecimalText.Format(value),
+        Weight = DecimalText.Format(weight),
+        Adjusted = DecimalText.Format(adjusted),
+        BorrowRequirement = DecimalText.Format(borrowRequirement),
+    };
+
     private static SummaryDocument ToDocument(MarginSummary s) => new()
     {
         Currency = s.Equity.Currency.Symbol ?? string.Empty,
@@ -112,22 +121,8 @@ internal static class JsonReportWriter
                 LedgerQuantity = DecimalText.Format(a.LedgerQuantity),
                 PnlQuantity = DecimalText.Format(a.PnlQuantity),
                 Quantity = DecimalText.Format(a.Quantity),
-                Maintenance = new AssetLevelDocument
-                {
-                    Price = DecimalText.Format(a.Price),
-                    Value = DecimalText.Format(a.ValueMaintenance),
-                    Weight = DecimalText.Format(a.WeightMaintenance),
-                    Adjusted = DecimalText.Format(a.AdjustedMaintenance),
-                    BorrowRequirement = DecimalText.Format(a.BorrowMaintenanceRequirement),
-                },
-                Initial = new AssetLevelDocument
-                {
-                    Price = DecimalText.Format(a.InitialPrice),
-                    Value = DecimalText.Format(a.ValueInitial),
-                    Weight = DecimalText.Format(a.WeightInitial),
-                    Adjusted = DecimalText.Format(a.AdjustedInitial),
-                    BorrowRequirement = DecimalText.Format(a.BorrowInitialRequirement),
-                },
+                Maintenance = Level(a.Price, a.ValueMaintenance, a.WeightMaintenance, a.AdjustedMaintenance, a.BorrowMaintenanceRequirement),
+                Initial = Level(a.InitialPrice, a.ValueInitial, a.WeightInitial, a.AdjustedInitial, a.BorrowInitialRequirement),
                 PriceUnusableReason = a.PriceUnusableReason,
             }).ToList(),
             Positions = r.Positions.Select(p => new PositionLineDocument
