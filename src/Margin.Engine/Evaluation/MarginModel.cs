@@ -22,7 +22,7 @@ namespace Margin.Engine.Evaluation;
 /// <see cref="EvaluateSummary"/> computes the ratios and status without the breakdown and allocates nothing for
 /// accounts with up to 64 configured assets and 128 lines.
 /// </remarks>
-public sealed class MarginModel
+public sealed partial class MarginModel
 {
     private const int StackLimit = 128;
 
