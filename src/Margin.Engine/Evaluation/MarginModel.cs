@@ -35,8 +35,10 @@ public sealed partial class MarginModel
     private readonly PnlWeights _pnl;
     private readonly bool _weightProfits;
 
-    private MarginModel(PriceSnapshot snapshot, RiskParameters parameters, AssetState[] assets, FrozenDictionary<string, int> assetIndex, FrozenDictionary<string, InstrumentState> instruments)
+    private MarginModel(PriceSnapshot snapshot, RiskParameters parameters, AssetState[] assets, FrozenDictionary<string, int> assetIndex, FrozenDictionary<string, InstrumentState> instruments, Projection projection, PortfolioBook? book)
     {
+        _projection = projection;
+        _book = book;
         Snapshot = snapshot;
         Parameters = parameters;
         _assets = assets;
@@ -81,13 +83,19 @@ public sealed partial class MarginModel
         }
 
         var frozenIndex = index.ToFrozenDictionary(StringComparer.Ordinal);
+        var projection = Projection.Create(parameters, snapshot, assets);
+        var book = parameters.Portfolio is { } portfolio
+            ? PortfolioBook.Build(portfolio, parameters, snapshot, frozenIndex, projection.Moves, projection.RangeScales)
+            : null;
         var instruments = new Dictionary<string, InstrumentState>(StringComparer.Ordinal);
         foreach (var (id, p) in parameters.Instruments)
         {
-            instruments[id] = InstrumentState.Create(p, snapshot, frozenIndex[p.Instrument.Underlying.Symbol]);
+            var underlyingIndex = frozenIndex[p.Instrument.Underlying.Symbol];
+            instruments[id] = InstrumentState.Create(p, snapshot, underlyingIndex)
+                .WithProjection(projection.Moves[underlyingIndex], assets[underlyingIndex], p, snapshot, book);
         }
 
-        return new MarginModel(snapshot, parameters, assets, frozenIndex, instruments.ToFrozenDictionary(StringComparer.Ordinal));
+        return new MarginModel(snapshot, parameters, assets, frozenIndex, instruments.ToFrozenDictionary(StringComparer.Ordinal), projection, book);
     }
 
     /// <summary>Evaluates an account: summary, breakdown per asset and position, versions and the reason for the status.</summary>
@@ -96,7 +104,10 @@ public sealed partial class MarginModel
     {
         ArgumentNullException.ThrowIfNull(account);
         var sink = new CollectingSink(account.Balances.Length + account.Positions.Length);
-        var summary = Compute(account, context, ref sink);
+        PortfolioRisk? portfolio = null;
+        var summary = account.Mode == MarginMode.Portfolio
+            ? ComputePortfolio(account, context, ref sink, out portfolio)
+            : Compute(account, context, ref sink);
         return new MarginResult
         {
             AccountId = account.Id,
@@ -109,6 +120,7 @@ public sealed partial class MarginModel
             Reason = StatusRules.Explain(summary, Parameters.Thresholds, accountIsEmpty: sink.Assets.Count == 0 && sink.Positions.Count == 0),
             Assets = sink.Assets.ToImmutable(),
             Positions = sink.Positions.ToImmutable(),
+            Portfolio = portfolio,
         };
     }
 
@@ -124,11 +136,19 @@ public sealed partial class MarginModel
     private MarginSummary Compute<TSink>(Account account, EvaluationContext context, ref TSink sink)
         where TSink : struct, IBreakdownSink
     {
-        if (account.Mode != MarginMode.Standard)
+        if (account.Mode == MarginMode.Portfolio)
         {
-            throw new InvalidAccountException(account.Id, "marginMode", $"{account.Mode} margin is not available in this version of the engine; evaluate the account in Standard mode");
+            return ComputePortfolio(account, context, ref sink, out _);
         }
 
+        var summary = Compute(account, context, ref sink, new CurrentPrices(_assets));
+        return WithProjection(account, context, summary);
+    }
+
+    private MarginSummary Compute<TSink, TView>(Account account, EvaluationContext context, ref TSink sink, TView view)
+        where TSink : struct, IBreakdownSink
+        where TView : struct, IPriceView
+    {
         var n = _assets.Length;
         var lines = account.Balances.Length + account.Positions.Length;
         decimal[]? rentedQuantities = null;
@@ -142,7 +162,7 @@ public sealed partial class MarginModel
         {
             // Only the slots are cleared: a quantity is written when its asset is first touched.
             slots.Clear();
-            return ComputeCore(account, context, ref sink, new Scratch(quantities[..n], quantities[n..], order, slots), ref cursor);
+            return ComputeCore(account, context, ref sink, view, new Scratch(quantities[..n], quantities[n..], order, slots), ref cursor);
         }
         catch (OverflowException ex)
         {
@@ -167,8 +187,9 @@ public sealed partial class MarginModel
         }
     }
 
-    private MarginSummary ComputeCore<TSink>(Account account, EvaluationContext context, ref TSink sink, Scratch scratch, ref Cursor cursor)
+    private MarginSummary ComputeCore<TSink, TView>(Account account, EvaluationContext context, ref TSink sink, TView view, Scratch scratch, ref Cursor cursor)
         where TSink : struct, IBreakdownSink
+        where TView : struct, IPriceView
     {
         var (ledger, pnlCoins, order, slots) = scratch;
         var flags = _baseFlags | (context.LiquidationInFlight ? MarginFlags.LiquidationInFlight : MarginFlags.None);
@@ -232,10 +253,10 @@ public sealed partial class MarginModel
             }
 
             var inst = ResolveInstrument(account, j);
-            var underlying = _assets[inst.UnderlyingIndex];
+            var underlying = view.Asset(inst.UnderlyingIndex);
             var q = p.Quantity;
             decimal exposure;
-            var mark = inst.Mark;
+            var mark = view.Mark(inst);
             switch (inst.Kind)
             {
                 case InstrumentKind.LinearPerpetual or InstrumentKind.LinearFuture:
@@ -361,7 +382,7 @@ public sealed partial class MarginModel
         {
             var idx = order[t];
             cursor = new Cursor(Stage.Asset, idx);
-            var st = _assets[idx];
+            var st = view.Asset(idx);
             var q = anyCoinPnl ? ledger[idx] + pnlCoins[idx] : ledger[idx];
             if (IsZero(q))
             {
@@ -689,7 +710,7 @@ public sealed partial class MarginModel
         Option,
     }
 
-    private sealed class AssetState
+    private sealed partial class AssetState
     {
         public required AssetRiskParameters Parameters { get; init; }
 
@@ -744,7 +765,7 @@ public sealed partial class MarginModel
         }
     }
 
-    private sealed class InstrumentState
+    private sealed partial record InstrumentState
     {
         public required InstrumentRiskParameters Parameters { get; init; }
 

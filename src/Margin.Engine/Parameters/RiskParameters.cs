@@ -13,9 +13,11 @@ namespace Margin.Engine.Parameters;
 /// </remarks>
 public sealed class RiskParameters
 {
-    private RiskParameters(string version, Asset settlement, FrozenDictionary<string, AssetRiskParameters> assets, FrozenDictionary<string, InstrumentRiskParameters> instruments, StatusThresholds thresholds, PnlWeights pnlWeights, int moneyDecimals, bool killSwitch, decimal dependencyMateriality)
+    private RiskParameters(string version, Asset settlement, FrozenDictionary<string, AssetRiskParameters> assets, FrozenDictionary<string, InstrumentRiskParameters> instruments, StatusThresholds thresholds, PnlWeights pnlWeights, int moneyDecimals, bool killSwitch, decimal dependencyMateriality, PortfolioParameters? portfolio, ProjectionParameters projection)
     {
         DependencyMateriality = dependencyMateriality;
+        Portfolio = portfolio;
+        Projection = projection;
         Version = version;
         Settlement = settlement;
         Assets = assets;
@@ -58,11 +60,18 @@ public sealed class RiskParameters
     /// </remarks>
     public decimal DependencyMateriality { get; }
 
+    /// <summary>The portfolio-mode settings, or null when portfolio mode is not offered (portfolio accounts are then rejected).</summary>
+    public PortfolioParameters? Portfolio { get; }
+
+    /// <summary>The pre-emptive projection behind <see cref="Results.MarginFlags.AtRisk"/> (default: <c>z_p</c> 2.33 over one day).</summary>
+    public ProjectionParameters Projection { get; }
+
     /// <summary>Validates and creates a parameter set.</summary>
     /// <exception cref="InvalidRiskParametersException">Any rule is broken; every problem is listed with its parameter path.</exception>
-    public static RiskParameters Create(string version, Asset settlement, IEnumerable<AssetRiskParameters> assets, IEnumerable<InstrumentRiskParameters> instruments, StatusThresholds? thresholds = null, PnlWeights? pnlWeights = null, int moneyDecimals = 8, bool killSwitch = false, decimal dependencyMateriality = 0.01m)
+    public static RiskParameters Create(string version, Asset settlement, IEnumerable<AssetRiskParameters> assets, IEnumerable<InstrumentRiskParameters> instruments, StatusThresholds? thresholds = null, PnlWeights? pnlWeights = null, int moneyDecimals = 8, bool killSwitch = false, decimal dependencyMateriality = 0.01m, PortfolioParameters? portfolio = null, ProjectionParameters? projection = null)
     {
         ArgumentNullException.ThrowIfNull(assets);
+        projection ??= new ProjectionParameters();
         ArgumentNullException.ThrowIfNull(instruments);
         thresholds ??= new StatusThresholds();
         pnlWeights ??= new PnlWeights();
@@ -129,16 +138,121 @@ public sealed class RiskParameters
             ValidateInstrument(path, instrument, Fail);
         }
 
+        ValidateProjection(projection, Fail);
+        if (portfolio is not null)
+        {
+            ValidatePortfolio(portfolio, assetMap, Fail);
+        }
+
         if (problems.Count > 0)
         {
             throw new InvalidRiskParametersException(version ?? string.Empty, problems);
         }
 
-        return new RiskParameters(version!, settlement, assetMap.ToFrozenDictionary(StringComparer.Ordinal), instrumentMap.ToFrozenDictionary(StringComparer.Ordinal), thresholds, pnlWeights, moneyDecimals, killSwitch, dependencyMateriality);
+        return new RiskParameters(version!, settlement, assetMap.ToFrozenDictionary(StringComparer.Ordinal), instrumentMap.ToFrozenDictionary(StringComparer.Ordinal), thresholds, pnlWeights, moneyDecimals, killSwitch, dependencyMateriality, portfolio, projection);
     }
 
     /// <summary>Builds a bracket schedule for <see cref="InstrumentRiskParameters.Brackets"/>; its rules are checked by <see cref="Create"/>.</summary>
     public static BracketSchedule Brackets(params MarginBracket[] brackets) => BracketSchedule.Create([.. brackets]);
+
+    private static void ValidateProjection(ProjectionParameters p, Action<string, string> fail)
+    {
+        if (!(double.IsFinite(p.Multiplier) && p.Multiplier > 0.0))
+        {
+            fail("projection.multiplier", $"must be finite and positive (got {p.Multiplier.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        if (!(double.IsFinite(p.HorizonYears) && p.HorizonYears > 0.0))
+        {
+            fail("projection.horizonYears", $"must be finite and positive (got {p.HorizonYears.ToString(CultureInfo.InvariantCulture)})");
+        }
+    }
+
+    private static void ValidatePortfolio(PortfolioParameters p, Dictionary<string, AssetRiskParameters> assets, Action<string, string> fail)
+    {
+        if (!(p.CorrelationStress >= 0.0 && p.CorrelationStress <= 1.0))
+        {
+            fail("portfolio.correlationStress", $"must be in [0, 1] (got {p.CorrelationStress.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        if (!(p.SumFloorFraction >= 0.0 && p.SumFloorFraction <= 1.0))
+        {
+            fail("portfolio.sumFloorFraction", $"must be in [0, 1] (got {p.SumFloorFraction.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        if (p.InitialMultiplier <= 1m)
+        {
+            fail("portfolio.initialMultiplier", $"k must be greater than 1 so that IM exceeds MM (got {p.InitialMultiplier})");
+        }
+
+        foreach (var (symbol, u) in p.Underlyings.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            var path = $"portfolio.underlyings.{symbol}";
+            if (!assets.ContainsKey(symbol))
+            {
+                fail(path, $"{symbol} is not a configured asset");
+            }
+
+            if (u.Grid is null)
+            {
+                fail($"{path}.grid", "the scenario grid is missing");
+            }
+
+            if (u.DeltaShockThresholdUsd < 0m)
+            {
+                fail($"{path}.deltaShockThresholdUsd", $"must not be negative (got {u.DeltaShockThresholdUsd})");
+            }
+
+            CheckFraction($"{path}.deltaShockFraction", u.DeltaShockFraction, 1.0, fail);
+            CheckFraction($"{path}.rollAnnualMove", u.RollAnnualMove, double.MaxValue, fail);
+            CheckFraction($"{path}.rollMinimumMove", u.RollMinimumMove, 1.0, fail);
+            if (!double.IsFinite(u.Rate) || Math.Abs(u.Rate) > 1.0)
+            {
+                fail($"{path}.rate", $"must be finite and within [-1, 1] per year (got {u.Rate.ToString(CultureInfo.InvariantCulture)})");
+            }
+
+            if (u.Surface is { } surface)
+            {
+                ValidateSurface($"{path}.surface", surface, fail);
+            }
+        }
+    }
+
+    private static void ValidateSurface(string path, VolatilitySurface s, Action<string, string> fail)
+    {
+        if (s.AtTheMoney.IsDefaultOrEmpty)
+        {
+            fail($"{path}.atTheMoney", "needs at least one point");
+            return;
+        }
+
+        for (var i = 0; i < s.AtTheMoney.Length; i++)
+        {
+            var (days, vol) = s.AtTheMoney[i];
+            if (!(double.IsFinite(days) && days > 0.0) || (i > 0 && !(days > s.AtTheMoney[i - 1].Days)))
+            {
+                fail($"{path}.atTheMoney[{i}].days", $"must be positive and strictly increasing (got {days.ToString(CultureInfo.InvariantCulture)})");
+            }
+
+            if (!(double.IsFinite(vol) && vol > 0.0 && vol <= 10.0))
+            {
+                fail($"{path}.atTheMoney[{i}].volatility", $"must be in (0, 10] (got {vol.ToString(CultureInfo.InvariantCulture)})");
+            }
+        }
+
+        if (!double.IsFinite(s.Skew) || Math.Abs(s.Skew) > 10.0)
+        {
+            fail($"{path}.skew", $"must be finite and within [-10, 10] (got {s.Skew.ToString(CultureInfo.InvariantCulture)})");
+        }
+    }
+
+    private static void CheckFraction(string path, double value, double max, Action<string, string> fail)
+    {
+        if (!(double.IsFinite(value) && value >= 0.0 && value <= max))
+        {
+            fail(path, $"must be finite, not negative{(max < double.MaxValue ? " and at most 1" : string.Empty)} (got {value.ToString(CultureInfo.InvariantCulture)})");
+        }
+    }
 
     private static void ValidateThresholds(StatusThresholds t, Action<string, string> fail)
     {

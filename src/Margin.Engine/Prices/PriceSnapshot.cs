@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Margin.Engine.Domain;
+using Margin.Engine.Statistics;
 
 namespace Margin.Engine.Prices;
 
@@ -11,8 +12,9 @@ namespace Margin.Engine.Prices;
 /// </remarks>
 public sealed class PriceSnapshot
 {
-    private PriceSnapshot(string id, DateTimeOffset asOf, Asset quote, FrozenDictionary<string, AssetPrice> assets, FrozenDictionary<string, InstrumentPrice> instruments, FrozenDictionary<string, PriceDefect> defects, string? unusableReason)
+    private PriceSnapshot(string id, DateTimeOffset asOf, Asset quote, FrozenDictionary<string, AssetPrice> assets, FrozenDictionary<string, InstrumentPrice> instruments, FrozenDictionary<string, PriceDefect> defects, string? unusableReason, CorrelationMatrix? correlations)
     {
+        Correlations = correlations;
         Id = id;
         AsOf = asOf;
         Quote = quote;
@@ -46,9 +48,17 @@ public sealed class PriceSnapshot
     /// <summary>Whether liquidations may rely on this snapshot at all.</summary>
     public bool Usable => UnusableReason is null;
 
+    /// <summary>The correlations of the assets' returns frozen for this snapshot (MARGIN-MODEL.md section 4), or null when none were estimated.</summary>
+    /// <remarks>
+    /// Every shard of a sweep uses the same matrix. The engine treats a pair missing from it as perfectly correlated
+    /// (<c>rho = 1</c>, the conservative choice where history is missing) and repairs the matrix it uses to positive
+    /// semi-definite.
+    /// </remarks>
+    public CorrelationMatrix? Correlations { get; }
+
     /// <summary>Creates a snapshot.</summary>
     /// <exception cref="ArgumentException">The id is empty, a price is not in <paramref name="quote"/>'s terms, or an asset or instrument appears twice.</exception>
-    public static PriceSnapshot Create(string id, DateTimeOffset asOf, Asset quote, IEnumerable<AssetPrice> assets, IEnumerable<InstrumentPrice> instruments, IEnumerable<PriceDefect>? defects = null, string? unusableReason = null)
+    public static PriceSnapshot Create(string id, DateTimeOffset asOf, Asset quote, IEnumerable<AssetPrice> assets, IEnumerable<InstrumentPrice> instruments, IEnumerable<PriceDefect>? defects = null, string? unusableReason = null, CorrelationMatrix? correlations = null)
     {
         ArgumentNullException.ThrowIfNull(assets);
         ArgumentNullException.ThrowIfNull(instruments);
@@ -86,6 +96,6 @@ public sealed class PriceSnapshot
             d.TryAdd(defect.Key, defect);
         }
 
-        return new PriceSnapshot(id, asOf, quote, a.ToFrozenDictionary(StringComparer.Ordinal), i.ToFrozenDictionary(StringComparer.Ordinal), d.ToFrozenDictionary(StringComparer.Ordinal), unusableReason);
+        return new PriceSnapshot(id, asOf, quote, a.ToFrozenDictionary(StringComparer.Ordinal), i.ToFrozenDictionary(StringComparer.Ordinal), d.ToFrozenDictionary(StringComparer.Ordinal), unusableReason, correlations);
     }
 }

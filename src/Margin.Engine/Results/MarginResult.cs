@@ -38,6 +38,9 @@ public sealed record MarginResult
     /// <remarks>Line values are rounded for display; the summary rounds the exact sums, so lines may not add up to it exactly.</remarks>
     public required ImmutableArray<PositionLine> Positions { get; init; }
 
+    /// <summary>The risk-matrix breakdown of a portfolio-mode account; null in standard mode.</summary>
+    public PortfolioRisk? Portfolio { get; init; }
+
     /// <summary>Shortcut to <see cref="MarginSummary.Status"/>.</summary>
     public MarginStatus Status => Summary.Status;
 
