@@ -23,15 +23,31 @@ public class StandardAccountBenchmarks
         _accounts = BenchmarkBook.Accounts(BookSize);
     }
 
-    /// <summary>Ratios, status and flags only: the sweep's hot path.</summary>
+    private static readonly EvaluationContext StatusOnly = new(SkipProjection: true);
+
+    /// <summary>Ratios, status and flags without the pre-emptive projection (issue 2's measure; the planner's trial evaluations).</summary>
     [Benchmark(OperationsPerInvoke = BookSize)]
     public double RatioAndStatus()
     {
         var sum = 0d;
         foreach (var account in _accounts)
         {
-            var s = _model.EvaluateSummary(account);
+            var s = _model.EvaluateSummary(account, StatusOnly);
             sum += s.MarginRatio + (int)s.Status;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Ratios, status and every flag, AtRisk included: the sweep's hot path (the projection is a second evaluation at moved prices).</summary>
+    [Benchmark(OperationsPerInvoke = BookSize)]
+    public double RatioStatusAndProjection()
+    {
+        var sum = 0d;
+        foreach (var account in _accounts)
+        {
+            var s = _model.EvaluateSummary(account);
+            sum += s.MarginRatio + (int)s.Status + (s.ProjectedRatio ?? 0d);
         }
 
         return sum;

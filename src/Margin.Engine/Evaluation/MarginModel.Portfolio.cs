@@ -313,7 +313,7 @@ public sealed partial class MarginModel
             InitialMultiplier = book.Parameters.InitialMultiplier,
         };
 
-        if (status >= MarginStatus.Liquidatable)
+        if (context.SkipProjection || status >= MarginStatus.Liquidatable)
         {
             return summary;
         }

@@ -31,7 +31,7 @@ public sealed partial class MarginModel
     /// </remarks>
     private MarginSummary WithProjection(Account account, EvaluationContext context, MarginSummary summary)
     {
-        if (summary.Status >= MarginStatus.Liquidatable || !_projection.Moves.AsSpan().ContainsAnyExcept(0.0))
+        if (context.SkipProjection || summary.Status >= MarginStatus.Liquidatable || !_projection.Moves.AsSpan().ContainsAnyExcept(0.0))
         {
             return summary;
         }
@@ -143,7 +143,9 @@ public sealed partial class MarginModel
                 if (st.Defect is null && snapshot.Assets.TryGetValue(st.Parameters.Asset.Symbol, out var price))
                 {
                     var shortSigma = price.SigmaShort ?? price.SigmaLong ?? 0.0;
-                    moves[i] = Math.Min(z * shortSigma * sqrtH, MaximumMove);
+                    // Rounded up to a millionth: the moved prices keep few digits, so decimal arithmetic on them stays
+                    // on its fast path, and the rounding only makes the move more adverse.
+                    moves[i] = Math.Min(Math.Ceiling(z * shortSigma * sqrtH * 1e6) / 1e6, MaximumMove);
                     if (price.SigmaShort is { } s && price.SigmaLong is { } l && l > 0.0)
                     {
                         scales[i] = Math.Max(1.0, s / l);
@@ -251,6 +253,7 @@ public sealed partial class MarginModel
         }
 
         /// <summary>A mark moved by a USD change, never below 0.</summary>
-        private static decimal Shifted(decimal mark, double change) => Math.Max(0m, mark + (decimal)change);
+        /// <remarks>The change is rounded to 1e-8 USD, far below any price increment, to keep the mark's digits few.</remarks>
+        private static decimal Shifted(decimal mark, double change) => Math.Max(0m, mark + Math.Round((decimal)change, 8));
     }
 }

@@ -329,7 +329,7 @@ public class PortfolioModeTests
         var edgy = model.EvaluateSummary(Portfolio([Holding(Usdc, 12_000m)], new Position("BTC-PERP", 1m, 50_000m)));
 
         // Safe: AE' = 50,000 (1 - m) = 45,122; MM' = 45,122 * 0.30 = 13,537: ratio 0.3, not at risk.
-        var m = 2.33 * 0.8 / Math.Sqrt(365.0);
+        var m = Math.Ceiling(2.33 * 0.8 / Math.Sqrt(365.0) * 1e6) / 1e6;
         Assert.Equal(0.3, safe.ProjectedRatio!.Value, 6);
         Assert.False(safe.Flags.HasFlag(MarginFlags.AtRisk));
 
