@@ -58,6 +58,7 @@ internal static class Examples
 {
     public const string Book = "evaluate-book.json";
     public const string Minimal = "evaluate-minimal.json";
+    public const string Portfolio = "evaluate-portfolio.json";
 
     public static string PathOf(string name)
     {

@@ -8,9 +8,9 @@ public sealed class EvaluateCommandTests
     public static TheoryData<string, string, string[]> BookStatuses => new()
     {
         { "healthy-multi", "Healthy", [] },
-        { "warning-eth", "Warning", [] },
-        { "borrower-call", "MarginCall", [] },
-        { "reduce-only", "ReduceOnly", [] },
+        { "warning-eth", "Warning", ["AtRisk"] },
+        { "borrower-call", "MarginCall", ["AtRisk"] },
+        { "reduce-only", "ReduceOnly", ["AtRisk"] },
         { "liquidatable", "Liquidatable", [] },
         { "bankrupt", "Bankrupt", [] },
         { "tiered-sol", "Healthy", [] },

@@ -13,7 +13,7 @@ namespace Margin.Cli.Input;
 /// <c>parameters.</c> followed by the engine's path. The engine runs only when the shape is right, so its rules are
 /// reported on a second pass once the shape problems are fixed.
 /// </remarks>
-internal static class ParametersReader
+internal static partial class ParametersReader
 {
     public const string Root = "parameters";
 
@@ -73,6 +73,8 @@ internal static class ParametersReader
             }
         }
 
+        var portfolio = ReadPortfolio(parameters.Object("portfolio"), problems);
+        var projection = ReadProjection(parameters.Object("projection"));
         parameters.RejectUnknown();
         if (moneyDecimals is < 0 or > 18)
         {
@@ -87,7 +89,7 @@ internal static class ParametersReader
 
         try
         {
-            var created = RiskParameters.Create(version, settlement.Value, assets, instruments, thresholds, pnlWeights, (int)(moneyDecimals ?? 8), killSwitch, dependencyMateriality ?? 0.01m);
+            var created = RiskParameters.Create(version, settlement.Value, assets, instruments, thresholds, pnlWeights, (int)(moneyDecimals ?? 8), killSwitch, dependencyMateriality ?? 0.01m, portfolio, projection);
             problems.AddRange(rules);
             return rules.Count == 0 ? created : null;
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Margin.Engine.Domain;
 using Margin.Engine.Prices;
+using Margin.Engine.Statistics;
 
 namespace Margin.Cli.Input;
 
@@ -87,13 +88,67 @@ internal static class SnapshotReader
             }
         }
 
+        var correlations = ReadCorrelations(snapshot.Object("correlations"), problems);
         snapshot.RejectUnknown();
         if (id is null || asOf is null || quote is null || problems.Count > 0)
         {
             return null;
         }
 
-        return PriceSnapshot.Create(id, asOf.Value, quote.Value, assets, instruments, defects, unusable);
+        return PriceSnapshot.Create(id, asOf.Value, quote.Value, assets, instruments, defects, unusable, correlations);
+    }
+
+    /// <summary>Reads <c>correlations</c>: pairs <c>"BTC/ETH": 0.8</c>; a pair not given counts as 1 (the engine's rule where history is missing).</summary>
+    private static CorrelationMatrix? ReadCorrelations(InputObject? o, List<InputProblem> problems)
+    {
+        if (o is null)
+        {
+            return null;
+        }
+
+        var pairs = new List<(Asset A, Asset B, double Rho)>();
+        foreach (var key in o.Names.ToList())
+        {
+            var rho = o.Double(key, required: true);
+            var parts = key.Split('/');
+            if (parts.Length != 2 || !Asset.TryCreate(parts[0], out var a, out _) || !Asset.TryCreate(parts[1], out var b, out _) || a == b)
+            {
+                o.Fail(key, "a correlation is keyed by two different assets, as \"BTC/ETH\"");
+                continue;
+            }
+
+            if (rho is not { } r)
+            {
+                continue;
+            }
+
+            if (!(r >= -1.0 && r <= 1.0))
+            {
+                o.Fail(key, $"a correlation must lie in [-1, 1] (got {r.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
+                continue;
+            }
+
+            pairs.Add((a, b, r));
+        }
+
+        var assets = pairs.SelectMany(p => new[] { p.A, p.B }).Distinct().OrderBy(a => a.Symbol, StringComparer.Ordinal).ToList();
+        var n = assets.Count;
+        var values = new double[n * n];
+        Array.Fill(values, 1.0);
+        foreach (var (a, b, rho) in pairs)
+        {
+            var i = assets.IndexOf(a);
+            var j = assets.IndexOf(b);
+            if (values[(i * n) + j] != 1.0 && values[(i * n) + j] != rho)
+            {
+                problems.Add(new InputProblem(o.Child($"{a}/{b}"), "the pair is given twice with different values"));
+            }
+
+            values[(i * n) + j] = rho;
+            values[(j * n) + i] = rho;
+        }
+
+        return problems.Count > 0 ? null : CorrelationMatrix.Create(assets, values);
     }
 
     private static AssetPrice? ReadAssetPrice(Asset asset, JsonElement element, string path, DateTimeOffset asOf, List<InputProblem> local)

@@ -33,7 +33,7 @@ public sealed partial class MarginModel
     {
         if (_book is null)
         {
-            throw new InvalidAccountException(account.Id, "marginMode", $"risk parameters {Parameters.Version} offer no portfolio mode (no scenario grids configured); evaluate the account in Standard mode");
+            throw new InvalidAccountException(account.Id, "marginMode", $"Portfolio mode is not offered by risk parameters {Parameters.Version} (they configure no scenario grids); evaluate the account in Standard mode");
         }
 
         var cursor = default(Cursor);
@@ -267,7 +267,7 @@ public sealed partial class MarginModel
         for (var k = 0; k < u; k++)
         {
             var g = book.Underlyings[k];
-            var worst = state[k].Touched ? state[k].WorstLoss(g.Moves, g.Weights, g.Spot, projected: -1) : default;
+            var worst = state[k].Touched ? state[k].WorstLoss(g.Moves, g.Weights, g.Spot, projected: -1) : (Loss: 0.0, Index: -1);
             var deltaShock = DeltaShock(state[k].NetDelta, g);
             var rollShock = state[k].RollShock(g.Spot, g.Parameters);
             losses[k] = worst.Loss + deltaShock + rollShock;

@@ -62,6 +62,9 @@ internal sealed record AccountResultDocument
 
     /// <summary>The liquidation plan, or null when the account was not planned (no <c>planner</c> input, or not Liquidatable or Bankrupt).</summary>
     public LiquidationPlanDocument? LiquidationPlan { get; init; }
+
+    /// <summary>The risk matrix; null for standard-mode accounts.</summary>
+    public PortfolioDocument? Portfolio { get; init; }
 }
 
 /// <summary>The legs that bring an account to the target ratio, what they cost, and the projected figures after them.</summary>
@@ -137,6 +140,9 @@ internal sealed record SummaryDocument
     public required string InitialRequirement { get; init; }
 
     public required double InitialRatio { get; init; }
+
+    /// <summary>The pre-emptive MarginRatio (section 5), or null when not projected (already liquidatable, no volatilities, or a plan's after-state).</summary>
+    public double? ProjectedRatio { get; init; }
 }
 
 /// <summary>How one asset counted.</summary>

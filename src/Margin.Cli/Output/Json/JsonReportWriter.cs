@@ -73,6 +73,7 @@ internal static class JsonReportWriter
         AdjustedEquityInitial = DecimalText.Format(s.AdjustedEquityInitial.Amount),
         InitialRequirement = DecimalText.Format(s.InitialRequirement.Amount),
         InitialRatio = s.InitialRatio,
+        ProjectedRatio = s.ProjectedRatio,
     };
 
     private static LiquidationPlanDocument ToDocument(LiquidationPlan plan) => new()
@@ -145,6 +146,7 @@ internal static class JsonReportWriter
                 PriceUnusableReason = p.PriceUnusableReason,
             }).ToList(),
             LiquidationPlan = plan is null ? null : ToDocument(plan),
+            Portfolio = r.Portfolio is null ? null : PortfolioDocument.From(r.Portfolio),
         };
     }
 }

@@ -91,7 +91,7 @@ internal static class TableReportWriter
         table.AddColumn("Account");
         table.AddColumn("Status");
         table.AddColumn("Flags");
-        foreach (var heading in new[] { "Equity", "AE_M", "MM", "MarginRatio", "AE_I", "IM", "InitialRatio" })
+        foreach (var heading in new[] { "Equity", "AE_M", "MM", "MarginRatio", "AE_I", "IM", "InitialRatio", "Projected" })
         {
             table.AddColumn(new TableColumn(heading).RightAligned());
         }
@@ -109,7 +109,8 @@ internal static class TableReportWriter
                 new Text(Ratio(s.MarginRatio)),
                 new Text(Money(s.AdjustedEquityInitial.Amount)),
                 new Text(Money(s.InitialRequirement.Amount)),
-                new Text(Ratio(s.InitialRatio)));
+                new Text(Ratio(s.InitialRatio)),
+                new Text(s.ProjectedRatio is { } projected ? Ratio(projected) : "-"));
         }
 
         return table;
@@ -183,6 +184,11 @@ internal static class TableReportWriter
             console.Write(Bordered(positions, ascii));
         }
 
+        if (r.Portfolio is { } risk)
+        {
+            console.Write(Bordered(PortfolioTable(risk), ascii));
+        }
+
         console.MarkupLine($"Reason ({Markup.Escape(r.Reason.Rule)}): {Markup.Escape(r.Reason.Message)}");
         foreach (var reason in r.Assets.Where(a => a.PriceUnusableReason is not null).Select(a => $"{a.Asset}: {a.PriceUnusableReason}")
                      .Concat(r.Positions.Where(p => p.PriceUnusableReason is not null).Select(p => $"{p.InstrumentId}: {p.PriceUnusableReason}")))
@@ -190,6 +196,39 @@ internal static class TableReportWriter
             console.MarkupLine($"[yellow]Unusable price: {Markup.Escape(reason)}[/]");
         }
     }
+
+    private static Spectre.Console.Table PortfolioTable(PortfolioRisk risk)
+    {
+        var a = risk.Aggregation;
+        var caption = $"MM = max(correlated {Amount(a.Correlated)}, largest {Amount(a.LargestUnderlying)}, floor {Amount(a.SumFloor)}) + borrow {Amount(a.BorrowMaintenance)}; {a.Binding} binds; "
+            + $"stress {risk.CorrelationStress.ToString("0.##", s_c)}, IM = {risk.InitialMultiplier.ToString(s_c)} x MM";
+        var table = new Spectre.Console.Table().Title("Risk matrix (scenario figures in USD)").Caption(caption);
+        table.AddColumn("Underlying");
+        foreach (var heading in new[] { "Spot", "Worst loss", "Worst scenario", "Delta shock", "Roll shock", "L_u", "Delta", "Gamma", "Vega/pt", "Theta/day" })
+        {
+            table.AddColumn(new TableColumn(heading).RightAligned());
+        }
+
+        foreach (var u in risk.Underlyings)
+        {
+            table.AddRow(
+                new Text(u.Underlying.Symbol),
+                new Text(Number(u.Spot)),
+                new Text(Amount(u.WorstLoss)),
+                new Text(u.WorstScenario?.ToString() ?? "-"),
+                new Text(Amount(u.DeltaShock)),
+                new Text(Amount(u.RollShock)),
+                new Text(Amount(u.Loss)),
+                new Text(u.Delta.ToString("0.####", s_c)),
+                new Text(u.Gamma.ToString("G4", s_c)),
+                new Text(Amount(u.Vega)),
+                new Text(Amount(u.Theta)));
+        }
+
+        return table;
+    }
+
+    private static string Amount(double value) => value.ToString("#,0.00", s_c);
 
     private static void WritePlan(IAnsiConsole console, LiquidationPlan plan, bool ascii)
     {
