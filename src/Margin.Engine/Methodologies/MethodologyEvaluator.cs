@@ -151,8 +151,11 @@ public static class MethodologyEvaluator
         var adjusted = 0m;
         foreach (var (symbol, quantity) in net)
         {
-            var equity = quantity * PriceOf(snapshot, symbol);
-            if (equity <= 0m)
+            // Linear PnL is in the settlement currency, which parameters need not configure as an asset: the snapshot
+            // is quoted in it, so it is worth 1 and counts in full.
+            var unconfiguredSettlement = symbol == parameters.Settlement.Symbol && !parameters.Assets.ContainsKey(symbol);
+            var equity = unconfiguredSettlement ? quantity : quantity * PriceOf(snapshot, symbol);
+            if (equity <= 0m || unconfiguredSettlement)
             {
                 // min(eq * collateralRate, eq) is eq itself for a negative equity: a debt counts in full.
                 adjusted += equity;

@@ -197,6 +197,21 @@ public class MethodologyEvaluatorTests
     }
 
     [Fact]
+    public void Evaluate_UniMmr_LinearPnlInAnUnconfiguredSettlementCurrency_CountsAtOne()
+    {
+        // TestBook's parameters settle in USD without a USD price in this snapshot: BTC-PERP long 1 from 49,000 at
+        // mark 50,000 earns 1,000 USD; 1 BTC at 50,000 counts at its maintenance weight 0.95 = 47,500. Bracket 0 (MMR 1 %):
+        // MM 500. uniMMR = 48,500 / 500 = 97.
+        var parameters = RiskParameters.Create("t", TestBook.Usd, [TestBook.BtcParameters()], [TestBook.BtcPerp()]);
+        var snapshot = PriceSnapshot.Create("s", TestBook.AsOf, TestBook.Usd, [AssetPrice.Create(TestBook.Btc, 50_000m, TestBook.AsOf)], [InstrumentPrice.Create("BTC-PERP", 50_000m)]);
+
+        var e = MethodologyEvaluator.Evaluate(snapshot, parameters, Account([new(TestBook.Btc, 1m)], [new("BTC-PERP", 1m, 49_000m)]), MethodologyKind.BinanceUniMmr);
+
+        Assert.Equal(48_500m, e.Figure.Numerator);
+        Assert.Equal(500m, e.Figure.Denominator);
+    }
+
+    [Fact]
     public void Evaluate_UnknownAsset_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentException>(() =>
