@@ -45,6 +45,27 @@ public sealed class ParametersMetadataTests
         Assert.All(run.Results, r => Assert.Null(r!["methodology"]));
     }
 
+    [Fact]
+    public async Task Evaluate_FigureBeyondItsRange_FailsThatAccountsFigureOnly()
+    {
+        // 1e21 BTC at 50,000 is 5e25 USD: our model evaluates it, but methodology inputs stop at 1e24 USD.
+        var metadata = Metadata();
+        var run = await CliRunner.EvaluateMutatedAsync(Examples.Minimal, doc =>
+        {
+            doc["parameters"]!["metadata"] = metadata;
+            doc["accounts"]![0]!["balances"]![1]!["quantity"] = "1000000000000000000000";
+        });
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(2, run.Results.Count);
+        Assert.Null(run.Result("alice")["methodology"]);
+        Assert.NotNull(run.Result("bob")["methodology"]);
+        var error = Assert.Single(run.ErrorsOf("alice"));
+        Assert.Equal("methodology", (string?)error["field"]);
+        Assert.StartsWith("no aave-health-factor figure: ", (string?)error["problem"], StringComparison.Ordinal);
+        Assert.Equal(0, (int)run.Json["counts"]!["failed"]!);
+    }
+
     public static TheoryData<string, string, string> BadMetadata => new()
     {
         { "methodology", "\"okx-discount\"", "parameters.metadata.methodology: 'okx-discount' is not one of 'aave-health-factor', 'binance-unimmr', 'binance-cross-margin-level', 'drift-spot-weights', 'none'" },
