@@ -18,6 +18,7 @@ internal static class Cli
         var root = new RootCommand("margin: the MarginFunctions command line (multi-asset crypto margin engine).");
         root.Subcommands.Add(EvaluateCommand.Create(io));
         root.Subcommands.Add(DemoCommand.Create(io));
+        root.Subcommands.Add(PresetsCommand.Create(io));
         var parseResult = root.Parse(args);
         return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
     }

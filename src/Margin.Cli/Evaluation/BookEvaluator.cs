@@ -2,6 +2,7 @@ using Margin.Cli.Input;
 using Margin.Engine.Accounts;
 using Margin.Engine.Evaluation;
 using Margin.Engine.Liquidation;
+using Margin.Engine.Methodologies;
 using Margin.Engine.Results;
 
 namespace Margin.Cli.Evaluation;
@@ -12,6 +13,9 @@ internal static class BookEvaluator
     /// <summary>The field a planner failure is reported at.</summary>
     public const string PlannerField = "planner";
 
+    /// <summary>The field a methodology-figure failure is reported at.</summary>
+    public const string MethodologyField = "methodology";
+
     public static EvaluationReport Evaluate(EvaluateInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -20,6 +24,9 @@ internal static class BookEvaluator
         var failures = new List<AccountFailure>();
         var plans = new Dictionary<string, LiquidationPlan>(StringComparer.Ordinal);
         var planFailures = new List<AccountFailure>();
+        var methodologies = new Dictionary<string, MethodologyEvaluation>(StringComparer.Ordinal);
+        var methodologyFailures = new List<AccountFailure>();
+        var methodology = input.Metadata?.Methodology;
         foreach (var entry in input.Accounts)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -43,6 +50,19 @@ internal static class BookEvaluator
             }
 
             results.Add(result);
+            if (methodology is { } kind)
+            {
+                try
+                {
+                    // The methodology's own figure, beside ours, from the same prices and parameters.
+                    methodologies.Add(result.AccountId, MethodologyEvaluator.Evaluate(input.Snapshot, input.Parameters, account, kind));
+                }
+                catch (Exception ex) when (ex is ArgumentException or OverflowException)
+                {
+                    methodologyFailures.Add(new AccountFailure(entry.Index, entry.Id, MethodologyField, $"no {ParametersMetadata.NameOf(kind)} figure: {Problem(ex)}"));
+                }
+            }
+
             if (input.Planner is { } options && result.Status >= MarginStatus.Liquidatable)
             {
                 try
@@ -69,6 +89,11 @@ internal static class BookEvaluator
             Failures = failures,
             Plans = plans,
             PlanFailures = planFailures,
+            Metadata = input.Metadata,
+            Preset = input.Preset,
+            ParametersReplaced = input.ParametersReplaced,
+            Methodologies = methodologies,
+            MethodologyFailures = methodologyFailures,
         };
     }
 

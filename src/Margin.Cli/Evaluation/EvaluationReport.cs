@@ -1,5 +1,6 @@
 using Margin.Cli.Input;
 using Margin.Engine.Liquidation;
+using Margin.Engine.Methodologies;
 using Margin.Engine.Results;
 
 namespace Margin.Cli.Evaluation;
@@ -36,8 +37,23 @@ internal sealed record EvaluationReport
     /// <summary>Evaluated accounts whose plan could not be made (field <c>planner</c>); their results are in <see cref="Results"/>.</summary>
     public IReadOnlyList<AccountFailure> PlanFailures { get; init; } = [];
 
+    /// <summary>Where the parameters come from, or null when they carry no metadata.</summary>
+    public ParametersMetadata? Metadata { get; init; }
+
+    /// <summary>The preset used (<c>--preset</c>), or null.</summary>
+    public string? Preset { get; init; }
+
+    /// <summary>Whether the input's own <c>parameters</c> section was replaced by the preset.</summary>
+    public bool ParametersReplaced { get; init; }
+
+    /// <summary>The methodology's own view of each evaluated account, by account id; empty when the parameters name no methodology.</summary>
+    public IReadOnlyDictionary<string, MethodologyEvaluation> Methodologies { get; init; } = new Dictionary<string, MethodologyEvaluation>(StringComparer.Ordinal);
+
+    /// <summary>Evaluated accounts whose methodology figure could not be computed (field <c>methodology</c>).</summary>
+    public IReadOnlyList<AccountFailure> MethodologyFailures { get; init; } = [];
+
     /// <summary>Whether every account was evaluated and, when planning, every liquidatable or bankrupt account was planned.</summary>
-    public bool Complete => InputProblems.Count == 0 && Failures.Count == 0 && PlanFailures.Count == 0;
+    public bool Complete => InputProblems.Count == 0 && Failures.Count == 0 && PlanFailures.Count == 0 && MethodologyFailures.Count == 0;
 
     /// <summary>A report for input that could not be used at all.</summary>
     public static EvaluationReport Rejected(IReadOnlyList<InputProblem> problems) => new() { InputProblems = problems };

@@ -20,7 +20,10 @@ internal static class EvaluateInputReader
         MaxDepth = 64,
     };
 
-    public static (EvaluateInput? Input, IReadOnlyList<InputProblem> Problems) Read(string json)
+    public static (EvaluateInput? Input, IReadOnlyList<InputProblem> Problems) Read(string json) => Read(json, preset: null);
+
+    /// <summary>Reads a document; with a <paramref name="preset"/> its parameters replace the document's <c>parameters</c>, which may then be absent.</summary>
+    public static (EvaluateInput? Input, IReadOnlyList<InputProblem> Problems) Read(string json, (string Name, ParameterSet Set)? preset)
     {
         JsonDocument document;
         try
@@ -34,11 +37,11 @@ internal static class EvaluateInputReader
 
         using (document)
         {
-            return Read(document.RootElement);
+            return Read(document.RootElement, preset);
         }
     }
 
-    private static (EvaluateInput? Input, IReadOnlyList<InputProblem> Problems) Read(JsonElement rootElement)
+    private static (EvaluateInput? Input, IReadOnlyList<InputProblem> Problems) Read(JsonElement rootElement, (string Name, ParameterSet Set)? preset)
     {
         var problems = new List<InputProblem>();
         if (InputObject.From(rootElement, string.Empty, problems) is not { } root)
@@ -60,15 +63,31 @@ internal static class EvaluateInputReader
 
         var snapshotObject = root.Object(SnapshotReader.Root, required: true);
         var snapshot = snapshotObject is null ? null : SnapshotReader.Read(snapshotObject, problems);
-        var parametersObject = root.Object(ParametersReader.Root, required: true);
-        var parameters = parametersObject is null ? null : ParametersReader.Read(parametersObject, problems);
+        ParameterSet? set;
+        var replaced = false;
+        if (preset is { } p)
+        {
+            // The preset replaces the document's parameters wholesale (docs/evaluate.md, "Presets"): they are not read,
+            // so one document can be evaluated under several presets.
+            replaced = root.Raw(ParametersReader.Root) is not null;
+            set = p.Set;
+        }
+        else
+        {
+            var parametersObject = root.Object(ParametersReader.Root, required: true);
+            set = parametersObject is null ? null : ParametersReader.ReadSet(parametersObject, problems);
+        }
+
+        var parameters = set?.Parameters;
         var accounts = root.Array("accounts", required: true);
         var plannerObject = root.Object(PlannerReader.Root);
         var planner = plannerObject is null ? null : PlannerReader.Read(plannerObject, problems);
         root.RejectUnknown();
         if (snapshot is not null && parameters is not null && snapshot.Quote != parameters.Settlement)
         {
-            problems.Add(new InputProblem("snapshot.quote", $"the snapshot is quoted in {snapshot.Quote}, but the parameters settle in {parameters.Settlement}"));
+            problems.Add(new InputProblem("snapshot.quote", preset is { } named
+                ? $"the snapshot is quoted in {snapshot.Quote}, but preset {named.Name} settles in {parameters.Settlement}"
+                : $"the snapshot is quoted in {snapshot.Quote}, but the parameters settle in {parameters.Settlement}"));
         }
 
         if (problems.Count > 0 || snapshot is null || parameters is null || accounts is null)
@@ -89,6 +108,12 @@ internal static class EvaluateInputReader
             entries.Add(entry);
         }
 
-        return (new EvaluateInput(snapshot, parameters, entries) { Planner = planner }, []);
+        return (new EvaluateInput(snapshot, parameters, entries)
+        {
+            Planner = planner,
+            Metadata = set!.Metadata,
+            Preset = preset?.Name,
+            ParametersReplaced = replaced,
+        }, []);
     }
 }

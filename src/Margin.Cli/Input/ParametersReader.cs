@@ -21,9 +21,16 @@ internal static partial class ParametersReader
     private static readonly string[] s_contracts = ["linear", "inverse"];
     private static readonly string[] s_rights = ["call", "put"];
 
-    public static RiskParameters? Read(InputObject parameters, List<InputProblem> problems)
+    public static RiskParameters? Read(InputObject parameters, List<InputProblem> problems) => ReadSet(parameters, problems)?.Parameters;
+
+    /// <summary>Reads the parameters and their optional <c>metadata</c> block (docs/evaluate.md, "Parameters metadata").</summary>
+    public static ParameterSet? ReadSet(InputObject parameters, List<InputProblem> problems)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(problems);
         var before = problems.Count;
+        var metadataObject = parameters.Object(ParametersMetadata.Property);
+        var metadata = metadataObject is null ? null : ParametersMetadata.Read(metadataObject);
 
         // Rule problems found while mapping (borrowable without both rates) do not stop the engine's own checks, so
         // they are reported together with the engine's; shape problems (missing, malformed, unknown) do.
@@ -91,7 +98,7 @@ internal static partial class ParametersReader
         {
             var created = RiskParameters.Create(version, settlement.Value, assets, instruments, thresholds, pnlWeights, (int)(moneyDecimals ?? 8), killSwitch, dependencyMateriality ?? 0.01m, portfolio, projection);
             problems.AddRange(rules);
-            return rules.Count == 0 ? created : null;
+            return rules.Count == 0 ? new ParameterSet(created, metadata) : null;
         }
         catch (InvalidRiskParametersException ex)
         {

@@ -14,7 +14,9 @@ namespace Margin.Engine.Methodologies;
 /// (https://www.binance.com/en/support/faq/what-is-the-unified-account-maintenance-margin-ratio-unimmr-and-how-is-it-calculated-4868b2f1aa6c4d08af973328462bb0bd);
 /// Binance FAQ, "Binance Portfolio Margin Pro Maintenance Margin Ratio Calculation"
 /// (https://www.binance.com/en/support/faq/binance-portfolio-margin-pro-maintenance-margin-ratio-calculation-5e33af8e6ac04d57a1d0a3398e0a0752),
-/// which carries the status table.
+/// which carries the status table; Binance FAQ, "How Does Liquidation Work in Binance Unified Account" (d0c3558829fa41eabeeaf3c32dbe1dad):
+/// liquidation when uniMMR falls to 1.05, open Cross Margin orders cancelled when it reaches 1.05, liquidation cancelled
+/// only if it recovers above 1.05, which confirms 1.05, at or below, for the unified account too (docs/margin-model.md).
 /// </para>
 /// </remarks>
 public static class BinanceUniMmr

@@ -15,7 +15,8 @@ namespace Margin.Engine.Methodologies;
 /// both map to +infinity here.
 /// </para>
 /// <para>Instances come only from the methodology functions (<see cref="AaveHealthFactor"/>, <see cref="BinanceUniMmr"/>,
-/// <see cref="BinanceCrossMarginLevel"/>); there is no meaningful <c>default</c>.</para>
+/// <see cref="BinanceCrossMarginLevel"/>, and <see cref="MethodologyEvaluator"/> for Drift); there is no meaningful
+/// <c>default</c>.</para>
 /// </remarks>
 public sealed record MethodologyFigure
 {

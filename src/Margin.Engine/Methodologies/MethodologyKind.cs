@@ -11,4 +11,7 @@ public enum MethodologyKind
 
     /// <summary>Binance Cross Margin margin level: total asset value over liabilities plus interest.</summary>
     BinanceCrossMarginLevel = 3,
+
+    /// <summary>Drift spot (cross-collateral) weights: per-asset initial and maintenance weights in Drift's integer arithmetic.</summary>
+    DriftSpotWeights = 4,
 }

@@ -17,6 +17,12 @@ internal sealed record EvaluateDocument
 
     public string? Settlement { get; init; }
 
+    /// <summary>The preset whose parameters were used (<c>--preset</c>), or null.</summary>
+    public string? Preset { get; init; }
+
+    /// <summary>The parameters' metadata block (name, methodology, sources, date, notes), or null when they carry none.</summary>
+    public ParametersMetadataDocument? ParametersMetadata { get; init; }
+
     public required CountsDocument Counts { get; init; }
 
     public required IReadOnlyList<AccountResultDocument> Results { get; init; }
@@ -65,6 +71,80 @@ internal sealed record AccountResultDocument
 
     /// <summary>The risk matrix; null for standard-mode accounts.</summary>
     public PortfolioDocument? Portfolio { get; init; }
+
+    /// <summary>The methodology's own figure beside ours, or null when the parameters name no methodology.</summary>
+    public MethodologyDocument? Methodology { get; init; }
+}
+
+/// <summary>Where the parameters come from.</summary>
+internal sealed record ParametersMetadataDocument
+{
+    public required string Name { get; init; }
+
+    public required string Methodology { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>The date the numbers were taken from the sources, yyyy-MM-dd.</summary>
+    public required string TakenOn { get; init; }
+
+    public required IReadOnlyList<SourceDocument> Sources { get; init; }
+
+    public required IReadOnlyList<string> Notes { get; init; }
+}
+
+/// <summary>One public source.</summary>
+internal sealed record SourceDocument(string Title, string Url);
+
+/// <summary>A methodology's own figure for one account: the ratio, its threshold, and Drift's weights when it is Drift.</summary>
+internal sealed record MethodologyDocument
+{
+    /// <summary>The methodology's input name (<c>aave-health-factor</c>, <c>binance-unimmr</c>, ...).</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>What the figure is, for people (<c>Aave V3 health factor</c>).</summary>
+    public required string Figure { get; init; }
+
+    /// <summary>Numerator / denominator; "Infinity" when the denominator is zero.</summary>
+    public required double Value { get; init; }
+
+    public required string Numerator { get; init; }
+
+    public required string Denominator { get; init; }
+
+    public required string LiquidationThreshold { get; init; }
+
+    /// <summary><c>strictlyBelow</c> (Aave, Drift) or <c>atOrBelow</c> (Binance).</summary>
+    public required string Boundary { get; init; }
+
+    public required bool Liquidatable { get; init; }
+
+    /// <summary>Drift's weights per balance (Drift only; empty otherwise).</summary>
+    public required IReadOnlyList<DriftWeightsDocument> DriftWeights { get; init; }
+
+    /// <summary>Parts of the account the figure does not cover, with the reason.</summary>
+    public required IReadOnlyList<string> Omitted { get; init; }
+}
+
+/// <summary>One balance's weights in Drift's integers: weights at 1e4 (10000 = 100 %), IMF factors at 1e6, size at 1e9.</summary>
+internal sealed record DriftWeightsDocument
+{
+    public required string Asset { get; init; }
+
+    public required string Quantity { get; init; }
+
+    /// <summary><c>deposit</c> (asset weights) or <c>borrow</c> (liability weights).</summary>
+    public required string Side { get; init; }
+
+    public required string Size { get; init; }
+
+    public required long InitialWeight { get; init; }
+
+    public required long MaintenanceWeight { get; init; }
+
+    public required long InitialImfFactor { get; init; }
+
+    public required long MaintenanceImfFactor { get; init; }
 }
 
 /// <summary>The legs that bring an account to the target ratio, what they cost, and the projected figures after them.</summary>

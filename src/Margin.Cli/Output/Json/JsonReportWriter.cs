@@ -1,7 +1,10 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Globalization;
 using Margin.Cli.Evaluation;
+using Margin.Cli.Input;
 using Margin.Engine.Liquidation;
+using Margin.Engine.Methodologies;
 using Margin.Engine.Results;
 
 namespace Margin.Cli.Output.Json;
@@ -29,7 +32,7 @@ internal static class JsonReportWriter
         var byStatus = Enum.GetValues<MarginStatus>().ToDictionary(s => s.ToString(), s => report.Results.Count(r => r.Status == s), StringComparer.Ordinal);
         var errors = report.InputProblems
             .Select(p => new ErrorDocument { Scope = "input", Field = p.Field, Problem = p.Problem })
-            .Concat(report.Failures.Concat(report.PlanFailures).OrderBy(f => f.Index)
+            .Concat(report.Failures.Concat(report.PlanFailures).Concat(report.MethodologyFailures).OrderBy(f => f.Index)
                 .Select(f => new ErrorDocument { Scope = "account", AccountIndex = f.Index, AccountId = f.AccountId, Field = f.Field, Problem = f.Problem }))
             .ToList();
         return new EvaluateDocument
@@ -38,6 +41,8 @@ internal static class JsonReportWriter
             AsOf = report.AsOf,
             ParametersVersion = report.ParametersVersion,
             Settlement = report.Settlement,
+            Preset = report.Preset,
+            ParametersMetadata = report.Metadata is { } m ? ToDocument(m) : null,
             Counts = new CountsDocument
             {
                 Accounts = report.AccountCount,
@@ -45,10 +50,57 @@ internal static class JsonReportWriter
                 Failed = report.Failures.Select(f => f.Index).Distinct().Count(),
                 ByStatus = byStatus,
             },
-            Results = report.Results.Select(r => ToDocument(r, report.Underlyings, report.Plans.GetValueOrDefault(r.AccountId))).ToList(),
+            Results = report.Results.Select(r => ToDocument(r, report.Underlyings, report.Plans.GetValueOrDefault(r.AccountId)) with
+            {
+                Methodology = report.Methodologies.TryGetValue(r.AccountId, out var e) ? ToDocument(e) : null,
+            }).ToList(),
             Errors = errors,
         };
     }
+
+    /// <summary>What a methodology's figure is, for people.</summary>
+    public static string FigureName(MethodologyKind kind) => kind switch
+    {
+        MethodologyKind.AaveHealthFactor => "Aave V3 health factor",
+        MethodologyKind.BinanceUniMmr => "Binance uniMMR",
+        MethodologyKind.BinanceCrossMarginLevel => "Binance Cross Margin level",
+        MethodologyKind.DriftSpotWeights => "Drift collateral / maintenance requirement",
+        _ => kind.ToString(),
+    };
+
+    private static ParametersMetadataDocument ToDocument(ParametersMetadata m) => new()
+    {
+        Name = m.Name,
+        Methodology = m.Methodology is { } k ? ParametersMetadata.NameOf(k) : "none",
+        Description = m.Description,
+        TakenOn = m.TakenOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        Sources = m.Sources.Select(s => new SourceDocument(s.Title, s.Url)).ToList(),
+        Notes = [.. m.Notes],
+    };
+
+    private static MethodologyDocument ToDocument(MethodologyEvaluation e) => new()
+    {
+        Kind = ParametersMetadata.NameOf(e.Methodology),
+        Figure = FigureName(e.Methodology),
+        Value = e.Figure.Value,
+        Numerator = DecimalText.Format(e.Figure.Numerator),
+        Denominator = DecimalText.Format(e.Figure.Denominator),
+        LiquidationThreshold = DecimalText.Format(e.Figure.LiquidationThreshold),
+        Boundary = e.Figure.Boundary == LiquidationBoundary.StrictlyBelow ? "strictlyBelow" : "atOrBelow",
+        Liquidatable = e.Figure.IsLiquidatable,
+        DriftWeights = e.DriftWeights.Select(w => new DriftWeightsDocument
+        {
+            Asset = w.Asset.Symbol,
+            Quantity = DecimalText.Format(w.Quantity),
+            Side = w.IsLiability ? "borrow" : "deposit",
+            Size = DecimalText.Format(w.SizeAtReservePrecision),
+            InitialWeight = w.InitialWeight,
+            MaintenanceWeight = w.MaintenanceWeight,
+            InitialImfFactor = w.InitialImfFactor,
+            MaintenanceImfFactor = w.MaintenanceImfFactor,
+        }).ToList(),
+        Omitted = [.. e.Omitted],
+    };
 
     /// <summary>The flag names set in <paramref name="flags"/>, in the enum's order.</summary>
     public static IReadOnlyList<string> FlagNames(MarginFlags flags) =>

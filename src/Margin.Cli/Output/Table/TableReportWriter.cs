@@ -1,7 +1,9 @@
 using System.Globalization;
 using Margin.Cli.Evaluation;
 using Margin.Cli.Output.Json;
+using Margin.Cli.Input;
 using Margin.Engine.Liquidation;
+using Margin.Engine.Methodologies;
 using Margin.Engine.Results;
 using Spectre.Console;
 
@@ -31,6 +33,13 @@ internal static class TableReportWriter
 
         console.MarkupLine(Markup.Escape(
             $"snapshot {report.SnapshotId} (as of {report.AsOf?.ToString("yyyy-MM-dd'T'HH:mm:ssK", s_c)}), parameters {report.ParametersVersion}, settlement {report.Settlement}"));
+        if (report.Metadata is { } metadata)
+        {
+            var origin = report.Preset is null ? "parameters" : $"preset {report.Preset}";
+            var methodology = metadata.Methodology is { } k ? $"; {JsonReportWriter.FigureName(k)} beside ours" : string.Empty;
+            console.MarkupLine(Markup.Escape($"{origin}: {metadata.Name}, numbers taken {metadata.TakenOn.ToString("yyyy-MM-dd", s_c)} from {metadata.Sources.Length.ToString(s_c)} public source(s){methodology} (margin presets list)"));
+        }
+
         var failed = report.Failures.Select(f => f.Index).Distinct().Count();
         console.MarkupLine(Markup.Escape($"{report.AccountCount} account(s): {report.Results.Count} evaluated, {failed} failed"));
         console.WriteLine();
@@ -43,6 +52,11 @@ internal static class TableReportWriter
         {
             console.WriteLine();
             WriteBreakdown(console, result, report.Underlyings, ascii);
+            if (report.Methodologies.TryGetValue(result.AccountId, out var evaluation))
+            {
+                WriteMethodology(console, evaluation, ascii);
+            }
+
             if (report.Plans.TryGetValue(result.AccountId, out var plan))
             {
                 WritePlan(console, plan, ascii);
@@ -54,6 +68,16 @@ internal static class TableReportWriter
             console.WriteLine();
             console.MarkupLine($"[bold red]Errors: {failed} account(s) could not be evaluated[/]");
             foreach (var failure in report.Failures)
+            {
+                console.MarkupLine($"[red]  {Markup.Escape(failure.ToString())}[/]");
+            }
+        }
+
+        if (report.MethodologyFailures.Count > 0)
+        {
+            console.WriteLine();
+            console.MarkupLine($"[bold red]Errors: the methodology figure of {report.MethodologyFailures.Count} account(s) could not be computed[/]");
+            foreach (var failure in report.MethodologyFailures)
             {
                 console.MarkupLine($"[red]  {Markup.Escape(failure.ToString())}[/]");
             }
@@ -229,6 +253,45 @@ internal static class TableReportWriter
     }
 
     private static string Amount(double value) => value.ToString("#,0.00", s_c);
+
+    private static void WriteMethodology(IAnsiConsole console, MethodologyEvaluation e, bool ascii)
+    {
+        if (e.DriftWeights.Length > 0)
+        {
+            var weights = new Spectre.Console.Table().Title("Drift weights (Drift's integers: 10000 = 100 %; IMF factor at 1e6)");
+            weights.AddColumn("Asset");
+            weights.AddColumn("Side");
+            foreach (var heading in new[] { "Quantity", "Initial", "Maintenance", "IMF I", "IMF M" })
+            {
+                weights.AddColumn(new TableColumn(heading).RightAligned());
+            }
+
+            foreach (var w in e.DriftWeights)
+            {
+                weights.AddRow(
+                    w.Asset.Symbol,
+                    w.IsLiability ? "borrow" : "deposit",
+                    Number(w.Quantity),
+                    w.InitialWeight.ToString(s_c),
+                    w.MaintenanceWeight.ToString(s_c),
+                    w.InitialImfFactor.ToString(s_c),
+                    w.MaintenanceImfFactor.ToString(s_c));
+            }
+
+            console.Write(Bordered(weights, ascii));
+        }
+
+        var f = e.Figure;
+        var boundary = f.Boundary == LiquidationBoundary.StrictlyBelow ? "below" : "at or below";
+        var verdict = f.IsLiquidatable ? "liquidatable" : "not liquidatable";
+        var text = $"{JsonReportWriter.FigureName(e.Methodology)} ({ParametersMetadata.NameOf(e.Methodology)}): {Ratio(f.Value)} = {Money(f.Numerator)} / {Money(f.Denominator)}; "
+            + $"liquidation {boundary} {f.LiquidationThreshold.ToString("0.####", s_c)}: {verdict}";
+        console.MarkupLine($"[{(f.IsLiquidatable ? "red" : "green")}]{Markup.Escape(text)}[/]");
+        foreach (var omitted in e.Omitted)
+        {
+            console.MarkupLine($"[yellow]  not in the figure: {Markup.Escape(omitted)}[/]");
+        }
+    }
 
     private static void WritePlan(IAnsiConsole console, LiquidationPlan plan, bool ascii)
     {
