@@ -68,7 +68,7 @@ public sealed class ParametersMetadataTests
 
     public static TheoryData<string, string, string> BadMetadata => new()
     {
-        { "methodology", "\"okx-discount\"", "parameters.metadata.methodology: 'okx-discount' is not one of 'aave-health-factor', 'binance-unimmr', 'binance-cross-margin-level', 'drift-spot-weights', 'none'" },
+        { "methodology", "\"okx-discount\"", "parameters.metadata.methodology: 'okx-discount' is not one of 'aave-health-factor', 'binance-unimmr', 'binance-cross-margin-level', 'drift-spot-weights', 'deribit-portfolio-margin', 'none'" },
         { "takenOn", "\"24/11/2026\"", "parameters.metadata.takenOn: '24/11/2026' is not a date in the form yyyy-MM-dd" },
         { "name", "\"My Preset\"", "parameters.metadata.name: 'My Preset' must be 1 to 64 lower-case ASCII letters, digits or '-'" },
         { "sources", "[]", "parameters.metadata.sources: must name at least one public source" },

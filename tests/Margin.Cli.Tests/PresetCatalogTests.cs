@@ -13,6 +13,7 @@ public sealed class PresetCatalogTests
         { "aave-v3", MethodologyKind.AaveHealthFactor },
         { "binance-unified", MethodologyKind.BinanceUniMmr },
         { "drift-spot", MethodologyKind.DriftSpotWeights },
+        { "deribit-portfolio", MethodologyKind.DeribitPortfolioMargin },
     };
 
     private static ParameterSet Load(string name)
@@ -25,7 +26,7 @@ public sealed class PresetCatalogTests
     [Fact]
     public void Names_AreTheShippedPresetFiles()
     {
-        Assert.Equal(["aave-v3", "binance-unified", "drift-spot"], PresetCatalog.Names);
+        Assert.Equal(["aave-v3", "binance-unified", "deribit-portfolio", "drift-spot"], PresetCatalog.Names);
     }
 
     [Theory]
@@ -47,9 +48,9 @@ public sealed class PresetCatalogTests
     [Fact]
     public void Load_UnknownPreset_ThrowsListingTheAvailableOnes()
     {
-        var ex = Assert.Throws<ArgumentException>(() => PresetCatalog.Load("deribit"));
+        var ex = Assert.Throws<ArgumentException>(() => PresetCatalog.Load("okx"));
 
-        Assert.Contains("unknown preset 'deribit'; the available presets are: aave-v3, binance-unified, drift-spot", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown preset 'okx'; the available presets are: aave-v3, binance-unified, deribit-portfolio, drift-spot", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -119,10 +119,10 @@ public sealed class PresetCommandTests
     [Fact]
     public async Task Evaluate_UnknownPreset_ExitsOneListingTheAvailablePresets()
     {
-        var run = await CliRunner.RunAsync("evaluate", "--preset", "deribit", "--input", Examples.PathOf("presets/aave-v3.json"), "--output", "json");
+        var run = await CliRunner.RunAsync("evaluate", "--preset", "okx", "--input", Examples.PathOf("presets/aave-v3.json"), "--output", "json");
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("unknown preset 'deribit'; the available presets are: aave-v3, binance-unified, drift-spot", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown preset 'okx'; the available presets are: aave-v3, binance-unified, deribit-portfolio, drift-spot", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("\"results\"", run.Stdout, StringComparison.Ordinal);
     }
 

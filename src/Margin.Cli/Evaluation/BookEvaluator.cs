@@ -55,7 +55,7 @@ internal static class BookEvaluator
                 try
                 {
                     // The methodology's own figure, beside ours, from the same prices and parameters.
-                    methodologies.Add(result.AccountId, MethodologyEvaluator.Evaluate(input.Snapshot, input.Parameters, account, kind));
+                    methodologies.Add(result.AccountId, MethodologyEvaluator.Evaluate(input.Snapshot, input.Parameters, account, kind, result));
                 }
                 catch (Exception ex) when (ex is ArgumentException or OverflowException)
                 {

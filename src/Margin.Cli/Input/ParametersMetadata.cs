@@ -28,6 +28,7 @@ internal sealed record ParametersMetadata(
         ("binance-unimmr", MethodologyKind.BinanceUniMmr),
         ("binance-cross-margin-level", MethodologyKind.BinanceCrossMarginLevel),
         ("drift-spot-weights", MethodologyKind.DriftSpotWeights),
+        ("deribit-portfolio-margin", MethodologyKind.DeribitPortfolioMargin),
         ("none", null),
     ];
 

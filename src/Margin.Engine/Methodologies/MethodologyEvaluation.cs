@@ -23,4 +23,7 @@ public sealed record MethodologyEvaluation
 
     /// <summary>The parts of the account the figure leaves out, each with the reason; empty when it covers everything.</summary>
     public ImmutableArray<string> Omitted { get; init; } = [];
+
+    /// <summary>Deribit's figures per underlying, in coin (Deribit only; empty otherwise).</summary>
+    public ImmutableArray<DeribitUnderlyingRisk> Deribit { get; init; } = [];
 }

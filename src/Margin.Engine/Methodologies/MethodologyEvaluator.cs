@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using Margin.Engine.Accounts;
 using Margin.Engine.Instruments;
+using Margin.Engine.Numerics;
 using Margin.Engine.Parameters;
 using Margin.Engine.Prices;
+using Margin.Engine.Results;
 
 namespace Margin.Engine.Methodologies;
 
@@ -27,7 +29,12 @@ public static class MethodologyEvaluator
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The account holds an asset or trades an instrument the parameters do not configure or the snapshot does not price, or the methodology is unknown.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A total exceeds <see cref="MethodologyFigure.MaxAmountUsd"/>.</exception>
-    public static MethodologyEvaluation Evaluate(PriceSnapshot snapshot, RiskParameters parameters, Account account, MethodologyKind methodology)
+    /// <param name="snapshot">The prices.</param>
+    /// <param name="parameters">The risk parameters (a preset's).</param>
+    /// <param name="account">The account.</param>
+    /// <param name="methodology">The methodology.</param>
+    /// <param name="result">Our result for the account: required by <see cref="MethodologyKind.DeribitPortfolioMargin"/>, which restates our risk matrix in Deribit's terms.</param>
+    public static MethodologyEvaluation Evaluate(PriceSnapshot snapshot, RiskParameters parameters, Account account, MethodologyKind methodology, MarginResult? result = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -38,6 +45,7 @@ public static class MethodologyEvaluator
             MethodologyKind.BinanceUniMmr => UniMmr(snapshot, parameters, account),
             MethodologyKind.BinanceCrossMarginLevel => CrossMarginLevel(snapshot, parameters, account),
             MethodologyKind.DriftSpotWeights => Drift(snapshot, parameters, account),
+            MethodologyKind.DeribitPortfolioMargin => Deribit(account, result),
             _ => throw new ArgumentException($"unknown methodology {methodology}", nameof(methodology)),
         };
     }
@@ -177,6 +185,49 @@ public static class MethodologyEvaluator
             Methodology = MethodologyKind.BinanceUniMmr,
             Figure = BinanceUniMmr.Compute(UniMmrInput.Create(adjusted, mm)),
             Omitted = omitted.ToImmutable(),
+        };
+    }
+
+    /// <summary>Deribit: equity over <c>0.8 * sum_u (worst + roll + delta)</c> (segregated per currency: no correlation credit), liquidatable at or below 1.</summary>
+    private static MethodologyEvaluation Deribit(Account account, MarginResult? result)
+    {
+        if (result?.Portfolio is not { } risk)
+        {
+            throw new ArgumentException($"account {account.Id}: the Deribit portfolio margin figure restates a portfolio-mode result; evaluate the account in portfolio mode", nameof(result));
+        }
+
+        var lines = ImmutableArray.CreateBuilder<DeribitUnderlyingRisk>(risk.Underlyings.Length);
+        var maintenanceUsd = 0.0;
+        foreach (var u in risk.Underlyings)
+        {
+            var spot = (double)u.Spot;
+            // Deribit converts a scenario's loss to coin at the scenario's price, and an extended move's (already scaled by
+            // R / |move|) at the edge of the grid on its side, S (1 + R sign(move)) = S (1 + weight * move).
+            var worstPrice = spot * (1.0 + (u.WorstScenario is { } w ? w.LossWeight * w.PriceMove : 0.0));
+            lines.Add(new DeribitUnderlyingRisk
+            {
+                Underlying = u.Underlying,
+                Index = u.Spot,
+                WorstCase = u.WorstLoss / worstPrice,
+                RollShock = u.RollShock / spot,
+                DeltaShock = u.DeltaShock / spot,
+            });
+            maintenanceUsd += DeribitUnderlyingRisk.DeribitMaintenanceFactor * u.Loss;
+        }
+
+        var maintenance = DecimalMath.RoundUp(checked((decimal)maintenanceUsd), 8);
+        var equity = result.Summary.Equity.Amount;
+        MethodologyFigure.CheckAmount(equity, nameof(result), allowNegative: true);
+        MethodologyFigure.CheckAmount(maintenance, nameof(result));
+        return new MethodologyEvaluation
+        {
+            Methodology = MethodologyKind.DeribitPortfolioMargin,
+            Figure = MethodologyFigure.Create(MethodologyKind.DeribitPortfolioMargin, equity, maintenance, 1m, LiquidationBoundary.AtOrBelow),
+            Deribit = lines.MoveToImmutable(),
+            Omitted = [
+                "Deribit's pnl_offset and extended-table dampener: our extended moves are weighted by R / |move| only",
+                "Deribit's asymmetric volatility shocks (up 0.5, down 0.25) and its up-shock floor: our grid shifts both ways by one fraction",
+            ],
         };
     }
 

@@ -14,4 +14,7 @@ public enum MethodologyKind
 
     /// <summary>Drift spot (cross-collateral) weights: per-asset initial and maintenance weights in Drift's integer arithmetic.</summary>
     DriftSpotWeights = 4,
+
+    /// <summary>Deribit portfolio margin (segregated per currency): equity over <c>0.8 * (worst case + roll shock + delta shock)</c>, per underlying in coin.</summary>
+    DeribitPortfolioMargin = 5,
 }

@@ -122,6 +122,9 @@ internal sealed record MethodologyDocument
     /// <summary>Drift's weights per balance (Drift only; empty otherwise).</summary>
     public required IReadOnlyList<DriftWeightsDocument> DriftWeights { get; init; }
 
+    /// <summary>Deribit's figures per underlying, in coin (Deribit only; empty otherwise).</summary>
+    public required IReadOnlyList<DeribitRiskDocument> Deribit { get; init; }
+
     /// <summary>Parts of the account the figure does not cover, with the reason.</summary>
     public required IReadOnlyList<string> Omitted { get; init; }
 }
@@ -145,6 +148,24 @@ internal sealed record DriftWeightsDocument
     public required long InitialImfFactor { get; init; }
 
     public required long MaintenanceImfFactor { get; init; }
+}
+
+/// <summary>One underlying in Deribit's terms, in coin: worst case, shocks, risk-matrix margin and Deribit's MM (0.8 of it).</summary>
+internal sealed record DeribitRiskDocument
+{
+    public required string Underlying { get; init; }
+
+    public required string Index { get; init; }
+
+    public required double WorstCase { get; init; }
+
+    public required double RollShock { get; init; }
+
+    public required double DeltaShock { get; init; }
+
+    public required double RiskMatrixMargin { get; init; }
+
+    public required double MaintenanceMargin { get; init; }
 }
 
 /// <summary>The legs that bring an account to the target ratio, what they cost, and the projected figures after them.</summary>

@@ -65,6 +65,7 @@ internal static class JsonReportWriter
         MethodologyKind.BinanceUniMmr => "Binance uniMMR",
         MethodologyKind.BinanceCrossMarginLevel => "Binance Cross Margin level",
         MethodologyKind.DriftSpotWeights => "Drift collateral / maintenance requirement",
+        MethodologyKind.DeribitPortfolioMargin => "Deribit equity / portfolio maintenance margin",
         _ => kind.ToString(),
     };
 
@@ -98,6 +99,16 @@ internal static class JsonReportWriter
             MaintenanceWeight = w.MaintenanceWeight,
             InitialImfFactor = w.InitialImfFactor,
             MaintenanceImfFactor = w.MaintenanceImfFactor,
+        }).ToList(),
+        Deribit = e.Deribit.Select(d => new DeribitRiskDocument
+        {
+            Underlying = d.Underlying.Symbol,
+            Index = DecimalText.Format(d.Index),
+            WorstCase = d.WorstCase,
+            RollShock = d.RollShock,
+            DeltaShock = d.DeltaShock,
+            RiskMatrixMargin = d.RiskMatrixMargin,
+            MaintenanceMargin = d.MaintenanceMargin,
         }).ToList(),
         Omitted = [.. e.Omitted],
     };

@@ -252,6 +252,8 @@ internal static class TableReportWriter
         return table;
     }
 
+    private static string Coin(double value) => value.ToString("0.##########", s_c);
+
     private static string Amount(double value) => value.ToString("#,0.00", s_c);
 
     private static void WriteMethodology(IAnsiConsole console, MethodologyEvaluation e, bool ascii)
@@ -279,6 +281,12 @@ internal static class TableReportWriter
             }
 
             console.Write(Bordered(weights, ascii));
+        }
+
+        foreach (var d in e.Deribit)
+        {
+            console.MarkupLine(Markup.Escape(
+                $"Deribit {d.Underlying} (index {Number(d.Index)}), in {d.Underlying}: worst case {Coin(d.WorstCase)} + roll {Coin(d.RollShock)} + delta {Coin(d.DeltaShock)} = risk matrix {Coin(d.RiskMatrixMargin)}; MM 0.8 x = {Coin(d.MaintenanceMargin)}"));
         }
 
         var f = e.Figure;
