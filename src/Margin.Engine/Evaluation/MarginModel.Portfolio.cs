@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Margin.Engine.Accounts;
-using Margin.Engine.Domain;
 using Margin.Engine.Numerics;
 using Margin.Engine.Portfolio;
 using Margin.Engine.Results;
@@ -288,22 +287,11 @@ public sealed partial class MarginModel
         }
 
         var aggregation = PortfolioAggregation.MaintenanceMargin(losses, book.Correlation, 0.0, book.Parameters.SumFloorFraction, (double)borrowMm);
+        // MM is rounded up before IM = k * MM is taken, so IM is k times the MM the account sees.
         var mm = DecimalMath.RoundUp(ToMoney(aggregation.RiskMatrix) + borrowMm, _decimals);
-        var im = DecimalMath.RoundUp(book.Parameters.InitialMultiplier * mm, _decimals);
-        equity = DecimalMath.RoundDown(equity, _decimals);
-        aeM = DecimalMath.RoundDown(aeM, _decimals);
-        aeI = DecimalMath.RoundDown(aeI, _decimals);
-        var status = StatusRules.Classify(equity, mm, aeM, im, aeI, Parameters.Thresholds);
-        var summary = new MarginSummary(
-            new Money(equity, _currency),
-            new Money(aeM, _currency),
-            new Money(aeI, _currency),
-            new Money(im, _currency),
-            new Money(mm, _currency),
-            StatusRules.Ratio(mm, aeM),
-            StatusRules.Ratio(im, aeI),
-            status,
-            flags);
+        var summary = Summarize(equity, aeM, aeI, book.Parameters.InitialMultiplier * mm, mm, flags);
+        var status = summary.Status;
+        aeM = summary.AdjustedEquityMaintenance.Amount;
         risk = lines is null ? null : new PortfolioRisk
         {
             Underlyings = lines.MoveToImmutable(),

@@ -446,6 +446,12 @@ public sealed partial class MarginModel
         }
 
         cursor = default;
+        return Summarize(equity, aeM, aeI, im, mm, flags);
+    }
+
+    /// <summary>Rounds the exact sums against the account (equities down, requirements up) and decides the status on the rounded figures.</summary>
+    private MarginSummary Summarize(decimal equity, decimal aeM, decimal aeI, decimal im, decimal mm, MarginFlags flags)
+    {
         equity = DecimalMath.RoundDown(equity, _decimals);
         aeM = DecimalMath.RoundDown(aeM, _decimals);
         aeI = DecimalMath.RoundDown(aeI, _decimals);
