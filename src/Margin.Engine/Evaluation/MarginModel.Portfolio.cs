@@ -113,6 +113,12 @@ public sealed partial class MarginModel
             }
 
             var underlying = _assets[inst.UnderlyingIndex];
+            if (underlying.Defect is { } underlyingDefect)
+            {
+                // The grid revalues every position at its underlying's price, so no position works without one.
+                throw new InvalidAccountException(account.Id, $"positions[{j}].instrument", $"underlying of {p.InstrumentId}: {underlyingDefect}");
+            }
+
             ref var acc = ref state[slot];
             acc.Touched = true;
             var q = p.Quantity;

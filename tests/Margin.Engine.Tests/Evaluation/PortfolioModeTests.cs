@@ -284,6 +284,18 @@ public class PortfolioModeTests
     }
 
     [Fact]
+    public void MissingUnderlyingPrice_FailsThePositionWithItsField()
+    {
+        var snapshot = PriceSnapshot.Create("no-btc", AsOf, Usd, [Price(Usd, 1m), Price(Usdc, 1m), Price(Eth, 1_000m)], [InstrumentPrice.Create("BTC-PERP", 50_000m)]);
+        var model = MarginModel.Create(snapshot, Parameters());
+
+        var ex = Assert.Throws<InvalidAccountException>(() => model.EvaluateSummary(Portfolio([Holding(Usdc, 1_000m)], new Position("BTC-PERP", 1m, 50_000m))));
+
+        Assert.Equal("positions[0].instrument", ex.Field);
+        Assert.Contains("no price for BTC", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void VolatilitySurface_PricesOptionsWithoutAQuote()
     {
         var surface = new VolatilitySurface { AtTheMoney = [new VolatilityPoint(7, 0.5), new VolatilityPoint(60, 0.7)], Skew = -0.1 };
