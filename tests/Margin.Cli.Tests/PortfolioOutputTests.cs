@@ -63,6 +63,7 @@ public sealed class PortfolioOutputTests
     [InlineData("horizon", "parameters.projection.horizonYears", "positive")]
     [InlineData("correlation", "snapshot.correlations.BTC/ETH", "[-1, 1]")]
     [InlineData("correlation key", "snapshot.correlations.BTC", "two different assets")]
+    [InlineData("correlation twice", "snapshot.correlations.ETH/BTC", "already given as \"BTC/ETH\"")]
     public async Task BadPortfolioInput_IsReportedWithItsPath(string mutation, string field, string problem)
     {
         var run = await CliRunner.EvaluateMutatedAsync(Examples.Portfolio, doc => Mutate(mutation, doc));
@@ -96,6 +97,9 @@ public sealed class PortfolioOutputTests
                 break;
             case "correlation":
                 doc["snapshot"]!["correlations"]!["BTC/ETH"] = 1.2;
+                break;
+            case "correlation twice":
+                doc["snapshot"]!["correlations"] = JsonNode.Parse("""{"BTC/ETH": 1.0, "ETH/BTC": -0.5}""");
                 break;
             case "correlation key":
                 doc["snapshot"]!["correlations"] = JsonNode.Parse("""{"BTC": 0.5}""");

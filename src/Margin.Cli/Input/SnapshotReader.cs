@@ -107,6 +107,7 @@ internal static class SnapshotReader
         }
 
         var pairs = new List<(Asset A, Asset B, double Rho)>();
+        var seen = new Dictionary<(string, string), string>();
         foreach (var key in o.Names.ToList())
         {
             var rho = o.Double(key, required: true);
@@ -128,6 +129,13 @@ internal static class SnapshotReader
                 continue;
             }
 
+            var pair = string.CompareOrdinal(a.Symbol, b.Symbol) < 0 ? (a.Symbol, b.Symbol) : (b.Symbol, a.Symbol);
+            if (!seen.TryAdd(pair, key))
+            {
+                o.Fail(key, $"the pair is already given as \"{seen[pair]}\"");
+                continue;
+            }
+
             pairs.Add((a, b, r));
         }
 
@@ -139,11 +147,6 @@ internal static class SnapshotReader
         {
             var i = assets.IndexOf(a);
             var j = assets.IndexOf(b);
-            if (values[(i * n) + j] != 1.0 && values[(i * n) + j] != rho)
-            {
-                problems.Add(new InputProblem(o.Child($"{a}/{b}"), "the pair is given twice with different values"));
-            }
-
             values[(i * n) + j] = rho;
             values[(j * n) + i] = rho;
         }

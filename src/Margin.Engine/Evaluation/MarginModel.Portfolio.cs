@@ -297,7 +297,6 @@ public sealed partial class MarginModel
         var mm = DecimalMath.RoundUp(ToMoney(aggregation.RiskMatrix) + borrowMm, _decimals);
         var summary = Summarize(equity, aeM, aeI, book.Parameters.InitialMultiplier * mm, mm, flags);
         var status = summary.Status;
-        aeM = summary.AdjustedEquityMaintenance.Amount;
         risk = lines is null ? null : new PortfolioRisk
         {
             Underlyings = lines.MoveToImmutable(),
@@ -307,10 +306,28 @@ public sealed partial class MarginModel
             InitialMultiplier = book.Parameters.InitialMultiplier,
         };
 
-        if (context.SkipProjection || status >= MarginStatus.Liquidatable)
+        if (context.SkipProjection || status >= MarginStatus.Liquidatable || !_projection.Moves.AsSpan().ContainsAnyExcept(0.0))
         {
             return summary;
         }
+
+        try
+        {
+            return Project(summary, book, state, ledger, pnlCoins, touched);
+        }
+        catch (OverflowException)
+        {
+            // As in standard mode: a projection too large to compute is at risk.
+            return summary with { ProjectedRatio = double.PositiveInfinity, Flags = summary.Flags | MarginFlags.AtRisk };
+        }
+    }
+
+    /// <summary>The portfolio projection: every asset against the account's net delta by its move, grids re-centred and widened.</summary>
+    private MarginSummary Project(MarginSummary summary, PortfolioBook book, UnderlyingAccumulator[] state, decimal[] ledger, decimal[] pnlCoins, bool[] touched)
+    {
+        var n = _assets.Length;
+        var u = book.Underlyings.Length;
+        var aeM = summary.AdjustedEquityMaintenance.Amount;
 
         // The projection: every grid underlying moves against the account's net delta by m_u and is re-gridded; assets
         // without a grid move likewise at their weights; borrow MM follows the owed values.
@@ -384,7 +401,7 @@ public sealed partial class MarginModel
         private double[]? _projectedUp;
         private double _shiftDown;
         private double _shiftUp;
-        private List<(double Years, double Delta)>? _expiries;
+        private List<(DateTimeOffset? Expiry, double Years, double Delta)>? _expiries;
 
         public bool Touched { get; set; }
 
@@ -417,20 +434,20 @@ public sealed partial class MarginModel
             Theta += quantity * cache.Theta;
         }
 
+        /// <summary>Adds a future's or perpetual's delta to its expiry's group: grouped by expiry date (perpetuals together), never by a rounded tenor.</summary>
         public void AddExpiry(DateTimeOffset? expiry, DateTimeOffset asOf, double delta)
         {
-            var years = expiry is { } e ? PortfolioBook.YearsTo(e, asOf) : PortfolioShocks.PerpetualYears;
             _expiries ??= [];
             for (var i = 0; i < _expiries.Count; i++)
             {
-                if (_expiries[i].Years == years)
+                if (_expiries[i].Expiry == expiry)
                 {
-                    _expiries[i] = (years, _expiries[i].Delta + delta);
+                    _expiries[i] = _expiries[i] with { Delta = _expiries[i].Delta + delta };
                     return;
                 }
             }
 
-            _expiries.Add((years, delta));
+            _expiries.Add((expiry, expiry is { } e ? PortfolioBook.YearsTo(e, asOf) : PortfolioShocks.PerpetualYears, delta));
         }
 
         public readonly double OptionShift(int direction) => direction == 0 ? _shiftDown : _shiftUp;
@@ -459,6 +476,11 @@ public sealed partial class MarginModel
             {
                 var pnl = (linear * moves[s]) + (options is null ? 0.0 : options[s]);
                 var loss = -pnl * weights[s];
+                if (!double.IsFinite(loss))
+                {
+                    throw new OverflowException("a scenario loss is not a finite number");
+                }
+
                 if (loss > worst)
                 {
                     worst = loss;

@@ -248,12 +248,14 @@ public sealed partial class MarginModel
             {
                 MarkDown = Shifted(Mark, Intrinsic(spot * (1.0 - move)) - Intrinsic(spot)),
                 MarkUp = Shifted(Mark, Intrinsic(spot * (1.0 + move)) - Intrinsic(spot)),
-                OptionDelta = multiplier * (call ? (spot > strike ? 1.0 : 0.0) : (spot < strike ? -1.0 : 0.0)),
+                // Without a volatility the delta's size is a guess, but its sign must be right (a short call is short the
+                // underlying even out of the money): 1 in the money, one half otherwise.
+                OptionDelta = multiplier * (call ? (spot > strike ? 1.0 : 0.5) : (spot < strike ? -1.0 : -0.5)),
             };
         }
 
         /// <summary>A mark moved by a USD change, never below 0.</summary>
-        /// <remarks>The change is rounded to 1e-8 USD, far below any price increment, to keep the mark's digits few.</remarks>
-        private static decimal Shifted(decimal mark, double change) => Math.Max(0m, mark + Math.Round((decimal)change, 8));
+        /// <remarks>The change is rounded to 1e-8 USD, far below any price increment, to keep the mark's digits few, and bounded at 1e20 USD so that an absurd price cannot fail the model's creation.</remarks>
+        private static decimal Shifted(decimal mark, double change) => Math.Max(0m, mark + Math.Round((decimal)Math.Clamp(change, -1e20, 1e20), 8));
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Margin.Engine.Domain;
@@ -241,12 +242,17 @@ internal sealed class OptionScenarios
         var right = option.Right;
         double Value(double f, double sigma) => multiplier * Black76.Price(right, f, strike, years, sigma, rate);
 
+        // The contract is worth its mark today and never less than 0, so no scenario loses more than the mark (a long) or
+        // gains more than it (a short): the model's changes are floored at -mark. Without the floor a model value above
+        // the mark (a forward from the future, a quoted vol that does not reprice the mark exactly) would make a fully
+        // paid long option lose more than it cost.
+        var markValue = snapshot.Instruments.TryGetValue(option.Id, out var quotedMark) ? multiplier * (double)quotedMark.Mark : double.PositiveInfinity;
         var v0 = Value(forward, vol);
         var pnl = new double[u.Scenarios.Length];
         for (var s = 0; s < pnl.Length; s++)
         {
             var scenario = u.Scenarios[s];
-            pnl[s] = Value(forward * (1.0 + scenario.PriceMove), ScenarioGrid.ShockedVolatility(vol, scenario.Volatility, days, grid)) - v0;
+            pnl[s] = Math.Max(Value(forward * (1.0 + scenario.PriceMove), ScenarioGrid.ShockedVolatility(vol, scenario.Volatility, days, grid)) - v0, -markValue);
         }
 
         var greeks = Black76.Value(right, forward, strike, years, vol, rate);
@@ -257,15 +263,22 @@ internal sealed class OptionScenarios
         {
             var moved = forward * (1.0 + ((d == 0 ? -1.0 : 1.0) * u.AdverseMove));
             var vd = Value(moved, vol);
-            shifts[d] = vd - v0;
+            shifts[d] = Math.Max(vd - v0, -markValue);
+            var movedMark = markValue + shifts[d];
             var values = new double[u.ProjectedScenarios.Length];
             for (var s = 0; s < values.Length; s++)
             {
                 var scenario = u.ProjectedScenarios[s];
-                values[s] = Value(moved * (1.0 + scenario.PriceMove), ScenarioGrid.ShockedVolatility(vol, scenario.Volatility, days, u.ProjectedGrid)) - vd;
+                values[s] = Math.Max(Value(moved * (1.0 + scenario.PriceMove), ScenarioGrid.ShockedVolatility(vol, scenario.Volatility, days, u.ProjectedGrid)) - vd, -movedMark);
             }
 
             projected[d] = values;
+        }
+
+        double[] greekValues = [greeks.Delta, greeks.Gamma, greeks.Vega, greeks.Theta, .. shifts];
+        if (!pnl.All(double.IsFinite) || !projected.All(v => v.All(double.IsFinite)) || !greekValues.All(double.IsFinite))
+        {
+            return new OptionScenarios { Slot = slot, Defect = $"{option.Id} cannot be revalued: a scenario value is not a finite number (forward {forward.ToString(CultureInfo.InvariantCulture)}, volatility {vol.ToString(CultureInfo.InvariantCulture)})" };
         }
 
         return new OptionScenarios

@@ -185,6 +185,11 @@ public sealed class RiskParameters
             fail("portfolio.initialMultiplier", $"k must be greater than 1 so that IM exceeds MM (got {p.InitialMultiplier})");
         }
 
+        if (p.Underlyings.Count == 0)
+        {
+            fail("portfolio.underlyings", "portfolio mode needs at least one underlying with a scenario grid");
+        }
+
         foreach (var (symbol, u) in p.Underlyings.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             var path = $"portfolio.underlyings.{symbol}";

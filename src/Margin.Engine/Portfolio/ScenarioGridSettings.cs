@@ -19,6 +19,9 @@ namespace Margin.Engine.Portfolio;
 /// </remarks>
 public sealed class ScenarioGridSettings
 {
+    /// <summary>The largest extended move, +10,000 %: beyond it a scenario value is no longer a meaningful price.</summary>
+    public const double MaximumExtendedMove = 100.0;
+
     /// <summary>Deribit's exponent <c>p</c> for options with fewer than 30 days to expiry.</summary>
     public const double DeribitShortDatedExponent = 0.3;
 
@@ -101,10 +104,10 @@ public sealed class ScenarioGridSettings
         for (var i = 0; i < moves.Length; i++)
         {
             var move = moves[i];
-            if (!double.IsFinite(move) || move <= -1.0 || Math.Abs(move) <= range)
+            if (!double.IsFinite(move) || move <= -1.0 || move > MaximumExtendedMove || Math.Abs(move) <= range)
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"extended move {i} is {move}; it must be finite, above -1 and outside [-{range}, {range}]"),
+                    string.Create(CultureInfo.InvariantCulture, $"extended move {i} is {move}; it must be above -1, at most {MaximumExtendedMove} and outside [-{range}, {range}]"),
                     nameof(extendedMoves));
             }
 

@@ -284,6 +284,69 @@ public class PortfolioModeTests
     }
 
     [Fact]
+    public void LongOption_NeverLosesMoreThanItsMark_EvenWhenTheModelValuesItHigher()
+    {
+        // The call's mark (500) is far below its Black-76 value at IV 0.6 (about 1,700): the grid's loss is floored at the mark.
+        var snapshot = PriceSnapshot.Create("cheap-call", AsOf, Usd, [Price(Usd, 1m), Price(Usdc, 1m), Price(Btc, 50_000m), Price(Eth, 1_000m)], [InstrumentPrice.Create("BTC-C-55000", 500m, 0.6)]);
+        var model = MarginModel.Create(snapshot, Parameters());
+
+        var result = model.Evaluate(Portfolio([Holding(Usdc, 100m)], new Position("BTC-C-55000", 1m, 0m)));
+
+        Assert.Equal(500.0, result.Portfolio!.Underlyings[0].WorstLoss, 9);
+        Assert.Equal(500m, result.Summary.MaintenanceRequirement.Amount);
+        Assert.NotEqual(MarginStatus.Liquidatable, result.Status);
+    }
+
+    [Fact]
+    public void ShortOption_GainsAtMostItsMark()
+    {
+        // A short of the same cheap call next to a long coin: the coin's loss at -15 % (7,500) is offset by at most the mark.
+        var snapshot = PriceSnapshot.Create("cheap-call", AsOf, Usd, [Price(Usd, 1m), Price(Usdc, 1m), Price(Btc, 50_000m), Price(Eth, 1_000m)], [InstrumentPrice.Create("BTC-C-55000", 500m, 0.6)]);
+        var model = MarginModel.Create(snapshot, Parameters());
+
+        var result = model.Evaluate(Portfolio([Holding(Btc, 1m)], new Position("BTC-C-55000", -1m, 0m)));
+
+        Assert.True(result.Portfolio!.Underlyings[0].WorstLoss >= 7_500.0 - 500.0 - 1e-9);
+    }
+
+    [Fact]
+    public void RollShock_GroupsByExpiryDate_NotByTheOneDayFloor()
+    {
+        // A future expiring in 12 hours counts T = 1 day, like the perpetual, but it is another expiry: both legs carry roll risk.
+        var soon = AsOf.AddHours(12);
+        var parameters = RiskParameters.Create(
+            "pm-roll",
+            Usd,
+            [UsdParameters(), UsdcParameters(), AssetParameters(Btc, Flat(0.9m, 1.1m), Flat(0.95m, 1.05m))],
+            [BtcPerp(), new InstrumentRiskParameters { Instrument = new Future("BTC-SOON", Btc, ContractType.Linear, soon), Brackets = BtcPerpBrackets() }],
+            portfolio: PortfolioParameters.Create([Underlying(Btc, annual: 0.1, min: 0.001)]));
+        var snapshot = PriceSnapshot.Create("roll", AsOf, Usd, [Price(Usd, 1m), Price(Usdc, 1m), Price(Btc, 50_000m)], [InstrumentPrice.Create("BTC-PERP", 50_000m), InstrumentPrice.Create("BTC-SOON", 50_000m)]);
+
+        var result = MarginModel.Create(snapshot, parameters).Evaluate(Portfolio([Holding(Usdc, 10_000m)], new Position("BTC-PERP", 10m, 50_000m), new Position("BTC-SOON", -10m, 50_000m)));
+
+        // 50,000 * (10 * 0.001 + 10 * 0.001) = 1,000.
+        Assert.Equal(1_000.0, result.Portfolio!.Underlyings[0].RollShock, 9);
+        Assert.Equal(1_000m, result.Summary.MaintenanceRequirement.Amount);
+    }
+
+    [Fact]
+    public void Projection_WithoutVolatilities_IsNotComputed_AsInStandardMode()
+    {
+        var model = MarginModel.Create(Prices(), Parameters());
+
+        Assert.Null(model.EvaluateSummary(Portfolio([Holding(Btc, 1m)])).ProjectedRatio);
+    }
+
+    [Fact]
+    public void Parameters_RejectAnEmptyPortfolioAndAnAbsurdExtendedMove()
+    {
+        var empty = Assert.Throws<InvalidRiskParametersException>(() => Parameters(PortfolioParameters.Create([])));
+        Assert.Contains(empty.Problems, p => p.Parameter == "portfolio.underlyings");
+
+        Assert.Throws<ArgumentException>(() => Grid(1e300));
+    }
+
+    [Fact]
     public void MissingUnderlyingPrice_FailsThePositionWithItsField()
     {
         var snapshot = PriceSnapshot.Create("no-btc", AsOf, Usd, [Price(Usd, 1m), Price(Usdc, 1m), Price(Eth, 1_000m)], [InstrumentPrice.Create("BTC-PERP", 50_000m)]);

@@ -77,6 +77,32 @@ public class ProjectionTests
     }
 
     [Fact]
+    public void ShortCallWithoutAVolatility_IsProjectedUp()
+    {
+        // No implied volatility: the call's delta is a guess, but its sign is right, so a short call (short BTC) moves BTC up.
+        var parameters = RiskParameters.Create(
+            "proj-opt",
+            Usd,
+            [UsdParameters(), AssetParameters(Usdc, Flat(1m), Flat(1m)), AssetParameters(Btc, Flat(1m), Flat(1m))],
+            [Option("BTC-C-60000", Margin.Engine.Instruments.OptionRight.Call, 60_000m)]);
+        var snapshot = PriceSnapshot.Create(
+            "proj-opt",
+            AsOf,
+            Usd,
+            [Price(Usd, 1m), Price(Usdc, 1m), AssetPrice.Create(Btc, 50_000m, AsOf, sigmaShort: 0.8, sigmaLong: 0.5)],
+            [InstrumentPrice.Create("BTC-C-60000", 1_000m)]);
+        var model = MarginModel.Create(snapshot, parameters);
+
+        var s = model.EvaluateSummary(AccountOf([Holding(Usdc, 20_000m)], new Position("BTC-C-60000", -2m, 0m)));
+
+        // Up: S' = 50,000 (1 + m) = 54,878; OTM 5,122; MM' = 2 * (max(0.075 * 54,878 - 5,122, 0.05 * 54,878) + 1,000) = 2 * (2,743.9 + 1,000).
+        var up = 50_000m * (1m + Move);
+        var expected = (double)(2m * (Math.Max((0.075m * up) - (60_000m - up), 0.05m * up) + 1_000m)) / (20_000d - 2_000d);
+        Assert.Equal(expected, s.ProjectedRatio!.Value, 9);
+        Assert.True(s.ProjectedRatio > s.MarginRatio);
+    }
+
+    [Fact]
     public void WithoutVolatilities_NothingMoves()
     {
         var s = Model(sigmaShort: null, sigmaLong: null).EvaluateSummary(AccountOf(Holding(Btc, 1m), Holding(Usdc, -43_000m)));
