@@ -29,7 +29,11 @@ public static class LiquidationPlanner
     /// <param name="account">The account to plan for.</param>
     /// <param name="options">Fees, impact and order-size limits.</param>
     /// <param name="context">Facts outside the ledger, such as an order already in flight (which suppresses the plan).</param>
-    public static LiquidationPlan Plan(MarginModel model, Account account, PlannerOptions options, EvaluationContext context = default)
+    public static LiquidationPlan Plan(MarginModel model, Account account, PlannerOptions options, EvaluationContext context = default) =>
+        Plan(model, account, options, context, incremental: true);
+
+    /// <summary>As the public overload; <paramref name="incremental"/> false forces the projecting evaluation, for tests comparing the two.</summary>
+    internal static LiquidationPlan Plan(MarginModel model, Account account, PlannerOptions options, EvaluationContext context, bool incremental)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(account);
@@ -48,7 +52,8 @@ public static class LiquidationPlanner
         var thresholds = model.Parameters.Thresholds;
         var target = thresholds.MarginCall - thresholds.TargetBuffer;
         var before = model.EvaluateSummary(account, context);
-        var state = new PlanState(model, account, options, settlement, settlementPrice.Price, target, Legs(model, account, options, settlement));
+        var planning = incremental ? model.CreatePlanningState(account, settlement, target) : null;
+        var state = new PlanState(model, account, options, settlement, settlementPrice.Price, target, Legs(model, account, options, settlement), planning);
 
         if (before.Flags.SuppressesLiquidation())
         {
@@ -91,10 +96,11 @@ public static class LiquidationPlanner
                 sell ? TradeSide.Sell : TradeSide.Buy,
                 p.LotSize,
                 price.Price,
+                p.LotSize * price.Price,
                 p.DepthUsd,
                 Math.Abs(balance.Quantity),
                 options) with
-            { Asset = balance.Asset };
+            { Asset = balance.Asset, LedgerAsset = balance.Asset, Action = sell ? LegAction.Sell : LegAction.Repay };
             legs.Add(leg);
         }
 
@@ -103,9 +109,29 @@ public static class LiquidationPlanner
             var position = account.Positions[i];
             if (position.Quantity == 0m
                 || !model.Parameters.Instruments.TryGetValue(position.InstrumentId, out var ip)
-                || !IsLinearDelta(ip.Instrument)
                 || !model.Parameters.Assets.TryGetValue(ip.Instrument.Underlying.Symbol, out var underlying) || underlying.KillSwitch
-                || !model.Snapshot.Instruments.TryGetValue(position.InstrumentId, out var mark) || !mark.Usable || mark.Mark <= 0m)
+                || !model.Snapshot.Instruments.TryGetValue(position.InstrumentId, out var mark) || !mark.Usable || mark.Mark <= 0m
+                || underlying.Asset == settlement)
+            {
+                continue;
+            }
+
+            var lot = ip.Instrument.LotSize;
+            var (action, multiplier, valuePerLot) = ip.Instrument switch
+            {
+                Perpetual { Contract: ContractType.Linear } or Future { Contract: ContractType.Linear } => (LegAction.ReduceLinear, 1m, lot * mark.Mark),
+                Perpetual or Future => (LegAction.ReduceInverse, 1m, lot),
+                EuropeanOption option => (LegAction.ReduceOption, option.Multiplier, lot * option.Multiplier * mark.Mark),
+                _ => (LegAction.Sell, 0m, 0m),
+            };
+            if (valuePerLot <= 0m)
+            {
+                continue;
+            }
+
+            // An option's requirement uses the underlying's price: never trade it on an unusable one.
+            if (action == LegAction.ReduceOption
+                && (!model.Snapshot.Assets.TryGetValue(underlying.Asset.Symbol, out var spot) || !spot.Usable || spot.Price <= 0m))
             {
                 continue;
             }
@@ -114,28 +140,28 @@ public static class LiquidationPlanner
                 LegKind.ReducePosition,
                 position.InstrumentId,
                 position.Quantity > 0m ? TradeSide.Sell : TradeSide.Buy,
-                ip.Instrument.LotSize,
+                lot,
                 mark.Mark,
+                valuePerLot,
                 underlying.DepthUsd,
                 Math.Abs(position.Quantity),
                 options) with
-            { PositionIndex = i, EntryPrice = position.EntryPrice };
+            {
+                PositionIndex = i,
+                EntryPrice = position.EntryPrice,
+                Action = action,
+                Multiplier = multiplier,
+                PositionSign = position.Quantity > 0m ? 1 : -1,
+                LedgerAsset = action == LegAction.ReduceInverse ? underlying.Asset : default,
+            };
             legs.Add(leg);
         }
 
         return legs.ToImmutable();
     }
 
-    private static bool IsLinearDelta(Instrument instrument) => instrument switch
+    private static LegSpec Spec(LegKind kind, string target, TradeSide side, decimal lotSize, decimal price, decimal lotValue, decimal depth, decimal available, PlannerOptions options)
     {
-        Perpetual perpetual => perpetual.Contract == ContractType.Linear && instrument.Expiry is null,
-        Future future => future.Contract == ContractType.Linear,
-        _ => false,
-    };
-
-    private static LegSpec Spec(LegKind kind, string target, TradeSide side, decimal lotSize, decimal price, decimal depth, decimal available, PlannerOptions options)
-    {
-        var lotValue = lotSize * price;
         var held = decimal.Floor(available / lotSize);
         var bySize = decimal.Floor(Math.Min(options.MaxImpact * depth, options.MaxOrderUsd) / lotValue);
         var max = Math.Min(Math.Min(held, bySize), long.MaxValue / 2);
@@ -146,6 +172,7 @@ public static class LiquidationPlanner
             Side = side,
             LotSize = lotSize,
             Price = price,
+            ValuePerLot = lotValue,
             Depth = depth,
             MaxLots = (long)max,
             FirstLots = LotsFor(options.MinOrderUsd, lotValue),

@@ -7,22 +7,75 @@ using Margin.Engine.Results;
 
 namespace Margin.Engine.Liquidation;
 
-/// <summary>One planning run: the candidate legs, their lot counts so far, and how to project the account from them.</summary>
-/// <remarks>Mutable, but private to one <see cref="LiquidationPlanner.Plan"/> call.</remarks>
+/// <summary>One planning run: the candidate legs, their lot counts so far, and the account's slack as the legs change.</summary>
+/// <remarks>
+/// The slack comes from <see cref="MarginModel.PlanningState"/> (exact decimal, each leg change re-values only its own
+/// lines and the settlement balance) when the account's mode has one; otherwise every evaluation projects the account
+/// and calls <see cref="MarginModel.EvaluateSummary"/>. Mutable, but private to one planning call.
+/// </remarks>
 internal sealed class PlanState
 {
+    /// <summary>The most lot combinations <see cref="SmallSearch"/> enumerates: 4 legs of 12 lots make 13^4 = 28,561.</summary>
+    internal const long SmallSearchBound = 32_768;
+
     private readonly MarginModel _model;
     private readonly Account _account;
     private readonly PlannerOptions _options;
     private readonly Asset _settlement;
     private readonly decimal _settlementPrice;
     private readonly decimal _target;
-    private readonly ImmutableArray<LegSpec> _legs;
-    private readonly long[] _lots;
-    private readonly bool[] _funding;
-    private readonly List<int> _order = [];
+    private readonly LegSpec[] _legs;
+    private readonly MarginModel.PlanningState? _state;
+    private readonly int _n;
+    private readonly double _fee;
 
-    public PlanState(MarginModel model, Account account, PlannerOptions options, Asset settlement, decimal settlementPrice, decimal target, ImmutableArray<LegSpec> legs)
+    // The plan so far: lots per leg and what they change (at their limits).
+    private readonly long[] _lots;
+    private readonly decimal[] _usd;
+    private readonly decimal[] _ledger;
+    private readonly decimal[] _position;
+    private readonly bool[] _funding;
+    private readonly List<int> _order;
+    private decimal _usdTotal;
+    private int _consumers;
+    private readonly decimal _cash0;
+    private readonly bool _cashBorrowable;
+
+    // Ledger groups: legs that change the same asset's ledger (a sale and an inverse contract's realised coins).
+    private readonly int[] _group;
+    private readonly decimal[] _group0;
+    private readonly decimal[] _groupLedger;
+
+    // Incremental slots: each leg's own asset (or inverse coin) slot, and the settlement slot.
+    private readonly int[] _slot;
+    private readonly int _settleSlot;
+    private readonly bool _settleLinear;
+    private readonly double _settleCoefficient;
+    private readonly double _settleUpTo;
+
+    // Fallback evaluation: the summary of the projected account, recomputed when the lots changed.
+    private MarginSummary? _projected;
+
+    // Each leg's next move, cached until a move touches the leg's lines.
+    private readonly long[] _candLots;
+    private readonly decimal[] _candOwn;
+    private readonly decimal[] _candUsd;
+    private readonly double[] _candOwnD;
+    private readonly double[] _candUsdD;
+    private readonly double[] _candCost;
+    private readonly bool[] _dirty;
+
+    // Scratch lot vectors, sized once.
+    private readonly long[] _trial;
+    private readonly long[] _best;
+    private readonly long[] _saved;
+    private readonly long[] _keep;
+    private readonly decimal[] _keepGroups;
+    private readonly long[] _removeLots;
+    private readonly double[] _removeCost;
+    private readonly double[] _removeDelta;
+
+    public PlanState(MarginModel model, Account account, PlannerOptions options, Asset settlement, decimal settlementPrice, decimal target, ImmutableArray<LegSpec> legs, MarginModel.PlanningState? state)
     {
         _model = model;
         _account = account;
@@ -30,72 +83,155 @@ internal sealed class PlanState
         _settlement = settlement;
         _settlementPrice = settlementPrice;
         _target = target;
-        _legs = legs;
-        _lots = new long[legs.Length];
-        _funding = new bool[legs.Length];
+        _legs = [.. legs];
+        _state = state;
+        _n = _legs.Length;
+        _fee = (double)options.FeeRate;
+        _lots = new long[_n];
+        _usd = new decimal[_n];
+        _ledger = new decimal[_n];
+        _position = new decimal[_n];
+        _funding = new bool[_n];
+        _order = new List<int>(_n);
+        _candLots = new long[_n];
+        _candOwn = new decimal[_n];
+        _candUsd = new decimal[_n];
+        _candOwnD = new double[_n];
+        _candUsdD = new double[_n];
+        _candCost = new double[_n];
+        _dirty = new bool[_n];
+        Array.Fill(_dirty, true);
+        _trial = new long[_n];
+        _best = new long[_n];
+        _saved = new long[_n];
+        _keep = new long[_n];
+        _removeLots = new long[_n];
+        _removeCost = new double[_n];
+        _removeDelta = new double[_n];
+
+        _cash0 = BalanceOf(account, settlement);
+        _cashBorrowable = model.Parameters.Assets[settlement.Symbol].Borrow is not null;
+
+        _group = new int[_n];
+        var groupAssets = new List<Asset>();
+        for (var i = 0; i < _n; i++)
+        {
+            var asset = _legs[i].LedgerAsset;
+            _group[i] = -1;
+            if (asset.IsDefault)
+            {
+                continue;
+            }
+
+            var g = groupAssets.IndexOf(asset);
+            if (g < 0)
+            {
+                g = groupAssets.Count;
+                groupAssets.Add(asset);
+            }
+
+            _group[i] = g;
+        }
+
+        _group0 = new decimal[groupAssets.Count];
+        for (var g = 0; g < groupAssets.Count; g++)
+        {
+            _group0[g] = BalanceOf(account, groupAssets[g]);
+        }
+
+        _groupLedger = (decimal[])_group0.Clone();
+        _keepGroups = new decimal[_group0.Length];
+
+        _slot = new int[_n];
+        _settleSlot = -1;
+        if (state is not null)
+        {
+            for (var i = 0; i < _n; i++)
+            {
+                _slot[i] = _legs[i].LedgerAsset.IsDefault ? -1 : state.SlotOf(_legs[i].LedgerAsset.Symbol);
+            }
+
+            _settleSlot = state.SlotOf(settlement.Symbol);
+            _settleLinear = state.TryLinear(_settleSlot, out var coefficient, out var upTo);
+            _settleCoefficient = (double)coefficient;
+            _settleUpTo = upTo == decimal.MaxValue ? double.MaxValue : (double)upTo;
+        }
     }
+
+    private bool Incremental => _state is not null;
+
+    private decimal Cash => _cash0 + (_usdTotal / _settlementPrice);
 
     public LiquidationPlan Greedy(MarginSummary before)
     {
-        var current = before;
-        var slack = LiquidationPlanner.Slack(before, _target);
         var moves = 0;
 
         // Exchanges are the expensive fallback (legs * (legs + 1) evaluations each, often with small gains): at most
         // 4 per leg per plan, so a stuck plan on a large book stays within a bounded number of evaluations.
-        var exchangesLeft = 4 * _legs.Length;
-        while (slack < 0m)
+        var exchangesLeft = 4 * _n;
+        while (!Reached())
         {
             if (moves == _options.MaxMoves)
             {
-                return Result(before, current, Project(_lots, out _), PlanOutcome.CannotReachTarget, $"the move budget of {_options.MaxMoves} moves ran out");
+                return Finish(before, PlanOutcome.CannotReachTarget, $"the move budget of {_options.MaxMoves} moves ran out");
             }
 
-            var best = BestMove(slack);
-            if (best is null && exchangesLeft > 0)
+            var found = BestMove();
+            if (!found && exchangesLeft > 0)
             {
-                best = BestExchange(slack);
-                exchangesLeft -= best is null ? 0 : 1;
+                found = BestExchange();
+                exchangesLeft -= found ? 1 : 0;
             }
 
-            best ??= SmallSearch();
-            if (best is not { } move)
+            found = found || SmallSearch();
+            if (!found)
             {
-                return Result(before, current, Project(_lots, out _), PlanOutcome.CannotReachTarget, "no remaining move within the limits (holdings, kill switches, maximum impact, order sizes) improves r* * AE_M - MM");
+                return Finish(before, PlanOutcome.CannotReachTarget, "no remaining move within the limits (holdings, kill switches, maximum impact, order sizes) improves r* * AE_M - MM");
             }
 
-            Apply(move);
-            current = move.Summary;
-            slack = LiquidationPlanner.Slack(current, _target);
+            Take(_best);
             moves++;
         }
 
-        return Result(before, current, Project(_lots, out _), PlanOutcome.ReachesTarget, null);
+        Array.Copy(_lots, _saved, _n);
+        Improve();
+        var projected = Project(_lots);
+        var after = _model.EvaluateSummary(projected);
+        if (LiquidationPlanner.Slack(after, _target) < 0m)
+        {
+            // The improvement's incremental check disagreed with the engine at the rounding boundary: keep the confirmed plan.
+            Take(_saved);
+            projected = Project(_lots);
+            after = _model.EvaluateSummary(projected);
+        }
+
+        return Result(before, after, projected, PlanOutcome.ReachesTarget, null);
     }
 
     public LiquidationPlan FullClose(MarginSummary before)
     {
-        for (var i = 0; i < _legs.Length; i++)
+        Array.Copy(_lots, _trial, _n);
+        for (var i = 0; i < _n; i++)
         {
-            if (_legs[i].Kind != LegKind.RepayBorrow && _legs[i].FirstLots <= _legs[i].MaxLots)
+            if (!_legs[i].ConsumesCash && _legs[i].FirstLots <= _legs[i].MaxLots)
             {
-                Apply(i, _legs[i].MaxLots, funding: false);
+                _trial[i] = _legs[i].MaxLots;
             }
         }
 
-        for (var i = 0; i < _legs.Length; i++)
+        Take(_trial);
+        for (var i = 0; i < _n; i++)
         {
-            if (_legs[i].Kind == LegKind.RepayBorrow)
+            if (_legs[i].ConsumesCash)
             {
-                // The most repay lots the settlement cash covers: cash falls monotonically with the repaid lots.
+                // The most lots the settlement cash covers: cash falls monotonically with the lots bought.
                 long lo = 0;
                 long hi = _legs[i].MaxLots;
                 while (lo < hi)
                 {
                     var mid = lo + ((hi - lo + 1) / 2);
-                    _lots[i] = mid;
-                    Project(_lots, out var cash);
-                    if (cash >= 0m && mid >= _legs[i].FirstLots)
+                    Commit(i, mid);
+                    if (Cash >= 0m && mid >= _legs[i].FirstLots)
                     {
                         lo = mid;
                     }
@@ -105,15 +241,17 @@ internal sealed class PlanState
                     }
                 }
 
-                _lots[i] = 0;
+                Commit(i, 0);
                 if (lo > 0)
                 {
-                    Apply(i, lo, funding: false);
+                    Array.Copy(_lots, _trial, _n);
+                    _trial[i] = lo;
+                    Take(_trial);
                 }
             }
         }
 
-        var projected = Project(_lots, out _);
+        var projected = Project(_lots);
         var after = _model.EvaluateSummary(projected);
         return Result(before, after, projected, PlanOutcome.FullClose, "the account is bankrupt: full close, the insurance fund covers the shortfall");
     }
@@ -156,143 +294,560 @@ internal sealed class PlanState
         };
     }
 
-    private string LegReason(int i, PlanOutcome outcome)
+    /// <summary>The account with every leg of <paramref name="lots"/> filled at its limit price.</summary>
+    public Account Project(long[] lots)
     {
-        var spec = _legs[i];
-        var why = outcome == PlanOutcome.FullClose ? "full close of a bankrupt account" : "best marginal benefit per marginal cost toward r*";
-        return spec.Kind switch
+        var balances = new List<Balance>(_account.Balances.Length + 1);
+        balances.AddRange(_account.Balances);
+        var positions = _account.Positions.ToArray();
+        var usd = 0m;
+        for (var i = 0; i < _n; i++)
         {
-            LegKind.SellCollateral => _funding[i] ? $"sells {spec.Target} into {_settlement} to fund a repay; {why}" : $"sells {spec.Target} into {_settlement}; {why}",
-            LegKind.RepayBorrow => $"repays borrowed {spec.Target} from {_settlement}; {why}",
-            _ => $"reduces {spec.Target} toward zero, realising PnL into {_settlement}; {why}",
-        };
-    }
+            if (lots[i] == 0)
+            {
+                continue;
+            }
 
-    private void Apply(int leg, long lots, bool funding)
-    {
-        if (_lots[leg] == 0)
-        {
-            _order.Add(leg);
+            var spec = _legs[i];
+            spec.Effects(lots[i], out var u, out var ledger, out var position);
+            usd += u;
+            if (!spec.LedgerAsset.IsDefault)
+            {
+                AddTo(balances, spec.LedgerAsset, ledger);
+            }
+
+            if (spec.PositionIndex >= 0)
+            {
+                var p = positions[spec.PositionIndex];
+                positions[spec.PositionIndex] = p with { Quantity = p.Quantity + position };
+            }
         }
 
-        _lots[leg] += lots;
-        _funding[leg] |= funding;
+        if (usd != 0m)
+        {
+            AddTo(balances, _settlement, usd / _settlementPrice);
+        }
+
+        return Account.Create(_account.Id, _account.Version, _account.Mode, balances, positions.Where(p => p.Quantity != 0m));
     }
 
-    /// <summary>Moves the plan to the lot counts of <paramref name="move"/>; sales grown alongside a repay are marked as funding.</summary>
-    private void Apply(Move move)
+    private LiquidationPlan Finish(MarginSummary before, PlanOutcome outcome, string reason)
+    {
+        var projected = Project(_lots);
+        return Result(before, _model.EvaluateSummary(projected), projected, outcome, reason);
+    }
+
+    /// <summary>Whether the current lots meet the target; an incremental "yes" is confirmed with the engine on the projected account.</summary>
+    private bool Reached()
+    {
+        if (_state is null)
+        {
+            return LiquidationPlanner.Slack(Projected(), _target) >= 0m;
+        }
+
+        // Rounding moves the slack by at most r* + 1 units of the money precision: no need to round when far below.
+        if (_state.Slack < -1m || !_state.MeetsTarget)
+        {
+            return false;
+        }
+
+        return LiquidationPlanner.Slack(_model.EvaluateSummary(Project(_lots)), _target) >= 0m;
+    }
+
+    private MarginSummary Projected() => _projected ??= _model.EvaluateSummary(Project(_lots));
+
+    private decimal CurrentSlack => _state?.Slack ?? LiquidationPlanner.Slack(Projected(), _target);
+
+    private bool CurrentMeets => _state?.MeetsTarget ?? LiquidationPlanner.Slack(Projected(), _target) >= 0m;
+
+    /// <summary>Sets leg <paramref name="i"/> to <paramref name="lots"/> lots in the slack state (no plan bookkeeping).</summary>
+    private void Commit(int i, long lots)
+    {
+        if (_lots[i] == lots)
+        {
+            return;
+        }
+
+        var spec = _legs[i];
+        spec.Effects(lots, out var usd, out var ledger, out var position);
+        var dUsd = usd - _usd[i];
+        var dLedger = ledger - _ledger[i];
+        if (spec.ConsumesCash)
+        {
+            _consumers += (lots > 0 ? 1 : 0) - (_lots[i] > 0 ? 1 : 0);
+        }
+
+        if (_group[i] >= 0)
+        {
+            _groupLedger[_group[i]] += dLedger;
+        }
+
+        _usdTotal += dUsd;
+        _lots[i] = lots;
+        _usd[i] = usd;
+        _ledger[i] = ledger;
+        _position[i] = position;
+        _projected = null;
+        if (_state is null)
+        {
+            return;
+        }
+
+        if (dLedger != 0m)
+        {
+            _state.SetLedger(_slot[i], _groupLedger[_group[i]]);
+        }
+
+        if (spec.PositionIndex >= 0)
+        {
+            _state.SetPosition(spec.PositionIndex, _account.Positions[spec.PositionIndex].Quantity + position);
+        }
+
+        if (dUsd != 0m)
+        {
+            _state.SetLedger(_settleSlot, Cash);
+        }
+    }
+
+    /// <summary>Moves the plan to <paramref name="lots"/>: order, funding marks and the slack state follow.</summary>
+    private void Take(long[] lots)
     {
         var repays = false;
-        for (var i = 0; i < _legs.Length; i++)
+        for (var i = 0; i < _n; i++)
         {
-            repays |= _legs[i].Kind == LegKind.RepayBorrow && move.Lots[i] > _lots[i];
+            repays |= _legs[i].ConsumesCash && lots[i] > _lots[i];
         }
 
-        for (var i = 0; i < _legs.Length; i++)
+        for (var i = 0; i < _n; i++)
         {
-            var n = move.Lots[i];
+            var n = lots[i];
             if (n == _lots[i])
             {
                 continue;
             }
 
+            if (_lots[i] == 0)
+            {
+                _order.Add(i);
+            }
+            else if (n == 0)
+            {
+                _order.Remove(i);
+            }
+
             if (n > _lots[i])
             {
-                Apply(i, n - _lots[i], funding: repays && _legs[i].Kind == LegKind.SellCollateral);
+                _funding[i] |= repays && _legs[i].Action == LegAction.Sell;
             }
-            else
+
+            Commit(i, n);
+            MarkDirty(i);
+        }
+    }
+
+    /// <summary>Invalidates the cached next moves that depend on leg <paramref name="i"/>'s lines: its own and those sharing its ledger asset.</summary>
+    private void MarkDirty(int i)
+    {
+        if (_state is null)
+        {
+            Array.Fill(_dirty, true);
+            return;
+        }
+
+        _dirty[i] = true;
+        if (_group[i] >= 0)
+        {
+            for (var j = 0; j < _n; j++)
             {
-                _lots[i] = n;
-                if (n == 0)
-                {
-                    _order.Remove(i);
-                }
+                _dirty[j] |= _group[j] == _group[i];
             }
         }
     }
 
-    private Move? BestMove(decimal slack)
+    /// <summary>
+    /// The slack change from leg <paramref name="i"/> going to <paramref name="lots"/> lots, through its own lines only
+    /// (incremental; the settlement balance's change is <see cref="SettleDelta"/> of <paramref name="dUsd"/>), or its
+    /// whole change (fallback). Nothing is changed.
+    /// </summary>
+    private decimal OwnDelta(int i, long lots, out decimal dUsd)
     {
-        Move? best = null;
-        var bestRatio = 0d;
-        var trial = (long[])_lots.Clone();
-        for (var i = 0; i < _legs.Length; i++)
+        var spec = _legs[i];
+        spec.Effects(lots, out var usd, out var ledger, out var position);
+        dUsd = usd - _usd[i];
+        if (_state is null)
         {
-            var add = _legs[i].NextMove(_lots[i]);
-            if (add <= 0)
+            var keep = _lots[i];
+            var before = CurrentSlack;
+            Commit(i, lots);
+            var after = CurrentSlack;
+            Commit(i, keep);
+            return after - before;
+        }
+
+        var dLedger = ledger - _ledger[i];
+        return spec.Action switch
+        {
+            LegAction.Sell or LegAction.Repay => _state.LedgerDelta(_slot[i], _groupLedger[_group[i]] + dLedger),
+            LegAction.ReduceInverse => _state.PositionDelta(spec.PositionIndex, _account.Positions[spec.PositionIndex].Quantity + position, _groupLedger[_group[i]] + dLedger),
+            _ => _state.PositionDelta(spec.PositionIndex, _account.Positions[spec.PositionIndex].Quantity + position, 0m),
+        };
+    }
+
+    /// <summary>The slack change from the settlement balance changing by <paramref name="dUsd"/> USD (0 in the fallback, where <see cref="OwnDelta"/> includes it).</summary>
+    private decimal SettleDelta(decimal dUsd) =>
+        _state is null || dUsd == 0m ? 0m : _state.LedgerDelta(_settleSlot, _cash0 + ((_usdTotal + dUsd) / _settlementPrice));
+
+    /// <summary>The settlement term's change estimated in <see cref="double"/> where it is linear, else exactly.</summary>
+    private double SettleEstimate(double cash, double dUsdD, decimal dUsd)
+    {
+        if (_state is null || dUsd == 0m)
+        {
+            return 0d;
+        }
+
+        var after = cash + (dUsdD / (double)_settlementPrice);
+        return _settleLinear && cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo
+            ? _settleCoefficient * dUsdD
+            : (double)SettleDelta(dUsd);
+    }
+
+    private void RefreshCandidate(int i)
+    {
+        _dirty[i] = false;
+        var add = _legs[i].NextMove(_lots[i]);
+        if (add <= 0)
+        {
+            _candLots[i] = -1;
+            return;
+        }
+
+        var lots = _lots[i] + add;
+        _candLots[i] = lots;
+        _candOwn[i] = OwnDelta(i, lots, out var dUsd);
+        _candUsd[i] = dUsd;
+        _candOwnD[i] = (double)_candOwn[i];
+        _candUsdD[i] = (double)dUsd;
+        _candCost[i] = _legs[i].CostEstimate(lots, _fee) - _legs[i].CostEstimate(_lots[i], _fee);
+    }
+
+    /// <summary>Whether leg <paramref name="i"/>'s ledger asset stays allowed after changing by <paramref name="dLedger"/>: a held asset never becomes a borrow.</summary>
+    private bool LedgerAllowed(int i, decimal dLedger)
+    {
+        var g = _group[i];
+        return g < 0 || dLedger >= 0m || decimal.IsNegative(_group0[g]) || _groupLedger[g] + dLedger >= 0m;
+    }
+
+    /// <summary>Whether the current lots form an allowed plan: no held asset turned into a borrow, the settlement balance not negative where it must not be.</summary>
+    private bool Allowed()
+    {
+        for (var g = 0; g < _group0.Length; g++)
+        {
+            if (!decimal.IsNegative(_group0[g]) && decimal.IsNegative(_groupLedger[g]))
+            {
+                return false;
+            }
+        }
+
+        return (_consumers == 0 && _cashBorrowable) || !decimal.IsNegative(Cash);
+    }
+
+    /// <summary>
+    /// The greedy step: the move with the best marginal benefit per marginal cost, into <see cref="_best"/>. A move is
+    /// one leg's next move, or a repay's (a short option buy-back's) next move plus the fewest lots of one collateral
+    /// that fund it, or of several when no single one can.
+    /// </summary>
+    private bool BestMove()
+    {
+        var cash = Cash;
+        var cashD = (double)cash;
+        var mustFund = _consumers > 0 || !_cashBorrowable;
+        var bestRatio = 0d;
+        var found = false;
+        var bestLeg = -1;
+        for (var i = 0; i < _n; i++)
+        {
+            if (_dirty[i])
+            {
+                RefreshCandidate(i);
+            }
+
+            if (_candLots[i] < 0)
             {
                 continue;
             }
 
-            trial[i] = _lots[i] + add;
-            if (_legs[i].Kind != LegKind.RepayBorrow)
+            var spec = _legs[i];
+            var dUsd = _candUsd[i];
+            if (decimal.IsNegative(dUsd) && (mustFund || spec.ConsumesCash) && decimal.IsNegative(cash + (dUsd / _settlementPrice)))
             {
-                Consider(trial, slack, ref best, ref bestRatio);
+                if (spec.ConsumesCash)
+                {
+                    found |= FundedMoves(i, cash, ref bestRatio, ref bestLeg);
+                }
+
+                continue;
+            }
+
+            if (_ledger[i] != 0m || _group[i] >= 0)
+            {
+                spec.Effects(_candLots[i], out _, out var ledger, out _);
+                if (!LedgerAllowed(i, ledger - _ledger[i]))
+                {
+                    continue;
+                }
+            }
+
+            var benefit = _candOwnD[i] + SettleEstimate(cashD, _candUsdD[i], dUsd);
+            if (benefit <= 0d)
+            {
+                continue;
+            }
+
+            var ratio = _candCost[i] > 0d ? benefit / _candCost[i] : double.PositiveInfinity;
+            if (!found || ratio > bestRatio)
+            {
+                found = true;
+                bestRatio = ratio;
+                bestLeg = i;
+                Array.Copy(_lots, _best, _n);
+                _best[i] = _candLots[i];
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Funded versions of consumer leg <paramref name="r"/>'s next move; updates the best move when one beats it.</summary>
+    private bool FundedMoves(int r, decimal cash, ref double bestRatio, ref int bestLeg)
+    {
+        var found = false;
+        var single = false;
+        var nr = _candLots[r];
+        var dUsdR = _candUsd[r];
+        for (var c = 0; c < _n; c++)
+        {
+            if (_legs[c].Action != LegAction.Sell || FundingLots(c, cash + (dUsdR / _settlementPrice)) is not { } nc)
+            {
+                continue;
+            }
+
+            single = true;
+            var ownC = OwnDelta(c, nc, out var dUsdC);
+            var benefit = (double)(_candOwn[r] + ownC + SettleDelta(dUsdR + dUsdC));
+            var cost = _candCost[r] + _legs[c].CostEstimate(nc, _fee) - _legs[c].CostEstimate(_lots[c], _fee);
+            found |= Consider(benefit, cost, ref bestRatio, ref bestLeg, r, nr, c, nc);
+        }
+
+        if (!single)
+        {
+            Array.Copy(_lots, _trial, _n);
+            _trial[r] = nr;
+            if (FundFromSeveral(_trial))
+            {
+                var (slack, _, allowed) = TrySlack(_trial);
+                if (allowed)
+                {
+                    var cost = 0d;
+                    for (var i = 0; i < _n; i++)
+                    {
+                        cost += _legs[i].CostEstimate(_trial[i], _fee) - _legs[i].CostEstimate(_lots[i], _fee);
+                    }
+
+                    var benefit = (double)(slack - CurrentSlack);
+                    var ratio = cost > 0d ? benefit / cost : double.PositiveInfinity;
+                    if (benefit > 0d && (bestLeg == -2 || ratio > bestRatio || bestLeg < 0 && bestRatio == 0d))
+                    {
+                        bestRatio = ratio;
+                        bestLeg = -2;
+                        Array.Copy(_trial, _best, _n);
+                        found = true;
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private bool Consider(double benefit, double cost, ref double bestRatio, ref int bestLeg, int r, long nr, int c, long nc)
+    {
+        if (benefit <= 0d)
+        {
+            return false;
+        }
+
+        var ratio = cost > 0d ? benefit / cost : double.PositiveInfinity;
+        if (bestLeg != -1 && ratio <= bestRatio)
+        {
+            return false;
+        }
+
+        bestRatio = ratio;
+        bestLeg = r;
+        Array.Copy(_lots, _best, _n);
+        _best[r] = nr;
+        _best[c] = nc;
+        return true;
+    }
+
+    /// <summary>The lot count of collateral leg <paramref name="c"/> (beyond its current lots) that first makes <paramref name="cash"/> plus its extra proceeds non-negative, or null.</summary>
+    /// <remarks>Proceeds <c>x * (1 - x / depth)</c> rise with <c>x</c> up to half the depth, which the maximum impact never exceeds, so a binary search is exact.</remarks>
+    private long? FundingLots(int c, decimal cash)
+    {
+        var spec = _legs[c];
+        var have = _lots[c];
+        var min = have == 0 ? spec.FirstLots : have + 1;
+        if (min > spec.MaxLots || !Funds(spec.MaxLots))
+        {
+            return null;
+        }
+
+        long lo = min;
+        long hi = spec.MaxLots;
+        while (lo < hi)
+        {
+            var mid = lo + ((hi - lo) / 2);
+            if (Funds(mid))
+            {
+                hi = mid;
             }
             else
             {
-                Project(trial, out var cash);
-                if (cash >= 0m)
-                {
-                    Consider(trial, slack, ref best, ref bestRatio);
-                }
-                else
-                {
-                    var single = false;
-                    for (var c = 0; c < _legs.Length; c++)
-                    {
-                        if (_legs[c].Kind == LegKind.SellCollateral && FundingLots(trial, c) is { } k)
-                        {
-                            single = true;
-                            trial[c] = _lots[c] + k;
-                            Consider(trial, slack, ref best, ref bestRatio);
-                            trial[c] = _lots[c];
-                        }
-                    }
+                lo = mid + 1;
+            }
+        }
 
-                    // No single collateral funds the repay lots: fund them from several, cheapest marginal cost first.
-                    if (!single && FundFromSeveral(trial) is { } funded)
-                    {
-                        Consider(funded, slack, ref best, ref bestRatio);
-                    }
+        return lo;
+
+        bool Funds(long lots)
+        {
+            spec.Effects(lots, out var usd, out _, out _);
+            return !decimal.IsNegative(cash + ((usd - _usd[c]) / _settlementPrice));
+        }
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="lots"/> the collateral lots that make the settlement cash non-negative, in turn the next
+    /// move (a leg's first lots, else one lot) of the collateral whose marginal cost per USD of proceeds is lowest; false
+    /// when every collateral is exhausted first.
+    /// </summary>
+    private bool FundFromSeveral(long[] lots)
+    {
+        while (true)
+        {
+            var usd = 0m;
+            for (var i = 0; i < _n; i++)
+            {
+                _legs[i].Effects(lots[i], out var u, out _, out _);
+                usd += u;
+            }
+
+            if (!decimal.IsNegative(_cash0 + (usd / _settlementPrice)))
+            {
+                return true;
+            }
+
+            var pick = -1;
+            var pickRate = 0d;
+            for (var c = 0; c < _n; c++)
+            {
+                var spec = _legs[c];
+                var add = spec.Action == LegAction.Sell ? spec.NextMove(lots[c], step: 1) : 0;
+                if (add <= 0)
+                {
+                    continue;
+                }
+
+                var rate = (spec.CostEstimate(lots[c] + add, _fee) - spec.CostEstimate(lots[c], _fee)) / (double)(spec.Value(lots[c] + add) - spec.Value(lots[c]));
+                if (pick < 0 || rate < pickRate)
+                {
+                    pick = c;
+                    pickRate = rate;
                 }
             }
 
-            trial[i] = _lots[i];
+            if (pick < 0)
+            {
+                return false;
+            }
+
+            lots[pick] += _legs[pick].NextMove(lots[pick], step: 1);
+        }
+    }
+
+    /// <summary>The slack, whether it meets the target, and whether the plan is allowed, at <paramref name="lots"/>; the state is restored.</summary>
+    private (decimal Slack, bool Meets, bool Allowed) TrySlack(long[] lots)
+    {
+        Array.Copy(_lots, _keep, _n);
+        Array.Copy(_groupLedger, _keepGroups, _groupLedger.Length);
+        var usdTotal = _usdTotal;
+        var consumers = _consumers;
+        var projected = _projected;
+        var totals = _state?.Totals ?? default;
+        for (var i = 0; i < _n; i++)
+        {
+            Commit(i, lots[i]);
         }
 
-        return best;
+        var result = (CurrentSlack, CurrentMeets, Allowed());
+        for (var i = 0; i < _n; i++)
+        {
+            Commit(i, _keep[i]);
+        }
+
+        // Restored exactly, so that thousands of trials leave no last-digit drift in the sums.
+        _usdTotal = usdTotal;
+        _consumers = consumers;
+        _projected = projected;
+        if (_state is not null)
+        {
+            for (var i = 0; i < _n; i++)
+            {
+                var g = _group[i];
+                if (g >= 0 && _groupLedger[g] != _keepGroups[g])
+                {
+                    _state.SetLedger(_slot[i], _keepGroups[g]);
+                }
+            }
+
+            _state.SetLedger(_settleSlot, Cash);
+            _state.Totals = totals;
+        }
+
+        Array.Copy(_keepGroups, _groupLedger, _groupLedger.Length);
+
+        return result;
     }
 
     /// <summary>
     /// The fallback when no greedy move improves the slack: local exchanges. Each takes one lot from a leg (the whole leg
     /// if that would leave it below its first lots) and/or adds the next move of another, re-funding from the cheapest
-    /// collaterals when a repay would leave the settlement cash negative. The exchange that raises the slack most is
-    /// returned, or null. Bound: at most <c>legs * (legs + 1)</c> candidates per call, and since every accepted move
-    /// strictly raises the slack no plan repeats; the whole run stays within <see cref="PlannerOptions.MaxMoves"/> moves.
+    /// collaterals when a repay would leave the settlement cash negative. The exchange that raises the slack most goes
+    /// to <see cref="_best"/>. At most <c>legs * (legs + 1)</c> candidates; every accepted one strictly raises the slack.
     /// </summary>
-    private Move? BestExchange(decimal slack)
+    private bool BestExchange()
     {
-        Move? best = null;
+        var found = false;
+        var current = CurrentSlack;
         var bestGain = 0m;
-        for (var x = -1; x < _legs.Length; x++)
+        for (var x = -1; x < _n; x++)
         {
             if (x >= 0 && _lots[x] == 0)
             {
                 continue;
             }
 
-            for (var y = -1; y < _legs.Length; y++)
+            for (var y = -1; y < _n; y++)
             {
                 if (y == x || (x < 0 && y < 0))
                 {
                     continue;
                 }
 
-                var trial = (long[])_lots.Clone();
+                Array.Copy(_lots, _trial, _n);
                 if (x >= 0)
                 {
-                    trial[x] = _lots[x] - 1 < _legs[x].FirstLots ? 0 : _lots[x] - 1;
+                    _trial[x] = _lots[x] - 1 < _legs[x].FirstLots ? 0 : _lots[x] - 1;
                 }
 
                 if (y >= 0)
@@ -303,40 +858,33 @@ internal sealed class PlanState
                         continue;
                     }
 
-                    trial[y] = _lots[y] + add;
+                    _trial[y] = _lots[y] + add;
                 }
 
-                if (!HasRepay(trial) || Cash(trial) >= 0m || FundFromSeveral(trial) is { } funded && (trial = funded) is not null)
+                if (HasConsumer(_trial) && !FundFromSeveral(_trial))
                 {
-                    if (HasRepay(trial) && Cash(trial) < 0m)
-                    {
-                        continue;
-                    }
+                    continue;
+                }
 
-                    var summary = _model.EvaluateSummary(Project(trial, out _));
-                    var gain = LiquidationPlanner.Slack(summary, _target) - slack;
-                    if (gain > bestGain)
-                    {
-                        best = new Move(trial, summary);
-                        bestGain = gain;
-                    }
+                var (slack, _, allowed) = TrySlack(_trial);
+                if (allowed && slack - current > bestGain)
+                {
+                    bestGain = slack - current;
+                    Array.Copy(_trial, _best, _n);
+                    found = true;
                 }
             }
         }
 
-        return best;
+        return found;
     }
-
-    /// <summary>The most lot combinations <see cref="SmallSearch"/> enumerates: 4 legs of 12 lots make 13^4 = 28,561.</summary>
-    internal const long SmallSearchBound = 32_768;
 
     /// <summary>
     /// The last resort when neither a greedy move nor an exchange raises the slack: when the legs allow at most
     /// <see cref="SmallSearchBound"/> lot combinations (each leg 0 or from its first lots to its maximum), the cheapest
-    /// combination that reaches the target (a repay leaving the settlement cash non-negative), or null. Larger books
-    /// are not searched.
+    /// allowed combination that reaches the target goes to <see cref="_best"/>. Larger books are not searched.
     /// </summary>
-    private Move? SmallSearch()
+    private bool SmallSearch()
     {
         var count = 1L;
         foreach (var leg in _legs)
@@ -344,15 +892,15 @@ internal sealed class PlanState
             var choices = leg.FirstLots <= leg.MaxLots ? leg.MaxLots - leg.FirstLots + 2 : 1;
             if (choices > SmallSearchBound || (count *= choices) > SmallSearchBound)
             {
-                return null;
+                return false;
             }
         }
 
         var combos = new List<(decimal Cost, long[] Lots)>((int)count);
-        var lots = new long[_legs.Length];
+        var lots = new long[_n];
         void Enumerate(int i, decimal cost)
         {
-            if (i == _legs.Length)
+            if (i == _n)
             {
                 combos.Add((cost, (long[])lots.Clone()));
                 return;
@@ -361,10 +909,10 @@ internal sealed class PlanState
             var leg = _legs[i];
             lots[i] = 0;
             Enumerate(i + 1, cost);
-            for (var n = leg.FirstLots; n <= leg.MaxLots; n++)
+            for (var k = leg.FirstLots; k <= leg.MaxLots; k++)
             {
-                lots[i] = n;
-                Enumerate(i + 1, cost + leg.Cost(n, _options.FeeRate));
+                lots[i] = k;
+                Enumerate(i + 1, cost + leg.Cost(k, _options.FeeRate));
             }
 
             lots[i] = 0;
@@ -373,27 +921,126 @@ internal sealed class PlanState
         Enumerate(0, 0m);
         foreach (var (_, combo) in combos.OrderBy(c => c.Cost))
         {
-            var projected = Project(combo, out var cash);
-            if (HasRepay(combo) && cash < 0m)
+            var (_, meets, allowed) = TrySlack(combo);
+            if (meets && allowed)
+            {
+                Array.Copy(combo, _best, _n);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The local improvement once the target is met, while it stays met and the plan allowed: drop the last lot of the
+    /// leg whose last lot saves most, else exchange one leg's last lot for another leg's cheaper next move. Every
+    /// accepted step lowers the cost, and at most <c>8 * legs</c> are taken.
+    /// </summary>
+    private void Improve()
+    {
+        for (var budget = 8 * _n; budget > 0; budget--)
+        {
+            if (!ImproveOnce())
+            {
+                return;
+            }
+        }
+    }
+
+    private bool ImproveOnce()
+    {
+        var slack = CurrentSlack;
+        var cashD = (double)Cash;
+        var bestSaving = 0d;
+        var found = false;
+
+        // Removals: the last lot (or the whole leg at its first lots) of each leg.
+        for (var x = 0; x < _n; x++)
+        {
+            _removeLots[x] = -1;
+            if (_lots[x] == 0)
             {
                 continue;
             }
 
-            var summary = _model.EvaluateSummary(projected);
-            if (LiquidationPlanner.Slack(summary, _target) >= 0m)
+            var n = _lots[x] - 1 < _legs[x].FirstLots ? 0 : _lots[x] - 1;
+            _removeLots[x] = n;
+            _removeCost[x] = _legs[x].CostEstimate(_lots[x], _fee) - _legs[x].CostEstimate(n, _fee);
+            var own = OwnDelta(x, n, out var dUsd);
+            _removeDelta[x] = (double)own + SettleEstimate(cashD, (double)dUsd, dUsd);
+            if (_removeCost[x] > bestSaving && (double)slack + _removeDelta[x] >= 0d)
             {
-                return new Move(combo, summary);
+                Array.Copy(_lots, _trial, _n);
+                _trial[x] = n;
+                var (_, meets, allowed) = TrySlack(_trial);
+                if (meets && allowed)
+                {
+                    bestSaving = _removeCost[x];
+                    Array.Copy(_trial, _best, _n);
+                    found = true;
+                }
             }
         }
 
-        return null;
+        if (!found)
+        {
+            // Exchanges: one leg's last lot out, another leg's next move in, when cheaper and (estimated) still at target.
+            for (var y = 0; y < _n; y++)
+            {
+                if (_dirty[y])
+                {
+                    RefreshCandidate(y);
+                }
+            }
+
+            for (var x = 0; x < _n; x++)
+            {
+                if (_removeLots[x] < 0)
+                {
+                    continue;
+                }
+
+                for (var y = 0; y < _n; y++)
+                {
+                    if (y == x || _candLots[y] < 0 || _removeCost[x] - _candCost[y] <= bestSaving)
+                    {
+                        continue;
+                    }
+
+                    var gain = _candOwnD[y] + SettleEstimate(cashD, _candUsdD[y], _candUsd[y]);
+                    if ((double)slack + _removeDelta[x] + gain < -1e-9 * Math.Abs((double)slack + 1d))
+                    {
+                        continue;
+                    }
+
+                    Array.Copy(_lots, _trial, _n);
+                    _trial[x] = _removeLots[x];
+                    _trial[y] = _candLots[y];
+                    var (_, meets, allowed) = TrySlack(_trial);
+                    if (meets && allowed)
+                    {
+                        bestSaving = _removeCost[x] - _candCost[y];
+                        Array.Copy(_trial, _best, _n);
+                        found = true;
+                    }
+                }
+            }
+        }
+
+        if (found)
+        {
+            Take(_best);
+        }
+
+        return found;
     }
 
-    private bool HasRepay(long[] lots)
+    private bool HasConsumer(long[] lots)
     {
-        for (var i = 0; i < _legs.Length; i++)
+        for (var i = 0; i < _n; i++)
         {
-            if (_legs[i].Kind == LegKind.RepayBorrow && lots[i] > 0)
+            if (_legs[i].ConsumesCash && lots[i] > 0)
             {
                 return true;
             }
@@ -402,168 +1049,31 @@ internal sealed class PlanState
         return false;
     }
 
-    private decimal Cash(long[] lots)
+    private string LegReason(int i, PlanOutcome outcome)
     {
-        Project(lots, out var cash);
-        return cash;
+        var spec = _legs[i];
+        var why = outcome == PlanOutcome.FullClose ? "full close of a bankrupt account" : "best marginal benefit per marginal cost toward r*";
+        return spec.Kind switch
+        {
+            LegKind.SellCollateral => _funding[i] ? $"sells {spec.Target} into {_settlement} to fund a repay; {why}" : $"sells {spec.Target} into {_settlement}; {why}",
+            LegKind.RepayBorrow => $"repays borrowed {spec.Target} from {_settlement}; {why}",
+            _ => spec.Action == LegAction.ReduceInverse
+                ? $"reduces {spec.Target} toward zero, realising PnL in {spec.LedgerAsset}; {why}"
+                : $"reduces {spec.Target} toward zero, realising PnL into {_settlement}; {why}",
+        };
     }
 
-    /// <summary>
-    /// Lots of <paramref name="trial"/> plus the collateral lots that make the settlement cash non-negative, adding in turn
-    /// the next move (a leg's first lots, else one lot) of the collateral whose marginal cost per USD of value is lowest,
-    /// within each leg's limits; or null when every collateral is exhausted first. <paramref name="trial"/> is not changed.
-    /// </summary>
-    private long[]? FundFromSeveral(long[] trial)
+    private static decimal BalanceOf(Account account, Asset asset)
     {
-        var lots = (long[])trial.Clone();
-        while (Cash(lots) < 0m)
+        foreach (var b in account.Balances)
         {
-            var pick = -1;
-            var pickLots = 0L;
-            var pickRate = 0m;
-            for (var c = 0; c < _legs.Length; c++)
+            if (b.Asset == asset)
             {
-                var spec = _legs[c];
-                if (spec.Kind != LegKind.SellCollateral)
-                {
-                    continue;
-                }
-
-                var add = spec.NextMove(lots[c], step: 1);
-                if (add <= 0)
-                {
-                    continue;
-                }
-
-                var rate = (spec.Cost(lots[c] + add, _options.FeeRate) - spec.Cost(lots[c], _options.FeeRate)) / (spec.Value(lots[c] + add) - spec.Value(lots[c]));
-                if (pick < 0 || rate < pickRate)
-                {
-                    pick = c;
-                    pickLots = add;
-                    pickRate = rate;
-                }
-            }
-
-            if (pick < 0)
-            {
-                return null;
-            }
-
-            lots[pick] += pickLots;
-        }
-
-        return lots;
-    }
-
-    /// <summary>The fewest lots of collateral leg <paramref name="c"/> that make the settlement cash non-negative, or null.</summary>
-    /// <remarks>Proceeds <c>x * (1 - x / depth)</c> rise with <c>x</c> up to half the depth, which the maximum impact never exceeds, so a binary search is exact.</remarks>
-    private long? FundingLots(long[] trial, int c)
-    {
-        var spec = _legs[c];
-        var have = _lots[c];
-        var room = spec.MaxLots - have;
-        var min = have == 0 ? spec.FirstLots : 1;
-        if (room < min)
-        {
-            return null;
-        }
-
-        trial[c] = spec.MaxLots;
-        Project(trial, out var cash);
-        if (cash < 0m)
-        {
-            trial[c] = have;
-            return null;
-        }
-
-        long lo = min;
-        long hi = room;
-        while (lo < hi)
-        {
-            var mid = lo + ((hi - lo) / 2);
-            trial[c] = have + mid;
-            Project(trial, out cash);
-            if (cash >= 0m)
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
+                return b.Quantity;
             }
         }
 
-        trial[c] = have;
-        return lo;
-    }
-
-    private void Consider(long[] trial, decimal slack, ref Move? best, ref double bestRatio)
-    {
-        var summary = _model.EvaluateSummary(Project(trial, out _));
-        var benefit = LiquidationPlanner.Slack(summary, _target) - slack;
-        if (benefit <= 0m)
-        {
-            return;
-        }
-
-        var cost = 0m;
-        for (var i = 0; i < _legs.Length; i++)
-        {
-            if (trial[i] != _lots[i])
-            {
-                cost += _legs[i].Cost(trial[i], _options.FeeRate) - _legs[i].Cost(_lots[i], _options.FeeRate);
-            }
-        }
-
-        var ratio = cost > 0m ? (double)benefit / (double)cost : double.PositiveInfinity;
-        if (best is null || ratio > bestRatio)
-        {
-            best = new Move((long[])trial.Clone(), summary);
-            bestRatio = ratio;
-        }
-    }
-
-    /// <summary>The account with every leg of <paramref name="lots"/> filled at its limit price; <paramref name="cash"/> is the settlement balance after.</summary>
-    public Account Project(long[] lots, out decimal cash)
-    {
-        var balances = new List<Balance>(_account.Balances.Length + 1);
-        balances.AddRange(_account.Balances);
-        var positions = _account.Positions.ToArray();
-        var usd = 0m;
-        for (var i = 0; i < _legs.Length; i++)
-        {
-            var n = lots[i];
-            if (n == 0)
-            {
-                continue;
-            }
-
-            var spec = _legs[i];
-            var q = n * spec.LotSize;
-            var limit = spec.Limit(n);
-            switch (spec.Kind)
-            {
-                case LegKind.SellCollateral:
-                    AddTo(balances, spec.Asset, -q);
-                    usd += q * limit;
-                    break;
-                case LegKind.RepayBorrow:
-                    AddTo(balances, spec.Asset, q);
-                    usd -= q * limit;
-                    break;
-                default:
-                    var p = positions[spec.PositionIndex];
-                    positions[spec.PositionIndex] = spec.Side == TradeSide.Sell
-                        ? p with { Quantity = p.Quantity - q }
-                        : p with { Quantity = p.Quantity + q };
-                    usd += spec.Side == TradeSide.Sell ? q * (limit - p.EntryPrice) : q * (p.EntryPrice - limit);
-                    break;
-            }
-        }
-
-        AddTo(balances, _settlement, usd / _settlementPrice);
-        cash = balances.First(b => b.Asset == _settlement).Quantity;
-        return Account.Create(_account.Id, _account.Version, _account.Mode, balances, positions.Where(p => p.Quantity != 0m));
+        return 0m;
     }
 
     private static void AddTo(List<Balance> balances, Asset asset, decimal delta)
@@ -579,6 +1089,4 @@ internal sealed class PlanState
 
         balances.Add(new Balance(asset, delta));
     }
-
-    private readonly record struct Move(long[] Lots, MarginSummary Summary);
 }
