@@ -202,16 +202,20 @@ public sealed partial class MarginModel
         }
 
         /// <summary>
-        /// Whether a slot's slack contribution is linear, <c>coefficient * value</c>, for net quantities from 0 to
-        /// <paramref name="upTo"/> (flat weight, no tier, size premium or volatility term binding, no borrow).
+        /// Where a slot's slack contribution is linear in its USD value: <c>positive * value</c> for net quantities from 0
+        /// to <paramref name="upTo"/> (0 when never: tiers from zero, size premium, volatility scaling), and
+        /// <c>negative * value</c> for all negative quantities when <paramref name="negativeLinear"/> (liability weight
+        /// and borrow requirement both flat).
         /// </summary>
-        public bool TryLinear(int slot, out decimal coefficient, out decimal upTo)
+        public void Linearity(int slot, out decimal positive, out decimal upTo, out decimal negative, out bool negativeLinear)
         {
             var st = _slotAsset[slot];
-            var limit = st.Maintenance!.LinearUpTo;
-            coefficient = _target * st.Maintenance.AssetWeight;
+            var m = st.Maintenance!;
+            var limit = m.LinearUpTo;
+            positive = _target * m.AssetWeight;
             upTo = limit == decimal.MaxValue ? decimal.MaxValue : limit / st.Price;
-            return limit > 0m;
+            negativeLinear = m.LinearLiability;
+            negative = (_target * m.LiabilityWeight) + (st.Parameters.Borrow?.MaintenanceRate ?? 0m);
         }
 
         /// <summary>The inverse-PnL coins counted in a slot's net quantity.</summary>

@@ -39,6 +39,7 @@ internal sealed class PlanState
     private decimal _usdTotal;
     private int _consumers;
     private readonly decimal _cash0;
+    private readonly double _settlementPriceD;
     private readonly bool _cashBorrowable;
 
     // Ledger groups: legs that change the same asset's ledger (a sale and an inverse contract's realised coins).
@@ -49,17 +50,20 @@ internal sealed class PlanState
     // Incremental slots: each leg's own asset (or inverse coin) slot, and the settlement slot.
     private readonly int[] _slot;
     private readonly int _settleSlot;
-    private readonly bool _settleLinear;
+    private readonly bool _settleNegativeLinear;
+    private readonly double _settleNegativeCoefficient;
     private readonly double _settleCoefficient;
     private readonly double _settleUpTo;
 
     // Fallback evaluation: the summary of the projected account, recomputed when the lots changed.
     private MarginSummary? _projected;
+    private (Account Account, MarginSummary Summary)? _confirmed;
 
     // Each leg's next move, cached until a move touches the leg's lines.
     private readonly long[] _candLots;
     private readonly decimal[] _candOwn;
     private readonly decimal[] _candUsd;
+    private readonly decimal[] _candLedger;
     private readonly double[] _candOwnD;
     private readonly double[] _candUsdD;
     private readonly double[] _candCost;
@@ -70,6 +74,9 @@ internal sealed class PlanState
     private readonly long[] _best;
     private readonly long[] _saved;
     private readonly long[] _keep;
+    private readonly double[] _maxUsd;
+    private readonly double[] _candRatio;
+    private readonly int[] _pending;
     private readonly decimal[] _keepGroups;
     private readonly long[] _removeLots;
     private readonly double[] _removeCost;
@@ -87,6 +94,7 @@ internal sealed class PlanState
         _state = state;
         _n = _legs.Length;
         _fee = (double)options.FeeRate;
+        _settlementPriceD = (double)settlementPrice;
         _lots = new long[_n];
         _usd = new decimal[_n];
         _ledger = new decimal[_n];
@@ -96,6 +104,7 @@ internal sealed class PlanState
         _candLots = new long[_n];
         _candOwn = new decimal[_n];
         _candUsd = new decimal[_n];
+        _candLedger = new decimal[_n];
         _candOwnD = new double[_n];
         _candUsdD = new double[_n];
         _candCost = new double[_n];
@@ -105,6 +114,14 @@ internal sealed class PlanState
         _best = new long[_n];
         _saved = new long[_n];
         _keep = new long[_n];
+        _maxUsd = new double[_n];
+        _candRatio = new double[_n];
+        _pending = new int[_n];
+        for (var i = 0; i < _n; i++)
+        {
+            _legs[i].Effects(_legs[i].MaxLots, out var usd, out _, out _);
+            _maxUsd[i] = (double)usd;
+        }
         _removeLots = new long[_n];
         _removeCost = new double[_n];
         _removeDelta = new double[_n];
@@ -152,15 +169,19 @@ internal sealed class PlanState
             }
 
             _settleSlot = state.SlotOf(settlement.Symbol);
-            _settleLinear = state.TryLinear(_settleSlot, out var coefficient, out var upTo);
-            _settleCoefficient = (double)coefficient;
+            state.Linearity(_settleSlot, out var positive, out var upTo, out var negative, out _settleNegativeLinear);
+            _settleCoefficient = (double)positive;
             _settleUpTo = upTo == decimal.MaxValue ? double.MaxValue : (double)upTo;
+            _settleNegativeCoefficient = (double)negative;
         }
     }
 
     private bool Incremental => _state is not null;
 
-    private decimal Cash => _cash0 + (_usdTotal / _settlementPrice);
+    private decimal Cash => _cash0 + ToCash(_usdTotal);
+
+    /// <summary>USD as settlement units; most settlement assets are priced at exactly 1, and a division is dear.</summary>
+    private decimal ToCash(decimal usd) => _settlementPrice == 1m ? usd : usd / _settlementPrice;
 
     public LiquidationPlan Greedy(MarginSummary before)
     {
@@ -193,16 +214,21 @@ internal sealed class PlanState
             moves++;
         }
 
+        // The engine's evaluation of the projected account, which confirmed the target.
+        var confirmed = _state is null ? (Project(_lots), Projected()) : _confirmed!.Value;
         Array.Copy(_lots, _saved, _n);
-        Improve();
+        if (!Improve())
+        {
+            return Result(before, confirmed.Item2, confirmed.Item1, PlanOutcome.ReachesTarget, null);
+        }
+
         var projected = Project(_lots);
         var after = _model.EvaluateSummary(projected);
         if (LiquidationPlanner.Slack(after, _target) < 0m)
         {
             // The improvement's incremental check disagreed with the engine at the rounding boundary: keep the confirmed plan.
             Take(_saved);
-            projected = Project(_lots);
-            after = _model.EvaluateSummary(projected);
+            (projected, after) = confirmed;
         }
 
         return Result(before, after, projected, PlanOutcome.ReachesTarget, null);
@@ -325,7 +351,7 @@ internal sealed class PlanState
 
         if (usd != 0m)
         {
-            AddTo(balances, _settlement, usd / _settlementPrice);
+            AddTo(balances, _settlement, ToCash(usd));
         }
 
         return Account.Create(_account.Id, _account.Version, _account.Mode, balances, positions.Where(p => p.Quantity != 0m));
@@ -351,7 +377,15 @@ internal sealed class PlanState
             return false;
         }
 
-        return LiquidationPlanner.Slack(_model.EvaluateSummary(Project(_lots)), _target) >= 0m;
+        var projected = Project(_lots);
+        var summary = _model.EvaluateSummary(projected);
+        if (LiquidationPlanner.Slack(summary, _target) < 0m)
+        {
+            return false;
+        }
+
+        _confirmed = (projected, summary);
+        return true;
     }
 
     private MarginSummary Projected() => _projected ??= _model.EvaluateSummary(Project(_lots));
@@ -469,11 +503,14 @@ internal sealed class PlanState
     /// (incremental; the settlement balance's change is <see cref="SettleDelta"/> of <paramref name="dUsd"/>), or its
     /// whole change (fallback). Nothing is changed.
     /// </summary>
-    private decimal OwnDelta(int i, long lots, out decimal dUsd)
+    private decimal OwnDelta(int i, long lots, out decimal dUsd) => OwnDelta(i, lots, out dUsd, out _);
+
+    private decimal OwnDelta(int i, long lots, out decimal dUsd, out decimal dLedger)
     {
         var spec = _legs[i];
         spec.Effects(lots, out var usd, out var ledger, out var position);
         dUsd = usd - _usd[i];
+        dLedger = ledger - _ledger[i];
         if (_state is null)
         {
             var keep = _lots[i];
@@ -484,7 +521,6 @@ internal sealed class PlanState
             return after - before;
         }
 
-        var dLedger = ledger - _ledger[i];
         return spec.Action switch
         {
             LegAction.Sell or LegAction.Repay => _state.LedgerDelta(_slot[i], _groupLedger[_group[i]] + dLedger),
@@ -493,9 +529,9 @@ internal sealed class PlanState
         };
     }
 
-    /// <summary>The slack change from the settlement balance changing by <paramref name="dUsd"/> USD (0 in the fallback, where <see cref="OwnDelta"/> includes it).</summary>
+    /// <summary>The slack change from the settlement balance changing by <paramref name="dUsd"/> USD (0 in the fallback, where the own delta includes it).</summary>
     private decimal SettleDelta(decimal dUsd) =>
-        _state is null || dUsd == 0m ? 0m : _state.LedgerDelta(_settleSlot, _cash0 + ((_usdTotal + dUsd) / _settlementPrice));
+        _state is null || dUsd == 0m ? 0m : _state.LedgerDelta(_settleSlot, _cash0 + ToCash(_usdTotal + dUsd));
 
     /// <summary>The settlement term's change estimated in <see cref="double"/> where it is linear, else exactly.</summary>
     private double SettleEstimate(double cash, double dUsdD, decimal dUsd)
@@ -505,10 +541,13 @@ internal sealed class PlanState
             return 0d;
         }
 
-        var after = cash + (dUsdD / (double)_settlementPrice);
-        return _settleLinear && cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo
-            ? _settleCoefficient * dUsdD
-            : (double)SettleDelta(dUsd);
+        var after = cash + (dUsdD / _settlementPriceD);
+        if (cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo)
+        {
+            return _settleCoefficient * dUsdD;
+        }
+
+        return _settleNegativeLinear && cash < 0d && after < 0d ? _settleNegativeCoefficient * dUsdD : (double)SettleDelta(dUsd);
     }
 
     private void RefreshCandidate(int i)
@@ -523,7 +562,7 @@ internal sealed class PlanState
 
         var lots = _lots[i] + add;
         _candLots[i] = lots;
-        _candOwn[i] = OwnDelta(i, lots, out var dUsd);
+        _candOwn[i] = OwnDelta(i, lots, out var dUsd, out _candLedger[i]);
         _candUsd[i] = dUsd;
         _candOwnD[i] = (double)_candOwn[i];
         _candUsdD[i] = (double)dUsd;
@@ -564,8 +603,11 @@ internal sealed class PlanState
         var bestRatio = 0d;
         var found = false;
         var bestLeg = -1;
+        var unfunded = false;
+        var pending = 0;
         for (var i = 0; i < _n; i++)
         {
+            _candRatio[i] = double.NegativeInfinity;
             if (_dirty[i])
             {
                 RefreshCandidate(i);
@@ -578,23 +620,20 @@ internal sealed class PlanState
 
             var spec = _legs[i];
             var dUsd = _candUsd[i];
-            if (decimal.IsNegative(dUsd) && (mustFund || spec.ConsumesCash) && decimal.IsNegative(cash + (dUsd / _settlementPrice)))
+            if (decimal.IsNegative(dUsd) && (mustFund || spec.ConsumesCash) && decimal.IsNegative(cash + ToCash(dUsd)))
             {
                 if (spec.ConsumesCash)
                 {
-                    found |= FundedMoves(i, cash, ref bestRatio, ref bestLeg);
+                    _pending[pending++] = i;
                 }
 
+                _candRatio[i] = double.NegativeInfinity;
                 continue;
             }
 
-            if (_ledger[i] != 0m || _group[i] >= 0)
+            if (decimal.IsNegative(_candLedger[i]) && !LedgerAllowed(i, _candLedger[i]))
             {
-                spec.Effects(_candLots[i], out _, out var ledger, out _);
-                if (!LedgerAllowed(i, ledger - _ledger[i]))
-                {
-                    continue;
-                }
+                continue;
             }
 
             var benefit = _candOwnD[i] + SettleEstimate(cashD, _candUsdD[i], dUsd);
@@ -604,6 +643,7 @@ internal sealed class PlanState
             }
 
             var ratio = _candCost[i] > 0d ? benefit / _candCost[i] : double.PositiveInfinity;
+            _candRatio[i] = ratio;
             if (!found || ratio > bestRatio)
             {
                 found = true;
@@ -614,59 +654,89 @@ internal sealed class PlanState
             }
         }
 
+        // A repay funded by a sale: its benefit per cost is at most the better of the two parts' (a mediant), so only pairs
+        // whose parts could beat the best single move are sized and valued.
+        for (var p = 0; p < pending; p++)
+        {
+            var funded = FundedMoves(_pending[p], cash, found, ref bestRatio, ref bestLeg);
+            found |= funded;
+            unfunded |= !funded;
+        }
+
+        // Funding a repay from several collaterals is a large move, and costly to search for: only when nothing else improves.
+        if (!found && unfunded)
+        {
+            for (var r = 0; r < _n; r++)
+            {
+                if (_candLots[r] >= 0 && _legs[r].ConsumesCash && decimal.IsNegative(cash + ToCash(_candUsd[r])))
+                {
+                    found |= FundFromSeveral(r, ref bestRatio, ref bestLeg);
+                }
+            }
+        }
+
         return found;
     }
 
     /// <summary>Funded versions of consumer leg <paramref name="r"/>'s next move; updates the best move when one beats it.</summary>
-    private bool FundedMoves(int r, decimal cash, ref double bestRatio, ref int bestLeg)
+    private bool FundedMoves(int r, decimal cash, bool prune, ref double bestRatio, ref int bestLeg)
     {
         var found = false;
-        var single = false;
         var nr = _candLots[r];
         var dUsdR = _candUsd[r];
+        var ratioR = _candCost[r] > 0d ? (_candOwnD[r] + (_settleCoefficient * _candUsdD[r])) / _candCost[r] : double.PositiveInfinity;
+        var needD = -((double)cash + ((double)dUsdR / _settlementPriceD));
         for (var c = 0; c < _n; c++)
         {
-            if (_legs[c].Action != LegAction.Sell || FundingLots(c, cash + (dUsdR / _settlementPrice)) is not { } nc)
+            // The cheap test first: the most this collateral could still raise.
+            if (_legs[c].Action != LegAction.Sell || c == r || (prune && Math.Max(ratioR, _candRatio[c]) <= bestRatio) || (_maxUsd[c] - (double)_usd[c]) / _settlementPriceD < needD * (1d - 1e-9)
+                || FundingLots(c, cash + ToCash(dUsdR)) is not { } nc)
             {
                 continue;
             }
 
-            single = true;
             var ownC = OwnDelta(c, nc, out var dUsdC);
             var benefit = (double)(_candOwn[r] + ownC + SettleDelta(dUsdR + dUsdC));
             var cost = _candCost[r] + _legs[c].CostEstimate(nc, _fee) - _legs[c].CostEstimate(_lots[c], _fee);
             found |= Consider(benefit, cost, ref bestRatio, ref bestLeg, r, nr, c, nc);
         }
 
-        if (!single)
-        {
-            Array.Copy(_lots, _trial, _n);
-            _trial[r] = nr;
-            if (FundFromSeveral(_trial))
-            {
-                var (slack, _, allowed) = TrySlack(_trial);
-                if (allowed)
-                {
-                    var cost = 0d;
-                    for (var i = 0; i < _n; i++)
-                    {
-                        cost += _legs[i].CostEstimate(_trial[i], _fee) - _legs[i].CostEstimate(_lots[i], _fee);
-                    }
+        return found;
+    }
 
-                    var benefit = (double)(slack - CurrentSlack);
-                    var ratio = cost > 0d ? benefit / cost : double.PositiveInfinity;
-                    if (benefit > 0d && (bestLeg == -2 || ratio > bestRatio || bestLeg < 0 && bestRatio == 0d))
-                    {
-                        bestRatio = ratio;
-                        bestLeg = -2;
-                        Array.Copy(_trial, _best, _n);
-                        found = true;
-                    }
-                }
-            }
+    /// <summary>Consumer leg <paramref name="r"/>'s next move funded from several collaterals; updates the best move when it beats it.</summary>
+    private bool FundFromSeveral(int r, ref double bestRatio, ref int bestLeg)
+    {
+        Array.Copy(_lots, _trial, _n);
+        _trial[r] = _candLots[r];
+        if (!FundFromSeveral(_trial))
+        {
+            return false;
         }
 
-        return found;
+        var (slack, _, allowed) = TrySlack(_trial);
+        if (!allowed)
+        {
+            return false;
+        }
+
+        var cost = 0d;
+        for (var i = 0; i < _n; i++)
+        {
+            cost += _legs[i].CostEstimate(_trial[i], _fee) - _legs[i].CostEstimate(_lots[i], _fee);
+        }
+
+        var benefit = (double)(slack - CurrentSlack);
+        var ratio = cost > 0d ? benefit / cost : double.PositiveInfinity;
+        if (benefit <= 0d || (bestLeg != -1 && ratio <= bestRatio))
+        {
+            return false;
+        }
+
+        bestRatio = ratio;
+        bestLeg = r;
+        Array.Copy(_trial, _best, _n);
+        return true;
     }
 
     private bool Consider(double benefit, double cost, ref double bestRatio, ref int bestLeg, int r, long nr, int c, long nc)
@@ -722,7 +792,7 @@ internal sealed class PlanState
         bool Funds(long lots)
         {
             spec.Effects(lots, out var usd, out _, out _);
-            return !decimal.IsNegative(cash + ((usd - _usd[c]) / _settlementPrice));
+            return !decimal.IsNegative(cash + ToCash(usd - _usd[c]));
         }
     }
 
@@ -742,7 +812,7 @@ internal sealed class PlanState
                 usd += u;
             }
 
-            if (!decimal.IsNegative(_cash0 + (usd / _settlementPrice)))
+            if (!decimal.IsNegative(_cash0 + ToCash(usd)))
             {
                 return true;
             }
@@ -937,15 +1007,15 @@ internal sealed class PlanState
     /// leg whose last lot saves most, else exchange one leg's last lot for another leg's cheaper next move. Every
     /// accepted step lowers the cost, and at most <c>8 * legs</c> are taken.
     /// </summary>
-    private void Improve()
+    private bool Improve()
     {
-        for (var budget = 8 * _n; budget > 0; budget--)
+        var changed = false;
+        for (var budget = 8 * _n; budget > 0 && ImproveOnce(); budget--)
         {
-            if (!ImproveOnce())
-            {
-                return;
-            }
+            changed = true;
         }
+
+        return changed;
     }
 
     private bool ImproveOnce()

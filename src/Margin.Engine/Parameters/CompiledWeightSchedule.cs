@@ -91,6 +91,12 @@ internal sealed class CompiledWeightSchedule
     /// </summary>
     public decimal LinearUpTo => _premium is null && !_volatility ? _tiersBindAbove : 0m;
 
+    /// <summary>Whether a liability always counts exactly <c>value * LiabilityWeight</c> (no size premium or volatility scaling).</summary>
+    public bool LinearLiability => _premium is null && !_volatility;
+
+    /// <summary>The flat liability weight.</summary>
+    public decimal LiabilityWeight => _liabilityWeight;
+
     /// <summary>The flat asset weight.</summary>
     public decimal AssetWeight => _assetWeight;
 
