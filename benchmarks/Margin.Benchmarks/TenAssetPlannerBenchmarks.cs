@@ -134,6 +134,21 @@ public class TenAssetPlannerBenchmarks
         }
     }
 
+    [Benchmark]
+    public object TmpSummary() => _model.EvaluateSummary(_account);
+
+    [Benchmark]
+    public object? TmpState() => _model.CreatePlanningState(_account, Asset.Of("USD"), 0.8m);
+
+    [Benchmark]
+    public object TmpOneMove() => LiquidationPlanner.Plan(_model, _account, _one);
+
+    [Benchmark]
+    public object TmpTenMoves() => LiquidationPlanner.Plan(_model, _account, _ten);
+
+    private PlannerOptions _one = PlannerOptions.Create(feeRate: 0.0005m, maxImpact: 0.2m, maxOrderUsd: 5_000_000m, maxMoves: 1);
+    private PlannerOptions _ten = PlannerOptions.Create(feeRate: 0.0005m, maxImpact: 0.2m, maxOrderUsd: 5_000_000m, maxMoves: 10);
+
     /// <summary>One plan for the 10-asset account.</summary>
     [Benchmark]
     public LiquidationPlan PlanTenAssetAccount() => LiquidationPlanner.Plan(_model, _account, _options);

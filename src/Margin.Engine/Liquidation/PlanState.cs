@@ -57,13 +57,16 @@ internal sealed class PlanState
 
     // Fallback evaluation: the summary of the projected account, recomputed when the lots changed.
     private MarginSummary? _projected;
-    private (Account Account, MarginSummary Summary)? _confirmed;
+    private bool _confirm;
 
     // Each leg's next move, cached until a move touches the leg's lines.
     private readonly long[] _candLots;
     private readonly decimal[] _candOwn;
     private readonly decimal[] _candUsd;
     private readonly decimal[] _candLedger;
+    private readonly decimal[] _candUsdAt;
+    private readonly decimal[] _candLedgerAt;
+    private readonly decimal[] _candPositionAt;
     private readonly double[] _candOwnD;
     private readonly double[] _candUsdD;
     private readonly double[] _candCost;
@@ -105,6 +108,9 @@ internal sealed class PlanState
         _candOwn = new decimal[_n];
         _candUsd = new decimal[_n];
         _candLedger = new decimal[_n];
+        _candUsdAt = new decimal[_n];
+        _candLedgerAt = new decimal[_n];
+        _candPositionAt = new decimal[_n];
         _candOwnD = new double[_n];
         _candUsdD = new double[_n];
         _candCost = new double[_n];
@@ -190,48 +196,57 @@ internal sealed class PlanState
         // Exchanges are the expensive fallback (legs * (legs + 1) evaluations each, often with small gains): at most
         // 4 per leg per plan, so a stuck plan on a large book stays within a bounded number of evaluations.
         var exchangesLeft = 4 * _n;
-        while (!Reached())
+        while (true)
         {
-            if (moves == _options.MaxMoves)
+            while (!Reached())
             {
-                return Finish(before, PlanOutcome.CannotReachTarget, $"the move budget of {_options.MaxMoves} moves ran out");
+                if (moves == _options.MaxMoves)
+                {
+                    return Finish(before, PlanOutcome.CannotReachTarget, $"the move budget of {_options.MaxMoves} moves ran out");
+                }
+
+                var found = BestMove();
+                if (!found && exchangesLeft > 0)
+                {
+                    found = BestExchange();
+                    exchangesLeft -= found ? 1 : 0;
+                }
+
+                found = found || SmallSearch();
+                if (!found)
+                {
+                    return Finish(before, PlanOutcome.CannotReachTarget, "no remaining move within the limits (holdings, kill switches, maximum impact, order sizes) improves r* * AE_M - MM");
+                }
+
+                Take(_best);
+                moves++;
             }
 
-            var found = BestMove();
-            if (!found && exchangesLeft > 0)
+            // The engine evaluates the projected account: the plan's "after" and the final word on the target.
+            Array.Copy(_lots, _saved, _n);
+            var improved = Improve();
+            var projected = Project(_lots);
+            var after = _model.EvaluateSummary(projected);
+            if (LiquidationPlanner.Slack(after, _target) >= 0m)
             {
-                found = BestExchange();
-                exchangesLeft -= found ? 1 : 0;
+                return Result(before, after, projected, PlanOutcome.ReachesTarget, null);
             }
 
-            found = found || SmallSearch();
-            if (!found)
+            if (improved)
             {
-                return Finish(before, PlanOutcome.CannotReachTarget, "no remaining move within the limits (holdings, kill switches, maximum impact, order sizes) improves r* * AE_M - MM");
+                Take(_saved);
+                projected = Project(_lots);
+                after = _model.EvaluateSummary(projected);
+                if (LiquidationPlanner.Slack(after, _target) >= 0m)
+                {
+                    return Result(before, after, projected, PlanOutcome.ReachesTarget, null);
+                }
             }
 
-            Take(_best);
-            moves++;
+            // The incremental sums met the target where the engine's did not (a last-digit difference at the rounding
+            // boundary): from here on every "met" is confirmed by the engine, and the greedy goes on.
+            _confirm = true;
         }
-
-        // The engine's evaluation of the projected account, which confirmed the target.
-        var confirmed = _state is null ? (Project(_lots), Projected()) : _confirmed!.Value;
-        Array.Copy(_lots, _saved, _n);
-        if (!Improve())
-        {
-            return Result(before, confirmed.Item2, confirmed.Item1, PlanOutcome.ReachesTarget, null);
-        }
-
-        var projected = Project(_lots);
-        var after = _model.EvaluateSummary(projected);
-        if (LiquidationPlanner.Slack(after, _target) < 0m)
-        {
-            // The improvement's incremental check disagreed with the engine at the rounding boundary: keep the confirmed plan.
-            Take(_saved);
-            (projected, after) = confirmed;
-        }
-
-        return Result(before, after, projected, PlanOutcome.ReachesTarget, null);
     }
 
     public LiquidationPlan FullClose(MarginSummary before)
@@ -363,7 +378,7 @@ internal sealed class PlanState
         return Result(before, _model.EvaluateSummary(projected), projected, outcome, reason);
     }
 
-    /// <summary>Whether the current lots meet the target; an incremental "yes" is confirmed with the engine on the projected account.</summary>
+    /// <summary>Whether the current lots meet the target (incremental; confirmed by the engine once they disagreed).</summary>
     private bool Reached()
     {
         if (_state is null)
@@ -377,15 +392,7 @@ internal sealed class PlanState
             return false;
         }
 
-        var projected = Project(_lots);
-        var summary = _model.EvaluateSummary(projected);
-        if (LiquidationPlanner.Slack(summary, _target) < 0m)
-        {
-            return false;
-        }
-
-        _confirmed = (projected, summary);
-        return true;
+        return !_confirm || LiquidationPlanner.Slack(_model.EvaluateSummary(Project(_lots)), _target) >= 0m;
     }
 
     private MarginSummary Projected() => _projected ??= _model.EvaluateSummary(Project(_lots));
@@ -403,7 +410,16 @@ internal sealed class PlanState
         }
 
         var spec = _legs[i];
-        spec.Effects(lots, out var usd, out var ledger, out var position);
+        decimal usd, ledger, position;
+        if (lots == _candLots[i] && !_dirty[i] && _state is not null)
+        {
+            (usd, ledger, position) = (_candUsdAt[i], _candLedgerAt[i], _candPositionAt[i]);
+        }
+        else
+        {
+            spec.Effects(lots, out usd, out ledger, out position);
+        }
+
         var dUsd = usd - _usd[i];
         var dLedger = ledger - _ledger[i];
         if (spec.ConsumesCash)
@@ -503,16 +519,12 @@ internal sealed class PlanState
     /// (incremental; the settlement balance's change is <see cref="SettleDelta"/> of <paramref name="dUsd"/>), or its
     /// whole change (fallback). Nothing is changed.
     /// </summary>
-    private decimal OwnDelta(int i, long lots, out decimal dUsd) => OwnDelta(i, lots, out dUsd, out _);
-
-    private decimal OwnDelta(int i, long lots, out decimal dUsd, out decimal dLedger)
+    private decimal OwnDelta(int i, long lots, out decimal dUsd)
     {
-        var spec = _legs[i];
-        spec.Effects(lots, out var usd, out var ledger, out var position);
-        dUsd = usd - _usd[i];
-        dLedger = ledger - _ledger[i];
         if (_state is null)
         {
+            _legs[i].Effects(lots, out var usd, out _, out _);
+            dUsd = usd - _usd[i];
             var keep = _lots[i];
             var before = CurrentSlack;
             Commit(i, lots);
@@ -521,11 +533,21 @@ internal sealed class PlanState
             return after - before;
         }
 
+        _legs[i].Effects(lots, out var u, out var ledger, out var position);
+        dUsd = u - _usd[i];
+        return OwnDelta(i, ledger, position);
+    }
+
+    /// <summary>The incremental own delta of leg <paramref name="i"/> with effects <paramref name="ledger"/> and <paramref name="position"/>.</summary>
+    private decimal OwnDelta(int i, decimal ledger, decimal position)
+    {
+        var spec = _legs[i];
+        var dLedger = ledger - _ledger[i];
         return spec.Action switch
         {
-            LegAction.Sell or LegAction.Repay => _state.LedgerDelta(_slot[i], _groupLedger[_group[i]] + dLedger),
-            LegAction.ReduceInverse => _state.PositionDelta(spec.PositionIndex, _account.Positions[spec.PositionIndex].Quantity + position, _groupLedger[_group[i]] + dLedger),
-            _ => _state.PositionDelta(spec.PositionIndex, _account.Positions[spec.PositionIndex].Quantity + position, 0m),
+            LegAction.Sell or LegAction.Repay => _state!.LedgerDelta(_slot[i], _groupLedger[_group[i]] + dLedger),
+            LegAction.ReduceInverse => _state!.PositionDelta(spec.PositionIndex, _account.Positions[spec.PositionIndex].Quantity + position, _groupLedger[_group[i]] + dLedger),
+            _ => _state!.PositionDelta(spec.PositionIndex, _account.Positions[spec.PositionIndex].Quantity + position, 0m),
         };
     }
 
@@ -562,10 +584,23 @@ internal sealed class PlanState
 
         var lots = _lots[i] + add;
         _candLots[i] = lots;
-        _candOwn[i] = OwnDelta(i, lots, out var dUsd, out _candLedger[i]);
-        _candUsd[i] = dUsd;
+        if (_state is null)
+        {
+            _candOwn[i] = OwnDelta(i, lots, out _candUsd[i]);
+            _legs[i].Effects(lots, out _, out var ledger, out _);
+            _candLedger[i] = ledger - _ledger[i];
+        }
+        else
+        {
+            // The effects are kept for the commit, should this move be taken.
+            _legs[i].Effects(lots, out _candUsdAt[i], out _candLedgerAt[i], out _candPositionAt[i]);
+            _candUsd[i] = _candUsdAt[i] - _usd[i];
+            _candLedger[i] = _candLedgerAt[i] - _ledger[i];
+            _candOwn[i] = OwnDelta(i, _candLedgerAt[i], _candPositionAt[i]);
+        }
+
         _candOwnD[i] = (double)_candOwn[i];
-        _candUsdD[i] = (double)dUsd;
+        _candUsdD[i] = (double)_candUsd[i];
         _candCost[i] = _legs[i].CostEstimate(lots, _fee) - _legs[i].CostEstimate(_lots[i], _fee);
     }
 
