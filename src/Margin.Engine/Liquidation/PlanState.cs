@@ -251,16 +251,51 @@ internal sealed class PlanState
 
     public LiquidationPlan FullClose(MarginSummary before)
     {
-        Array.Copy(_lots, _trial, _n);
-        for (var i = 0; i < _n; i++)
+        // Positions first, then sales, then what consumes cash; each as far as it can go without turning a held asset
+        // into a borrow (an inverse contract's realised loss leaves its coin) or, for the last group, the cash negative.
+        foreach (var phase in new[] { 0, 1 })
         {
-            if (!_legs[i].ConsumesCash && _legs[i].FirstLots <= _legs[i].MaxLots)
+            for (var i = 0; i < _n; i++)
             {
-                _trial[i] = _legs[i].MaxLots;
+                var spec = _legs[i];
+                if (spec.ConsumesCash || (phase == 0) != (spec.Kind == LegKind.ReducePosition) || spec.FirstLots > spec.MaxLots)
+                {
+                    continue;
+                }
+
+                var lots = spec.MaxLots;
+                Commit(i, lots);
+                if (!GroupsAllowed())
+                {
+                    long lo = 0;
+                    long hi = spec.MaxLots;
+                    while (lo < hi)
+                    {
+                        var mid = lo + ((hi - lo + 1) / 2);
+                        Commit(i, mid);
+                        if (GroupsAllowed() && mid >= spec.FirstLots)
+                        {
+                            lo = mid;
+                        }
+                        else
+                        {
+                            hi = mid - 1;
+                        }
+                    }
+
+                    lots = lo;
+                }
+
+                Commit(i, 0);
+                if (lots > 0)
+                {
+                    Array.Copy(_lots, _trial, _n);
+                    _trial[i] = lots;
+                    Take(_trial);
+                }
             }
         }
 
-        Take(_trial);
         for (var i = 0; i < _n; i++)
         {
             if (_legs[i].ConsumesCash)
@@ -609,6 +644,20 @@ internal sealed class PlanState
     {
         var g = _group[i];
         return g < 0 || dLedger >= 0m || decimal.IsNegative(_group0[g]) || _groupLedger[g] + dLedger >= 0m;
+    }
+
+    /// <summary>Whether no held asset has turned into a borrow.</summary>
+    private bool GroupsAllowed()
+    {
+        for (var g = 0; g < _group0.Length; g++)
+        {
+            if (!decimal.IsNegative(_group0[g]) && decimal.IsNegative(_groupLedger[g]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether the current lots form an allowed plan: no held asset turned into a borrow, the settlement balance not negative where it must not be.</summary>
