@@ -85,7 +85,7 @@ public class TenAssetPlannerBenchmarks
         _options = PlannerOptions.Create(feeRate: 0.0005m, maxImpact: 0.2m, maxOrderUsd: 5_000_000m);
     }
 
-    /// <summary>The USD borrowed: the largest multiple of 5,000 USD for which the plan needs at most 50 lots (from <see cref="Survey"/>).</summary>
+    /// <summary>The USD borrowed: the largest multiple of 5,000 USD for which the plan needs at most 50 lots (found by planning 400,000 to 720,000 in steps of 5,000).</summary>
     public const decimal Borrowed = 590_000m;
 
     private static Account Book(Asset usd, decimal borrowed) => Account.Create(
@@ -94,60 +94,6 @@ public class TenAssetPlannerBenchmarks
         MarginMode.Standard,
         s_assets.Select(a => new Balance(Asset.Of(a.Symbol), a.Held)).Append(new Balance(usd, -borrowed)),
         [new Position("BTC-PERP", 4m, 68_000m), new Position("ETH-PERP", -60m, 3_300m)]);
-
-    /// <summary>Prints the lots per plan as the USD borrowed grows, to choose <see cref="Borrowed"/>.</summary>
-    public void Survey()
-    {
-        Setup0();
-        var usd = Asset.Of("USD");
-        var account = Book(usd, Borrowed);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        for (var k = 0; k < 3000; k++)
-        {
-            LiquidationPlanner.Plan(_model, account, _options);
-        }
-
-        Console.WriteLine($"{sw.Elapsed.TotalMicroseconds / 3000} us per plan");
-        foreach (var m in new[] { 1, 2, 10, 25 })
-        {
-            var o = PlannerOptions.Create(feeRate: 0.0005m, maxImpact: 0.2m, maxOrderUsd: 5_000_000m, maxMoves: m);
-            sw.Restart();
-            for (var k = 0; k < 3000; k++)
-            {
-                LiquidationPlanner.Plan(_model, account, o);
-            }
-
-            Console.WriteLine($"{m} moves: {sw.Elapsed.TotalMicroseconds / 3000} us per plan");
-        }
-
-        sw.Restart();
-        for (var k = 0; k < 3000; k++)
-        {
-            _model.EvaluateSummary(account);
-        }
-
-        Console.WriteLine($"summary: {sw.Elapsed.TotalMicroseconds / 3000} us");
-        for (var b = 400_000m; b <= 720_000m && Borrowed == 0m; b += 5_000m)
-        {
-            var plan = LiquidationPlanner.Plan(_model, Book(usd, b), _options);
-            Console.WriteLine($"{b}: {plan.Before.Status} {plan.Outcome} {plan.Legs.Sum(l => l.Lots)} lots");
-        }
-    }
-
-    [Benchmark]
-    public object TmpSummary() => _model.EvaluateSummary(_account);
-
-    [Benchmark]
-    public object? TmpState() => _model.CreatePlanningState(_account, Asset.Of("USD"), 0.8m);
-
-    [Benchmark]
-    public object TmpOneMove() => LiquidationPlanner.Plan(_model, _account, _one);
-
-    [Benchmark]
-    public object TmpTenMoves() => LiquidationPlanner.Plan(_model, _account, _ten);
-
-    private PlannerOptions _one = PlannerOptions.Create(feeRate: 0.0005m, maxImpact: 0.2m, maxOrderUsd: 5_000_000m, maxMoves: 1);
-    private PlannerOptions _ten = PlannerOptions.Create(feeRate: 0.0005m, maxImpact: 0.2m, maxOrderUsd: 5_000_000m, maxMoves: 10);
 
     /// <summary>One plan for the 10-asset account.</summary>
     [Benchmark]

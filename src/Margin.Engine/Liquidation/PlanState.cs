@@ -46,6 +46,7 @@ internal sealed class PlanState
     private readonly int[] _group;
     private readonly decimal[] _group0;
     private readonly decimal[] _groupLedger;
+    private readonly bool[] _groupRealises;
 
     // Incremental slots: each leg's own asset (or inverse coin) slot, and the settlement slot.
     private readonly int[] _slot;
@@ -163,6 +164,15 @@ internal sealed class PlanState
         }
 
         _groupLedger = (decimal[])_group0.Clone();
+        _groupRealises = new bool[_group0.Length];
+        for (var i = 0; i < _n; i++)
+        {
+            if (_group[i] >= 0 && _legs[i].Action == LegAction.ReduceInverse)
+            {
+                _groupRealises[_group[i]] = true;
+            }
+        }
+
         _keepGroups = new decimal[_group0.Length];
 
         _slot = new int[_n];
@@ -593,7 +603,7 @@ internal sealed class PlanState
     /// <summary>The settlement term's change estimated in <see cref="double"/> where it is linear, else exactly.</summary>
     private double SettleEstimate(double cash, double dUsdD, decimal dUsd)
     {
-        if (_state is null || dUsd == 0m)
+        if (_state is null || dUsdD == 0d)
         {
             return 0d;
         }
@@ -642,8 +652,9 @@ internal sealed class PlanState
     /// <summary>Whether leg <paramref name="i"/>'s ledger asset stays allowed after changing by <paramref name="dLedger"/>: a held asset never becomes a borrow.</summary>
     private bool LedgerAllowed(int i, decimal dLedger)
     {
+        // A sale never exceeds what is held: only realised inverse losses can take a held coin below zero.
         var g = _group[i];
-        return g < 0 || dLedger >= 0m || decimal.IsNegative(_group0[g]) || _groupLedger[g] + dLedger >= 0m;
+        return g < 0 || !_groupRealises[g] || dLedger >= 0m || decimal.IsNegative(_group0[g]) || _groupLedger[g] + dLedger >= 0m;
     }
 
     /// <summary>Whether no held asset has turned into a borrow.</summary>
@@ -715,7 +726,7 @@ internal sealed class PlanState
                 continue;
             }
 
-            if (decimal.IsNegative(_candLedger[i]) && !LedgerAllowed(i, _candLedger[i]))
+            if (_group[i] >= 0 && _groupRealises[_group[i]] && !LedgerAllowed(i, _candLedger[i]))
             {
                 continue;
             }
