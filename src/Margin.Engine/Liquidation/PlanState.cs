@@ -790,6 +790,15 @@ internal sealed class PlanState
                 continue;
             }
 
+            if (_groupRealises[_group[c]])
+            {
+                _legs[c].Effects(nc, out _, out var ledgerC, out _);
+                if (!LedgerAllowed(c, ledgerC - _ledger[c]))
+                {
+                    continue;
+                }
+            }
+
             var ownC = OwnDelta(c, nc, out var dUsdC);
             var benefit = (double)(_candOwn[r] + ownC + SettleDelta(dUsdR + dUsdC));
             var cost = _candCost[r] + _legs[c].CostEstimate(nc, _fee) - _legs[c].CostEstimate(_lots[c], _fee);

@@ -84,32 +84,7 @@ public sealed partial class LiquidationPlannerTests
     public void Plan_MixedBook_FillsAtLimitsReachOrSaysCannotAndNeverOpens(int seed)
     {
         var random = new Random(seed);
-        var balances = new List<Balance>
-        {
-            new(Usd, random.Next(-80_000, 20_000)),
-            new(Btc, random.Next(0, 150) / 100m),
-            new(Eth, random.Next(-150, 200) / 10m),
-            new(Sol, random.Next(0, 600)),
-        };
-        var positions = new List<Position>();
-        if (random.Next(3) > 0)
-        {
-            positions.Add(new Position("ETH-PERP", (random.Next(2) == 0 ? -1 : 1) * random.Next(1, 300) / 10m, random.Next(1_700, 2_300)));
-        }
-
-        if (random.Next(3) > 0)
-        {
-            positions.Add(new Position("BTC-INV", (random.Next(2) == 0 ? -1 : 1) * random.Next(1, 1_500) * 100m, random.Next(45_000, 56_000)));
-        }
-
-        foreach (var id in new[] { "BTC-C-55000", "BTC-P-45000" })
-        {
-            if (random.Next(2) == 0)
-            {
-                positions.Add(new Position(id, (random.Next(2) == 0 ? -1 : 1) * random.Next(1, 50) / 10m, 0m));
-            }
-        }
-
+        var (balances, positions) = MixedBook(random);
         var account = AccountOf(balances, [.. positions]);
         MarginSummary before;
         try
@@ -122,9 +97,11 @@ public sealed partial class LiquidationPlannerTests
         }
 
         var options = PlannerOptions.Create(Fee, new[] { 0.05m, 0.2m, 0.5m }[random.Next(3)], new[] { 5_000m, 1_000_000m }[random.Next(2)], new[] { 0m, 0m, 1_500m }[random.Next(3)]);
+        var verdicts = new List<PlanOutcome>();
         foreach (var incremental in new[] { true, false })
         {
             var plan = LiquidationPlanner.Plan(s_mixed, account, options, default, incremental);
+            verdicts.Add(plan.Outcome);
             var describe = string.Create(CultureInfo.InvariantCulture, $"seed {seed} incremental {incremental}: [{string.Join(", ", balances.Select(b => $"{b.Asset} {b.Quantity}"))}] [{string.Join(", ", positions.Select(p => $"{p.InstrumentId} {p.Quantity}@{p.EntryPrice}"))}] -> {plan.Outcome} [{string.Join(", ", plan.Legs.Select(l => $"{l.Target} {l.Side} {l.Quantity}@{l.LimitPrice}"))}]");
             foreach (var leg in plan.Legs)
             {
@@ -164,6 +141,45 @@ public sealed partial class LiquidationPlannerTests
                 Assert.NotNull(plan.Reason);
             }
         }
+
+        Assert.Equal(verdicts[0], verdicts[1]);
+    }
+
+    /// <summary>
+    /// A random mixed book: BTC, ETH (held or owed), SOL, some of ETH-PERP, BTC-INV and the two options, and USD set so
+    /// that the slack lands a random 0 to 15,000 USD below the target (about, as a USD borrow adds its own requirement).
+    /// </summary>
+    internal static (List<Balance> Balances, List<Position> Positions) MixedBook(Random random)
+    {
+        var balances = new List<Balance>
+        {
+            new(Btc, random.Next(0, 150) / 100m),
+            new(Eth, random.Next(-150, 200) / 10m),
+            new(Sol, random.Next(0, 600)),
+        };
+        var positions = new List<Position>();
+        if (random.Next(3) > 0)
+        {
+            positions.Add(new Position("ETH-PERP", (random.Next(2) == 0 ? -1 : 1) * random.Next(1, 300) / 10m, random.Next(1_700, 2_300)));
+        }
+
+        if (random.Next(3) > 0)
+        {
+            positions.Add(new Position("BTC-INV", (random.Next(2) == 0 ? -1 : 1) * random.Next(1, 1_500) * 100m, random.Next(45_000, 56_000)));
+        }
+
+        foreach (var id in new[] { "BTC-C-55000", "BTC-P-45000" })
+        {
+            if (random.Next(2) == 0)
+            {
+                positions.Add(new Position(id, (random.Next(2) == 0 ? -1 : 1) * random.Next(1, 50) / 10m, 0m));
+            }
+        }
+
+        var without = s_mixed.EvaluateSummary(AccountOf(balances, [.. positions]));
+        var deficit = random.Next(0, 15_000);
+        balances.Add(new Balance(Usd, decimal.Round(((without.MaintenanceRequirement.Amount - deficit) / 0.8m) - without.AdjustedEquityMaintenance.Amount, 2)));
+        return (balances, positions);
     }
 
     /// <summary>The account with every leg filled at its (rounded) limit price, projected leg by leg from the plan alone.</summary>
