@@ -50,6 +50,9 @@ public sealed partial class MarginModel
         private readonly decimal[] _posAe;
         private readonly decimal[] _posMm;
         private readonly decimal[] _posCoin;
+        private readonly decimal[] _cachedQ;
+        private readonly decimal[] _cachedAdj;
+        private readonly decimal[] _cachedBorrow;
 
         public PlanningState(MarginModel model, Account account, Asset settlement, decimal targetRatio)
         {
@@ -97,6 +100,9 @@ public sealed partial class MarginModel
             _coins = new decimal[count];
             _adj = new decimal[count];
             _borrowMm = new decimal[count];
+            _cachedQ = new decimal[count];
+            _cachedAdj = new decimal[count];
+            _cachedBorrow = new decimal[count];
             for (var idx = 0; idx < _slotOf.Length; idx++)
             {
                 if (_slotOf[idx] >= 0)
@@ -182,7 +188,13 @@ public sealed partial class MarginModel
         /// <summary>The slack change if a slot's ledger balance became <paramref name="ledger"/>; nothing is changed.</summary>
         public decimal LedgerDelta(int slot, decimal ledger)
         {
-            var (adj, borrow) = AssetTerms(slot, ledger + _coins[slot]);
+            var q = ledger + _coins[slot];
+            var (adj, borrow) = AssetTerms(slot, q);
+
+            // Kept: the move valued here is often the one committed next.
+            _cachedQ[slot] = q;
+            _cachedAdj[slot] = adj;
+            _cachedBorrow[slot] = borrow;
             return (_target * (adj - _adj[slot])) - (borrow - _borrowMm[slot]);
         }
 
@@ -259,7 +271,8 @@ public sealed partial class MarginModel
 
         private void Refresh(int slot)
         {
-            var (adj, borrow) = AssetTerms(slot, _ledger[slot] + _coins[slot]);
+            var q = _ledger[slot] + _coins[slot];
+            var (adj, borrow) = q == _cachedQ[slot] ? (_cachedAdj[slot], _cachedBorrow[slot]) : AssetTerms(slot, q);
             AdjustedEquity += adj - _adj[slot];
             Maintenance += borrow - _borrowMm[slot];
             _adj[slot] = adj;

@@ -35,6 +35,9 @@ internal sealed record LegSpec
     /// <summary>The USD value of one lot: <c>lot * P</c>, <c>lot</c> for inverse contracts (USD face value), <c>lot * multiplier * mark</c> for options.</summary>
     public required decimal ValuePerLot { get; init; }
 
+    /// <summary>The price move of one lot, <c>ValuePerLot / depth</c>, divided once per plan rather than once per move.</summary>
+    public required decimal ImpactPerLot { get; init; }
+
     /// <summary>The asset whose ledger balance the leg changes other than through the settlement asset (the asset sold or repaid, an inverse contract's coin), or default.</summary>
     public Asset LedgerAsset { get; init; }
 
@@ -59,7 +62,7 @@ internal sealed record LegSpec
     /// <summary>The limit price after <paramref name="lots"/> lots: <c>P * (1 -/+ x / depth)</c>.</summary>
     public decimal Limit(long lots)
     {
-        var move = Value(lots) / Depth;
+        var move = lots * ImpactPerLot;
         return Side == TradeSide.Sell ? Price * (1m - move) : Price * (1m + move);
     }
 

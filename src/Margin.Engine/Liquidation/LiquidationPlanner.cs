@@ -173,6 +173,7 @@ public static class LiquidationPlanner
             LotSize = lotSize,
             Price = price,
             ValuePerLot = lotValue,
+            ImpactPerLot = lotValue / depth,
             Depth = depth,
             MaxLots = (long)max,
             FirstLots = LotsFor(options.MinOrderUsd, lotValue),

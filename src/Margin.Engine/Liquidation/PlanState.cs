@@ -79,6 +79,9 @@ internal sealed class PlanState
     private readonly long[] _saved;
     private readonly long[] _keep;
     private readonly double[] _maxUsd;
+    private readonly long[] _lastFrom;
+    private readonly decimal[] _lastOwn;
+    private readonly decimal[] _lastUsd;
     private readonly double[] _candRatio;
     private readonly int[] _pending;
     private readonly decimal[] _keepGroups;
@@ -122,6 +125,9 @@ internal sealed class PlanState
         _saved = new long[_n];
         _keep = new long[_n];
         _maxUsd = new double[_n];
+        _lastFrom = new long[_n];
+        _lastOwn = new decimal[_n];
+        _lastUsd = new decimal[_n];
         _candRatio = new double[_n];
         _pending = new int[_n];
         for (var i = 0; i < _n; i++)
@@ -535,6 +541,11 @@ internal sealed class PlanState
                 _funding[i] |= repays && _legs[i].Action == LegAction.Sell;
             }
 
+            // The cached move's own delta, negated, is exactly what undoing it would change: the improvement pass's first estimate.
+            var cached = n == _candLots[i] && !_dirty[i] && _state is not null;
+            _lastFrom[i] = cached ? _lots[i] : -1;
+            _lastOwn[i] = cached ? _candOwn[i] : 0m;
+            _lastUsd[i] = cached ? _candUsd[i] : 0m;
             Commit(i, n);
             MarkDirty(i);
         }
@@ -1141,7 +1152,16 @@ internal sealed class PlanState
             var n = _lots[x] - 1 < _legs[x].FirstLots ? 0 : _lots[x] - 1;
             _removeLots[x] = n;
             _removeCost[x] = _legs[x].CostEstimate(_lots[x], _fee) - _legs[x].CostEstimate(n, _fee);
-            var own = OwnDelta(x, n, out var dUsd);
+            decimal own, dUsd;
+            if (_lastFrom[x] == n)
+            {
+                (own, dUsd) = (-_lastOwn[x], -_lastUsd[x]);
+            }
+            else
+            {
+                own = OwnDelta(x, n, out dUsd);
+            }
+
             _removeDelta[x] = (double)own + SettleEstimate(cashD, (double)dUsd, dUsd);
             if (_removeCost[x] > bestSaving && (double)slack + _removeDelta[x] >= 0d)
             {
