@@ -59,6 +59,9 @@ internal sealed class PlanState
     // Fallback evaluation: the summary of the projected account, recomputed when the lots changed.
     private MarginSummary? _projected;
     private bool _confirm;
+    private bool _settleStale;
+    private decimal _cashSynced;
+    private decimal _usdSynced;
 
     // Each leg's next move, cached until a move touches the leg's lines.
     private readonly long[] _candLots;
@@ -140,6 +143,7 @@ internal sealed class PlanState
         _removeDelta = new double[_n];
 
         _cash0 = BalanceOf(account, settlement);
+        _cashSynced = _cash0;
         _cashBorrowable = model.Parameters.Assets[settlement.Symbol].Borrow is not null;
 
         _group = new int[_n];
@@ -437,6 +441,24 @@ internal sealed class PlanState
             return LiquidationPlanner.Slack(Projected(), _target) >= 0m;
         }
 
+        // While the settlement balance is not folded into the totals, estimate its share: far below the target (by
+        // more than rounding or the estimate could be off) no exact check is needed.
+        if (_settleStale)
+        {
+            var pending = (double)(_usdTotal - _usdSynced);
+            var cash = (double)_cashSynced;
+            var after = cash + (pending / _settlementPriceD);
+            double? share = cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo ? _settleCoefficient * pending
+                : _settleNegativeLinear && cash < 0d && after < 0d ? _settleNegativeCoefficient * pending
+                : null;
+            if (share is { } linear && (double)_state.Slack + linear < -1d - (1e-9 * Math.Abs((double)_state.Slack)))
+            {
+                return false;
+            }
+
+            Sync();
+        }
+
         // Rounding moves the slack by at most r* + 1 units of the money precision: no need to round when far below.
         if (_state.Slack < -1m || !_state.MeetsTarget)
         {
@@ -448,9 +470,26 @@ internal sealed class PlanState
 
     private MarginSummary Projected() => _projected ??= _model.EvaluateSummary(Project(_lots));
 
-    private decimal CurrentSlack => _state?.Slack ?? LiquidationPlanner.Slack(Projected(), _target);
+    private decimal CurrentSlack => Sync()?.Slack ?? LiquidationPlanner.Slack(Projected(), _target);
 
-    private bool CurrentMeets => _state?.MeetsTarget ?? LiquidationPlanner.Slack(Projected(), _target) >= 0m;
+    private bool CurrentMeets => Sync()?.MeetsTarget ?? LiquidationPlanner.Slack(Projected(), _target) >= 0m;
+
+    /// <summary>
+    /// Folds the settlement balance into the incremental totals if moves changed it since: it changes with almost every
+    /// move, and re-valuing it each time would be a third of a move's work, so it is deferred until an exact slack is needed.
+    /// </summary>
+    private MarginModel.PlanningState? Sync()
+    {
+        if (_settleStale)
+        {
+            _cashSynced = Cash;
+            _usdSynced = _usdTotal;
+            _state!.SetLedger(_settleSlot, _cashSynced);
+            _settleStale = false;
+        }
+
+        return _state;
+    }
 
     /// <summary>Sets leg <paramref name="i"/> to <paramref name="lots"/> lots in the slack state (no plan bookkeeping).</summary>
     private void Commit(int i, long lots)
@@ -506,7 +545,7 @@ internal sealed class PlanState
 
         if (dUsd != 0m)
         {
-            _state.SetLedger(_settleSlot, Cash);
+            _settleStale = true;
         }
     }
 
@@ -609,7 +648,7 @@ internal sealed class PlanState
 
     /// <summary>The slack change from the settlement balance changing by <paramref name="dUsd"/> USD (0 in the fallback, where the own delta includes it).</summary>
     private decimal SettleDelta(decimal dUsd) =>
-        _state is null || dUsd == 0m ? 0m : _state.LedgerDelta(_settleSlot, _cash0 + ToCash(_usdTotal + dUsd));
+        _state is null || dUsd == 0m ? 0m : Sync()!.LedgerDelta(_settleSlot, _cash0 + ToCash(_usdTotal + dUsd));
 
     /// <summary>The settlement term's change estimated in <see cref="double"/> where it is linear, else exactly.</summary>
     private double SettleEstimate(double cash, double dUsdD, decimal dUsd)
@@ -963,6 +1002,7 @@ internal sealed class PlanState
     /// <summary>The slack, whether it meets the target, and whether the plan is allowed, at <paramref name="lots"/>; the state is restored.</summary>
     private (decimal Slack, bool Meets, bool Allowed) TrySlack(long[] lots)
     {
+        Sync();
         Array.Copy(_lots, _keep, _n);
         Array.Copy(_groupLedger, _keepGroups, _groupLedger.Length);
         var usdTotal = _usdTotal;
@@ -997,6 +1037,9 @@ internal sealed class PlanState
 
             _state.SetLedger(_settleSlot, Cash);
             _state.Totals = totals;
+            _settleStale = false;
+            _cashSynced = Cash;
+            _usdSynced = _usdTotal;
         }
 
         Array.Copy(_keepGroups, _groupLedger, _groupLedger.Length);
