@@ -182,7 +182,7 @@ public static class LiquidationPlanner
     }
 
     private static long LotsFor(decimal usd, decimal lotValue) =>
-        (long)Math.Min(Math.Max(1m, decimal.Ceiling(usd / lotValue)), long.MaxValue / 2);
+        usd == 0m ? 1 : (long)Math.Min(Math.Max(1m, decimal.Ceiling(usd / lotValue)), long.MaxValue / 2);
 
     internal static string Format(decimal value) => value.ToString("0.########", CultureInfo.InvariantCulture);
 }

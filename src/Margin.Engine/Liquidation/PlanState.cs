@@ -61,6 +61,7 @@ internal sealed class PlanState
     private bool _confirm;
     private bool _settleStale;
     private decimal _cashSynced;
+    private double _cashSyncedD;
     private decimal _usdSynced;
 
     // Each leg's next move, cached until a move touches the leg's lines.
@@ -133,17 +134,14 @@ internal sealed class PlanState
         _lastUsd = new decimal[_n];
         _candRatio = new double[_n];
         _pending = new int[_n];
-        for (var i = 0; i < _n; i++)
-        {
-            _legs[i].Effects(_legs[i].MaxLots, out var usd, out _, out _);
-            _maxUsd[i] = (double)usd;
-        }
+        Array.Fill(_maxUsd, double.NaN);
         _removeLots = new long[_n];
         _removeCost = new double[_n];
         _removeDelta = new double[_n];
 
         _cash0 = BalanceOf(account, settlement);
         _cashSynced = _cash0;
+        _cashSyncedD = (double)_cash0;
         _cashBorrowable = model.Parameters.Assets[settlement.Symbol].Borrow is not null;
 
         _group = new int[_n];
@@ -446,12 +444,13 @@ internal sealed class PlanState
         if (_settleStale)
         {
             var pending = (double)(_usdTotal - _usdSynced);
-            var cash = (double)_cashSynced;
+            var cash = _cashSyncedD;
             var after = cash + (pending / _settlementPriceD);
             double? share = cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo ? _settleCoefficient * pending
                 : _settleNegativeLinear && cash < 0d && after < 0d ? _settleNegativeCoefficient * pending
                 : null;
-            if (share is { } linear && (double)_state.Slack + linear < -1d - (1e-9 * Math.Abs((double)_state.Slack)))
+            var slack = (double)_state.Slack;
+            if (share is { } linear && slack + linear < -1d - (1e-9 * Math.Abs(slack)))
             {
                 return false;
             }
@@ -483,6 +482,7 @@ internal sealed class PlanState
         if (_settleStale)
         {
             _cashSynced = Cash;
+            _cashSyncedD = (double)_cashSynced;
             _usdSynced = _usdTotal;
             _state!.SetLedger(_settleSlot, _cashSynced);
             _settleStale = false;
@@ -707,6 +707,18 @@ internal sealed class PlanState
         return g < 0 || !_groupRealises[g] || dLedger >= 0m || decimal.IsNegative(_group0[g]) || _groupLedger[g] + dLedger >= 0m;
     }
 
+    /// <summary>What leg <paramref name="c"/> would credit at its maximum lots, computed when first asked.</summary>
+    private double MaxUsd(int c)
+    {
+        if (double.IsNaN(_maxUsd[c]))
+        {
+            _legs[c].Effects(_legs[c].MaxLots, out var usd, out _, out _);
+            _maxUsd[c] = (double)usd;
+        }
+
+        return _maxUsd[c];
+    }
+
     /// <summary>Whether no held asset has turned into a borrow.</summary>
     private bool GroupsAllowed()
     {
@@ -834,7 +846,7 @@ internal sealed class PlanState
         for (var c = 0; c < _n; c++)
         {
             // The cheap test first: the most this collateral could still raise.
-            if (_legs[c].Action != LegAction.Sell || c == r || (prune && Math.Max(ratioR, _candRatio[c]) <= bestRatio) || (_maxUsd[c] - (double)_usd[c]) / _settlementPriceD < needD * (1d - 1e-9)
+            if (_legs[c].Action != LegAction.Sell || c == r || (prune && Math.Max(ratioR, _candRatio[c]) <= bestRatio) || (MaxUsd(c) - (double)_usd[c]) / _settlementPriceD < needD * (1d - 1e-9)
                 || FundingLots(c, cash + ToCash(dUsdR)) is not { } nc)
             {
                 continue;
@@ -1039,6 +1051,7 @@ internal sealed class PlanState
             _state.Totals = totals;
             _settleStale = false;
             _cashSynced = Cash;
+            _cashSyncedD = (double)_cashSynced;
             _usdSynced = _usdTotal;
         }
 
