@@ -10,15 +10,17 @@ namespace Margin.Engine.Liquidation;
 
 /// <summary>Plans the legs that bring a standard-mode account to the target ratio at least cost (MARGIN-MODEL.md section 6).</summary>
 /// <remarks>
-/// Greedy by marginal benefit per marginal cost: at every step each candidate move (one lot, or the first lots of a leg
-/// up to the minimum order size, or one repay lot plus the fewest lots of one collateral that fund it) is evaluated on
-/// the whole projected account with <see cref="MarginModel.EvaluateSummary"/>; its benefit is the increase of
-/// <c>r* * AE_M - MM</c>, its cost the increase of its legs' costs. The best move with a positive benefit is taken and
-/// the legs re-priced, until <c>r* * AE_M - MM &gt;= 0</c>. A repay no single collateral funds is funded from several,
-/// cheapest marginal cost first. When no move improves, local exchanges (one lot out of a leg, the next move of another,
-/// re-funded) are tried, then, on books of at most 32,768 lot combinations, the cheapest reaching combination; every
-/// accepted step raises the slack, and <see cref="PlannerOptions.MaxMoves"/> bounds them. Every leg is valued at its
-/// limit price. Stateless and thread-safe.
+/// Greedy by marginal benefit per marginal cost. A move is one leg's next lots (one lot, a new leg's minimum-order lots,
+/// or <see cref="PlannerOptions.MoveUsd"/> worth), or a repay's (a short option buy-back's) next lots plus the fewest lots
+/// of one collateral that fund it; its benefit is the increase of <c>r* * AE_M - MM</c>, computed exactly (decimal) from
+/// the changed lines only by the model's incremental planning state, its cost the increase of its legs' costs. Each
+/// leg's next move stays cached until a move touches its lines. The best move with a positive benefit is taken until
+/// the target is met; then a local pass drops or exchanges lots while the target holds and the cost falls. When no move
+/// improves: funding from several collaterals, local exchanges, then, on books of at most 32,768 lot combinations, the
+/// cheapest reaching combination. Legs sell collateral, repay borrows, and reduce linear and inverse perpetuals and
+/// futures and options toward zero; every leg is valued at its limit price, and the plan's <c>After</c> is the engine's
+/// evaluation of the projected account. Accounts whose mode has no incremental view would be planned by projecting
+/// the account for every evaluation (today only standard-mode accounts are accepted). Stateless and thread-safe.
 /// </remarks>
 public static class LiquidationPlanner
 {
