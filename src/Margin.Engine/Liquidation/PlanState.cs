@@ -92,6 +92,8 @@ internal sealed class PlanState
     private readonly long[] _removeLots;
     private readonly double[] _removeCost;
     private readonly double[] _removeDelta;
+    private readonly double[] _removeOwn;
+    private readonly decimal[] _removeUsd;
 
     public PlanState(MarginModel model, Account account, PlannerOptions options, Asset settlement, decimal settlementPrice, decimal target, ImmutableArray<LegSpec> legs, MarginModel.PlanningState? state)
     {
@@ -138,6 +140,8 @@ internal sealed class PlanState
         _removeLots = new long[_n];
         _removeCost = new double[_n];
         _removeDelta = new double[_n];
+        _removeOwn = new double[_n];
+        _removeUsd = new decimal[_n];
 
         _cash0 = BalanceOf(account, settlement);
         _cashSynced = _cash0;
@@ -1194,6 +1198,7 @@ internal sealed class PlanState
         var slack = CurrentSlack;
         var cashD = (double)Cash;
         var bestSaving = 0d;
+
         var found = false;
 
         // Removals: the last lot (or the whole leg at its first lots) of each leg.
@@ -1218,6 +1223,8 @@ internal sealed class PlanState
                 own = OwnDelta(x, n, out dUsd);
             }
 
+            _removeOwn[x] = (double)own;
+            _removeUsd[x] = dUsd;
             _removeDelta[x] = (double)own + SettleEstimate(cashD, (double)dUsd, dUsd);
             if (_removeCost[x] > bestSaving && (double)slack + _removeDelta[x] >= 0d)
             {
@@ -1258,19 +1265,43 @@ internal sealed class PlanState
                         continue;
                     }
 
-                    var gain = _candOwnD[y] + SettleEstimate(cashD, _candUsdD[y], _candUsd[y]);
-                    if ((double)slack + _removeDelta[x] + gain < -1e-9 * Math.Abs((double)slack + 1d))
+                    // The settlement balance's share of both changes together: apart, each may cross zero where the pair does not.
+                    var dUsd = _removeUsd[x] + _candUsd[y];
+                    var nY = _candLots[y];
+                    var ownY = _candOwnD[y];
+                    var costY = _candCost[y];
+                    var estimate = (double)slack + _removeOwn[x] + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
+
+                    // Dropping a whole leg of minimum-order lots may need more than the other leg's next move to make up
+                    // for it: grow that move lot by lot while it stays cheaper than what the drop saves.
+                    while (_removeLots[x] == 0 && estimate < 0d && nY < _legs[y].MaxLots)
+                    {
+                        var more = _legs[y].NextMove(nY, step: 1);
+                        var costMore = _legs[y].CostEstimate(nY + more, _fee) - _legs[y].CostEstimate(_lots[y], _fee);
+                        if (_removeCost[x] - costMore <= bestSaving)
+                        {
+                            break;
+                        }
+
+                        nY += more;
+                        costY = costMore;
+                        ownY = (double)OwnDelta(y, nY, out var dUsdY);
+                        dUsd = _removeUsd[x] + dUsdY;
+                        estimate = (double)slack + _removeOwn[x] + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
+                    }
+
+                    if (estimate < -1e-9 * Math.Abs((double)slack + 1d))
                     {
                         continue;
                     }
 
                     Array.Copy(_lots, _trial, _n);
                     _trial[x] = _removeLots[x];
-                    _trial[y] = _candLots[y];
+                    _trial[y] = nY;
                     var (_, meets, allowed) = TrySlack(_trial);
                     if (meets && allowed)
                     {
-                        bestSaving = _removeCost[x] - _candCost[y];
+                        bestSaving = _removeCost[x] - costY;
                         Array.Copy(_trial, _best, _n);
                         found = true;
                     }
