@@ -60,9 +60,9 @@ internal sealed class PlanState
     private MarginSummary? _projected;
     private bool _confirm;
     private bool _settleStale;
-    private decimal _cashSynced;
-    private double _cashSyncedD;
-    private decimal _usdSynced;
+    private double _bestBenefit;
+    private double _slackEstimate = double.NaN;
+    private int _movedLegs;
 
     // Each leg's next move, cached until a move touches the leg's lines.
     private readonly long[] _candLots;
@@ -144,8 +144,6 @@ internal sealed class PlanState
         _removeUsd = new decimal[_n];
 
         _cash0 = BalanceOf(account, settlement);
-        _cashSynced = _cash0;
-        _cashSyncedD = (double)_cash0;
         _cashBorrowable = model.Parameters.Assets[settlement.Symbol].Borrow is not null;
 
         _group = new int[_n];
@@ -240,7 +238,10 @@ internal sealed class PlanState
                     return Finish(before, PlanOutcome.CannotReachTarget, "no remaining move within the limits (holdings, kill switches, maximum impact, order sizes) improves r* * AE_M - MM");
                 }
 
+                // The single-leg move's benefit keeps a running estimate of the slack; any other move needs the exact one.
+                var single = _bestBenefit;
                 Take(_best);
+                _slackEstimate = double.IsNaN(single) || !IsSingleMove() ? double.NaN : _slackEstimate + single;
                 moves++;
             }
 
@@ -264,6 +265,8 @@ internal sealed class PlanState
                     return Result(before, after, projected, PlanOutcome.ReachesTarget, null);
                 }
             }
+
+            _slackEstimate = double.NaN;
 
             // The incremental sums met the target where the engine's did not (a last-digit difference at the rounding
             // boundary): from here on every "met" is confirmed by the engine, and the greedy goes on.
@@ -443,25 +446,15 @@ internal sealed class PlanState
             return LiquidationPlanner.Slack(Projected(), _target) >= 0m;
         }
 
-        // While the settlement balance is not folded into the totals, estimate its share: far below the target (by
-        // more than rounding or the estimate could be off) no exact check is needed.
-        if (_settleStale)
+        // Far below the target by the running estimate (exact own deltas, the settlement share estimated where linear),
+        // no exact check is needed; an estimate off by more than its margin only costs a lot the improvement pass drops.
+        if (_slackEstimate < -1d - (1e-9 * Math.Abs(_slackEstimate)))
         {
-            var pending = (double)(_usdTotal - _usdSynced);
-            var cash = _cashSyncedD;
-            var after = cash + (pending / _settlementPriceD);
-            double? share = cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo ? _settleCoefficient * pending
-                : _settleNegativeLinear && cash < 0d && after < 0d ? _settleNegativeCoefficient * pending
-                : null;
-            var slack = (double)_state.Slack;
-            if (share is { } linear && slack + linear < -1d - (1e-9 * Math.Abs(slack)))
-            {
-                return false;
-            }
-
-            Sync();
+            return false;
         }
 
+        Sync();
+        _slackEstimate = (double)_state.Slack;
         // Rounding moves the slack by at most r* + 1 units of the money precision: no need to round when far below.
         if (_state.Slack < -1m || !_state.MeetsTarget)
         {
@@ -485,10 +478,7 @@ internal sealed class PlanState
     {
         if (_settleStale)
         {
-            _cashSynced = Cash;
-            _cashSyncedD = (double)_cashSynced;
-            _usdSynced = _usdTotal;
-            _state!.SetLedger(_settleSlot, _cashSynced);
+            _state!.SetLedger(_settleSlot, Cash);
             _settleStale = false;
         }
 
@@ -553,9 +543,13 @@ internal sealed class PlanState
         }
     }
 
+    /// <summary>Whether the last <see cref="Take"/> changed one leg only.</summary>
+    private bool IsSingleMove() => _movedLegs == 1;
+
     /// <summary>Moves the plan to <paramref name="lots"/>: order, funding marks and the slack state follow.</summary>
     private void Take(long[] lots)
     {
+        _movedLegs = 0;
         var repays = false;
         for (var i = 0; i < _n; i++)
         {
@@ -591,6 +585,7 @@ internal sealed class PlanState
             _lastUsd[i] = cached ? _candUsd[i] : 0m;
             Commit(i, n);
             MarkDirty(i);
+            _movedLegs++;
         }
     }
 
@@ -765,6 +760,7 @@ internal sealed class PlanState
         var found = false;
         var bestLeg = -1;
         var unfunded = false;
+        _bestBenefit = double.NaN;
         var pending = 0;
         for (var i = 0; i < _n; i++)
         {
@@ -810,6 +806,7 @@ internal sealed class PlanState
                 found = true;
                 bestRatio = ratio;
                 bestLeg = i;
+                _bestBenefit = benefit;
                 Array.Copy(_lots, _best, _n);
                 _best[i] = _candLots[i];
             }
@@ -1054,9 +1051,6 @@ internal sealed class PlanState
             _state.SetLedger(_settleSlot, Cash);
             _state.Totals = totals;
             _settleStale = false;
-            _cashSynced = Cash;
-            _cashSyncedD = (double)_cashSynced;
-            _usdSynced = _usdTotal;
         }
 
         Array.Copy(_keepGroups, _groupLedger, _groupLedger.Length);
