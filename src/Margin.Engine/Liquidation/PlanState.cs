@@ -84,8 +84,8 @@ internal sealed class PlanState
     private readonly long[] _keep;
     private readonly double[] _maxUsd;
     private readonly long[] _lastFrom;
-    private readonly decimal[] _lastOwn;
-    private readonly decimal[] _lastUsd;
+    private readonly double[] _lastOwn;
+    private readonly double[] _lastUsd;
     private readonly double[] _candRatio;
     private readonly int[] _pending;
     private readonly decimal[] _keepGroups;
@@ -94,6 +94,16 @@ internal sealed class PlanState
     private readonly double[] _removeDelta;
     private readonly double[] _removeOwn;
     private readonly decimal[] _removeUsd;
+    private readonly double[] _removeUsdD;
+    private readonly bool[] _removeExact;
+    private readonly bool[] _candExact;
+    private readonly bool[] _fast;
+    private readonly double[] _fastCoefficient;
+    private readonly double[] _fastUpTo;
+    private readonly double[] _held0D;
+    private readonly double[] _priceD;
+    private readonly double[] _lotD;
+    private readonly double[] _impactD;
 
     public PlanState(MarginModel model, Account account, PlannerOptions options, Asset settlement, decimal settlementPrice, decimal target, ImmutableArray<LegSpec> legs, MarginModel.PlanningState? state)
     {
@@ -132,8 +142,8 @@ internal sealed class PlanState
         _keep = new long[_n];
         _maxUsd = new double[_n];
         _lastFrom = new long[_n];
-        _lastOwn = new decimal[_n];
-        _lastUsd = new decimal[_n];
+        _lastOwn = new double[_n];
+        _lastUsd = new double[_n];
         _candRatio = new double[_n];
         _pending = new int[_n];
         Array.Fill(_maxUsd, double.NaN);
@@ -142,6 +152,16 @@ internal sealed class PlanState
         _removeDelta = new double[_n];
         _removeOwn = new double[_n];
         _removeUsd = new decimal[_n];
+        _removeUsdD = new double[_n];
+        _removeExact = new bool[_n];
+        _candExact = new bool[_n];
+        _fast = new bool[_n];
+        _fastCoefficient = new double[_n];
+        _fastUpTo = new double[_n];
+        _held0D = new double[_n];
+        _priceD = new double[_n];
+        _lotD = new double[_n];
+        _impactD = new double[_n];
 
         _cash0 = BalanceOf(account, settlement);
         _cashBorrowable = model.Parameters.Assets[settlement.Symbol].Borrow is not null;
@@ -199,6 +219,23 @@ internal sealed class PlanState
             _settleCoefficient = (double)positive;
             _settleUpTo = upTo == decimal.MaxValue ? double.MaxValue : (double)upTo;
             _settleNegativeCoefficient = (double)negative;
+            for (var i = 0; i < _n; i++)
+            {
+                var spec = _legs[i];
+                if (spec.Action != LegAction.Sell || _groupRealises[_group[i]] || _slot[i] < 0)
+                {
+                    continue;
+                }
+
+                state.Linearity(_slot[i], out var w, out var limit, out _, out _);
+                _fast[i] = limit > 0m;
+                _fastCoefficient[i] = (double)w;
+                _fastUpTo[i] = limit == decimal.MaxValue ? double.MaxValue : (double)limit;
+                _held0D[i] = (double)(_group0[_group[i]] + state.Coins(_slot[i]));
+                _priceD[i] = (double)spec.Price;
+                _lotD[i] = (double)spec.LotSize;
+                _impactD[i] = (double)spec.ImpactPerLot;
+            }
         }
     }
 
@@ -495,7 +532,7 @@ internal sealed class PlanState
 
         var spec = _legs[i];
         decimal usd, ledger, position;
-        if (lots == _candLots[i] && !_dirty[i] && _state is not null)
+        if (lots == _candLots[i] && !_dirty[i] && _candExact[i] && _state is not null)
         {
             (usd, ledger, position) = (_candUsdAt[i], _candLedgerAt[i], _candPositionAt[i]);
         }
@@ -581,8 +618,8 @@ internal sealed class PlanState
             // The cached move's own delta, negated, is exactly what undoing it would change: the improvement pass's first estimate.
             var cached = n == _candLots[i] && !_dirty[i] && _state is not null;
             _lastFrom[i] = cached ? _lots[i] : -1;
-            _lastOwn[i] = cached ? _candOwn[i] : 0m;
-            _lastUsd[i] = cached ? _candUsd[i] : 0m;
+            _lastOwn[i] = cached ? _candOwnD[i] : 0d;
+            _lastUsd[i] = cached ? _candUsdD[i] : 0d;
             Commit(i, n);
             MarkDirty(i);
             _movedLegs++;
@@ -650,21 +687,58 @@ internal sealed class PlanState
         _state is null || dUsd == 0m ? 0m : Sync()!.LedgerDelta(_settleSlot, _cash0 + ToCash(_usdTotal + dUsd));
 
     /// <summary>The settlement term's change estimated in <see cref="double"/> where it is linear, else exactly.</summary>
-    private double SettleEstimate(double cash, double dUsdD, decimal dUsd)
+    private double SettleEstimate(double cash, double dUsdD, decimal dUsd) =>
+        _state is null || dUsdD == 0d ? 0d : TryLinearSettle(cash, dUsdD, out var share) ? share : (double)SettleDelta(dUsd);
+
+    /// <summary>The settlement term's change for a cash change of <paramref name="dUsdD"/> USD, where the settlement weight is flat on both sides of it.</summary>
+    private bool TryLinearSettle(double cash, double dUsdD, out double share)
     {
-        if (_state is null || dUsdD == 0d)
+        var after = cash + (dUsdD / _settlementPriceD);
+        if (cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo)
+        {
+            share = _settleCoefficient * dUsdD;
+            return true;
+        }
+
+        share = _settleNegativeCoefficient * dUsdD;
+        return _settleNegativeLinear && cash < 0d && after < 0d;
+    }
+
+    /// <summary>Candidate <paramref name="i"/>'s settlement share, exact when the settlement weight is not flat there.</summary>
+    private double SettleShare(double cash, int i)
+    {
+        if (_state is null || _candUsdD[i] == 0d)
         {
             return 0d;
         }
 
-        var after = cash + (dUsdD / _settlementPriceD);
-        if (cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo)
+        if (TryLinearSettle(cash, _candUsdD[i], out var share))
         {
-            return _settleCoefficient * dUsdD;
+            return share;
         }
 
-        return _settleNegativeLinear && cash < 0d && after < 0d ? _settleNegativeCoefficient * dUsdD : (double)SettleDelta(dUsd);
+        EnsureExact(i);
+        return (double)SettleDelta(_candUsd[i]);
     }
+
+    /// <summary>Values candidate <paramref name="i"/> exactly if it was only estimated; true, for use in conditions.</summary>
+    private bool Exact(int i)
+    {
+        EnsureExact(i);
+        return true;
+    }
+
+    /// <summary>Values candidate <paramref name="i"/> exactly if it was only estimated.</summary>
+    private void EnsureExact(int i)
+    {
+        if (!_candExact[i] && _candLots[i] >= 0)
+        {
+            ExactCandidate(i, _candLots[i]);
+        }
+    }
+
+    /// <summary>What a sale of <paramref name="lots"/> lots of fast leg <paramref name="i"/> credits, in <see cref="double"/>.</summary>
+    private double UsdEstimate(int i, long lots) => lots * _lotD[i] * _priceD[i] * (1d - (lots * _impactD[i]));
 
     private void RefreshCandidate(int i)
     {
@@ -678,6 +752,29 @@ internal sealed class PlanState
 
         var lots = _lots[i] + add;
         _candLots[i] = lots;
+        _candCost[i] = _legs[i].CostEstimate(lots, _fee) - _legs[i].CostEstimate(_lots[i], _fee);
+        if (_fast[i])
+        {
+            // A sale of an asset whose weight is flat over the move: its own slack change is linear, ranked in double;
+            // the exact valuation waits until the move is taken (or an exact figure is asked for).
+            var before = _held0D[i] - (_lots[i] * _lotD[i]);
+            var after = _held0D[i] - (lots * _lotD[i]);
+            if (after >= 0d && before <= _fastUpTo[i])
+            {
+                _candOwnD[i] = _fastCoefficient[i] * _priceD[i] * (after - before);
+                _candUsdD[i] = UsdEstimate(i, lots) - UsdEstimate(i, _lots[i]);
+                _candLedger[i] = 0m;
+                _candExact[i] = false;
+                return;
+            }
+        }
+
+        ExactCandidate(i, lots);
+    }
+
+    private void ExactCandidate(int i, long lots)
+    {
+        _candExact[i] = true;
         if (_state is null)
         {
             _candOwn[i] = OwnDelta(i, lots, out _candUsd[i]);
@@ -695,7 +792,6 @@ internal sealed class PlanState
 
         _candOwnD[i] = (double)_candOwn[i];
         _candUsdD[i] = (double)_candUsd[i];
-        _candCost[i] = _legs[i].CostEstimate(lots, _fee) - _legs[i].CostEstimate(_lots[i], _fee);
     }
 
     /// <summary>Whether leg <paramref name="i"/>'s ledger asset stays allowed after changing by <paramref name="dLedger"/>: a held asset never becomes a borrow.</summary>
@@ -776,8 +872,7 @@ internal sealed class PlanState
             }
 
             var spec = _legs[i];
-            var dUsd = _candUsd[i];
-            if (decimal.IsNegative(dUsd) && (mustFund || spec.ConsumesCash) && decimal.IsNegative(cash + ToCash(dUsd)))
+            if (_candUsdD[i] < 0d && (mustFund || spec.ConsumesCash) && Exact(i) && decimal.IsNegative(cash + ToCash(_candUsd[i])))
             {
                 if (spec.ConsumesCash)
                 {
@@ -793,7 +888,7 @@ internal sealed class PlanState
                 continue;
             }
 
-            var benefit = _candOwnD[i] + SettleEstimate(cashD, _candUsdD[i], dUsd);
+            var benefit = _candOwnD[i] + SettleShare(cashD, i);
             if (benefit <= 0d)
             {
                 continue;
@@ -826,7 +921,7 @@ internal sealed class PlanState
         {
             for (var r = 0; r < _n; r++)
             {
-                if (_candLots[r] >= 0 && _legs[r].ConsumesCash && decimal.IsNegative(cash + ToCash(_candUsd[r])))
+                if (_candLots[r] >= 0 && _legs[r].ConsumesCash && Exact(r) && decimal.IsNegative(cash + ToCash(_candUsd[r])))
                 {
                     found |= FundFromSeveral(r, ref bestRatio, ref bestLeg);
                 }
@@ -1207,19 +1302,23 @@ internal sealed class PlanState
             var n = _lots[x] - 1 < _legs[x].FirstLots ? 0 : _lots[x] - 1;
             _removeLots[x] = n;
             _removeCost[x] = _legs[x].CostEstimate(_lots[x], _fee) - _legs[x].CostEstimate(n, _fee);
-            decimal own, dUsd;
-            if (_lastFrom[x] == n)
+            _removeExact[x] = _lastFrom[x] != n;
+            if (_removeExact[x])
             {
-                (own, dUsd) = (-_lastOwn[x], -_lastUsd[x]);
+                _removeOwn[x] = (double)OwnDelta(x, n, out _removeUsd[x]);
+                _removeUsdD[x] = (double)_removeUsd[x];
             }
             else
             {
-                own = OwnDelta(x, n, out dUsd);
+                (_removeOwn[x], _removeUsdD[x]) = (-_lastOwn[x], -_lastUsd[x]);
             }
 
-            _removeOwn[x] = (double)own;
-            _removeUsd[x] = dUsd;
-            _removeDelta[x] = (double)own + SettleEstimate(cashD, (double)dUsd, dUsd);
+            if (!TryLinearSettle(cashD, _removeUsdD[x], out var share))
+            {
+                share = (double)SettleDelta(RemoveUsd(x));
+            }
+
+            _removeDelta[x] = _removeOwn[x] + (_state is null ? 0d : share);
             if (_removeCost[x] > bestSaving && (double)slack + _removeDelta[x] >= 0d)
             {
                 Array.Copy(_lots, _trial, _n);
@@ -1260,11 +1359,10 @@ internal sealed class PlanState
                     }
 
                     // The settlement balance's share of both changes together: apart, each may cross zero where the pair does not.
-                    var dUsd = _removeUsd[x] + _candUsd[y];
                     var nY = _candLots[y];
                     var ownY = _candOwnD[y];
                     var costY = _candCost[y];
-                    var estimate = (double)slack + _removeOwn[x] + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
+                    var estimate = (double)slack + _removeOwn[x] + ownY + PairShare(cashD, x, y, _removeUsdD[x] + _candUsdD[y]);
 
                     // Dropping a whole leg of minimum-order lots may need more than the other leg's next move to make up
                     // for it: grow that move lot by lot while it stays cheaper than what the drop saves.
@@ -1280,7 +1378,7 @@ internal sealed class PlanState
                         nY += more;
                         costY = costMore;
                         ownY = (double)OwnDelta(y, nY, out var dUsdY);
-                        dUsd = _removeUsd[x] + dUsdY;
+                        var dUsd = RemoveUsd(x) + dUsdY;
                         estimate = (double)slack + _removeOwn[x] + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
                     }
 
@@ -1309,6 +1407,35 @@ internal sealed class PlanState
         }
 
         return found;
+    }
+
+    /// <summary>The exact cash change of removal <paramref name="x"/>, valued now if it was only estimated.</summary>
+    private decimal RemoveUsd(int x)
+    {
+        if (!_removeExact[x])
+        {
+            OwnDelta(x, _removeLots[x], out _removeUsd[x]);
+            _removeExact[x] = true;
+        }
+
+        return _removeUsd[x];
+    }
+
+    /// <summary>The settlement share of removal <paramref name="x"/> and candidate <paramref name="y"/> together.</summary>
+    private double PairShare(double cash, int x, int y, double dUsdD)
+    {
+        if (_state is null)
+        {
+            return 0d;
+        }
+
+        if (TryLinearSettle(cash, dUsdD, out var share))
+        {
+            return share;
+        }
+
+        EnsureExact(y);
+        return (double)SettleDelta(RemoveUsd(x) + _candUsd[y]);
     }
 
     private bool HasConsumer(long[] lots)
