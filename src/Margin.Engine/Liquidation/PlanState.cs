@@ -60,6 +60,9 @@ internal sealed class PlanState
     private MarginSummary? _projected;
     private bool _confirm;
     private bool _settleStale;
+    private bool _anyPending;
+    private double _cashD;
+    private readonly long[] _applied;
     private double _bestBenefit;
     private double _slackEstimate = double.NaN;
     private int _movedLegs;
@@ -119,6 +122,7 @@ internal sealed class PlanState
         _fee = (double)options.FeeRate;
         _settlementPriceD = (double)settlementPrice;
         _lots = new long[_n];
+        _applied = new long[_n];
         _usd = new decimal[_n];
         _ledger = new decimal[_n];
         _position = new decimal[_n];
@@ -164,6 +168,7 @@ internal sealed class PlanState
         _impactD = new double[_n];
 
         _cash0 = BalanceOf(account, settlement);
+        _cashD = (double)_cash0;
         _cashBorrowable = model.Parameters.Assets[settlement.Symbol].Borrow is not null;
 
         _group = new int[_n];
@@ -241,7 +246,35 @@ internal sealed class PlanState
 
     private bool Incremental => _state is not null;
 
-    private decimal Cash => _cash0 + ToCash(_usdTotal);
+    private decimal Cash
+    {
+        get
+        {
+            ApplyPending();
+            return _cash0 + ToCash(_usdTotal);
+        }
+    }
+
+    /// <summary>
+    /// Applies the sales taken lazily (see <see cref="Take"/>): their exact effects, the cash and the incremental state.
+    /// Everything that reads an exact figure calls this first.
+    /// </summary>
+    private void ApplyPending()
+    {
+        if (!_anyPending)
+        {
+            return;
+        }
+
+        _anyPending = false;
+        for (var i = 0; i < _n; i++)
+        {
+            if (_applied[i] != _lots[i])
+            {
+                Commit(i, _lots[i]);
+            }
+        }
+    }
 
     /// <summary>USD as settlement units; most settlement assets are priced at exactly 1, and a division is dear.</summary>
     private decimal ToCash(decimal usd) => _settlementPrice == 1m ? usd : usd / _settlementPrice;
@@ -277,7 +310,7 @@ internal sealed class PlanState
 
                 // The single-leg move's benefit keeps a running estimate of the slack; any other move needs the exact one.
                 var single = _bestBenefit;
-                Take(_best);
+                Take(_best, lazy: !double.IsNaN(single));
                 _slackEstimate = double.IsNaN(single) || !IsSingleMove() ? double.NaN : _slackEstimate + single;
                 moves++;
             }
@@ -513,6 +546,7 @@ internal sealed class PlanState
     /// </summary>
     private MarginModel.PlanningState? Sync()
     {
+        ApplyPending();
         if (_settleStale)
         {
             _state!.SetLedger(_settleSlot, Cash);
@@ -525,8 +559,14 @@ internal sealed class PlanState
     /// <summary>Sets leg <paramref name="i"/> to <paramref name="lots"/> lots in the slack state (no plan bookkeeping).</summary>
     private void Commit(int i, long lots)
     {
-        if (_lots[i] == lots)
+        if (_anyPending)
         {
+            ApplyPending();
+        }
+
+        if (_applied[i] == lots)
+        {
+            _lots[i] = lots;
             return;
         }
 
@@ -545,7 +585,7 @@ internal sealed class PlanState
         var dLedger = ledger - _ledger[i];
         if (spec.ConsumesCash)
         {
-            _consumers += (lots > 0 ? 1 : 0) - (_lots[i] > 0 ? 1 : 0);
+            _consumers += (lots > 0 ? 1 : 0) - (_applied[i] > 0 ? 1 : 0);
         }
 
         if (_group[i] >= 0)
@@ -554,7 +594,9 @@ internal sealed class PlanState
         }
 
         _usdTotal += dUsd;
+        _cashD = (double)(_cash0 + ToCash(_usdTotal));
         _lots[i] = lots;
+        _applied[i] = lots;
         _usd[i] = usd;
         _ledger[i] = ledger;
         _position[i] = position;
@@ -584,7 +626,7 @@ internal sealed class PlanState
     private bool IsSingleMove() => _movedLegs == 1;
 
     /// <summary>Moves the plan to <paramref name="lots"/>: order, funding marks and the slack state follow.</summary>
-    private void Take(long[] lots)
+    private void Take(long[] lots, bool lazy = false)
     {
         _movedLegs = 0;
         var repays = false;
@@ -620,7 +662,19 @@ internal sealed class PlanState
             _lastFrom[i] = cached ? _lots[i] : -1;
             _lastOwn[i] = cached ? _candOwnD[i] : 0d;
             _lastUsd[i] = cached ? _candUsdD[i] : 0d;
-            Commit(i, n);
+            if (lazy && _fast[i] && n > _lots[i])
+            {
+                // A greedy sale of a flat-weighted asset: applied to the exact state when an exact figure is next needed.
+                _cashD += (UsdEstimate(i, n) - UsdEstimate(i, _lots[i])) / _settlementPriceD;
+                _lots[i] = n;
+                _anyPending = true;
+                _projected = null;
+            }
+            else
+            {
+                Commit(i, n);
+            }
+
             MarkDirty(i);
             _movedLegs++;
         }
@@ -652,6 +706,7 @@ internal sealed class PlanState
     /// </summary>
     private decimal OwnDelta(int i, long lots, out decimal dUsd)
     {
+        ApplyPending();
         if (_state is null)
         {
             _legs[i].Effects(lots, out var usd, out _, out _);
@@ -774,6 +829,7 @@ internal sealed class PlanState
 
     private void ExactCandidate(int i, long lots)
     {
+        ApplyPending();
         _candExact[i] = true;
         if (_state is null)
         {
@@ -831,6 +887,7 @@ internal sealed class PlanState
     /// <summary>Whether the current lots form an allowed plan: no held asset turned into a borrow, the settlement balance not negative where it must not be.</summary>
     private bool Allowed()
     {
+        ApplyPending();
         for (var g = 0; g < _group0.Length; g++)
         {
             if (!decimal.IsNegative(_group0[g]) && decimal.IsNegative(_groupLedger[g]))
@@ -849,8 +906,7 @@ internal sealed class PlanState
     /// </summary>
     private bool BestMove()
     {
-        var cash = Cash;
-        var cashD = (double)cash;
+        var cashD = _cashD;
         var mustFund = _consumers > 0 || !_cashBorrowable;
         var bestRatio = 0d;
         var found = false;
@@ -872,7 +928,7 @@ internal sealed class PlanState
             }
 
             var spec = _legs[i];
-            if (_candUsdD[i] < 0d && (mustFund || spec.ConsumesCash) && Exact(i) && decimal.IsNegative(cash + ToCash(_candUsd[i])))
+            if (_candUsdD[i] < 0d && (mustFund || spec.ConsumesCash) && CashGoesNegative(cashD, i))
             {
                 if (spec.ConsumesCash)
                 {
@@ -911,7 +967,7 @@ internal sealed class PlanState
         // whose parts could beat the best single move are sized and valued.
         for (var p = 0; p < pending; p++)
         {
-            var funded = FundedMoves(_pending[p], cash, found, ref bestRatio, ref bestLeg);
+            var funded = FundedMoves(_pending[p], cashD, found, ref bestRatio, ref bestLeg);
             found |= funded;
             unfunded |= !funded;
         }
@@ -921,7 +977,7 @@ internal sealed class PlanState
         {
             for (var r = 0; r < _n; r++)
             {
-                if (_candLots[r] >= 0 && _legs[r].ConsumesCash && Exact(r) && decimal.IsNegative(cash + ToCash(_candUsd[r])))
+                if (_candLots[r] >= 0 && _legs[r].ConsumesCash && Exact(r) && decimal.IsNegative(Cash + ToCash(_candUsd[r])))
                 {
                     found |= FundFromSeveral(r, ref bestRatio, ref bestLeg);
                 }
@@ -931,19 +987,32 @@ internal sealed class PlanState
         return found;
     }
 
+    /// <summary>Whether candidate <paramref name="i"/> would take the settlement balance below zero: decided in double unless too close to call.</summary>
+    private bool CashGoesNegative(double cashD, int i)
+    {
+        var after = cashD + (_candUsdD[i] / _settlementPriceD);
+        var margin = 1e-6 * (1d + Math.Abs(cashD));
+        if (after < -margin || after > margin)
+        {
+            return after < 0d;
+        }
+
+        EnsureExact(i);
+        return decimal.IsNegative(Cash + ToCash(_candUsd[i]));
+    }
+
     /// <summary>Funded versions of consumer leg <paramref name="r"/>'s next move; updates the best move when one beats it.</summary>
-    private bool FundedMoves(int r, decimal cash, bool prune, ref double bestRatio, ref int bestLeg)
+    private bool FundedMoves(int r, double cashD, bool prune, ref double bestRatio, ref int bestLeg)
     {
         var found = false;
         var nr = _candLots[r];
-        var dUsdR = _candUsd[r];
         var ratioR = _candCost[r] > 0d ? (_candOwnD[r] + (_settleCoefficient * _candUsdD[r])) / _candCost[r] : double.PositiveInfinity;
-        var needD = -((double)cash + ((double)dUsdR / _settlementPriceD));
+        var needD = -(cashD + (_candUsdD[r] / _settlementPriceD));
         for (var c = 0; c < _n; c++)
         {
             // The cheap test first: the most this collateral could still raise.
             if (_legs[c].Action != LegAction.Sell || c == r || (prune && Math.Max(ratioR, _candRatio[c]) <= bestRatio) || (MaxUsd(c) - (double)_usd[c]) / _settlementPriceD < needD * (1d - 1e-9)
-                || FundingLots(c, cash + ToCash(dUsdR)) is not { } nc)
+                || !Exact(r) || FundingLots(c, Cash + ToCash(_candUsd[r])) is not { } nc)
             {
                 continue;
             }
@@ -958,7 +1027,7 @@ internal sealed class PlanState
             }
 
             var ownC = OwnDelta(c, nc, out var dUsdC);
-            var benefit = (double)(_candOwn[r] + ownC + SettleDelta(dUsdR + dUsdC));
+            var benefit = (double)(_candOwn[r] + ownC + SettleDelta(_candUsd[r] + dUsdC));
             var cost = _candCost[r] + _legs[c].CostEstimate(nc, _fee) - _legs[c].CostEstimate(_lots[c], _fee);
             found |= Consider(benefit, cost, ref bestRatio, ref bestLeg, r, nr, c, nc);
         }
@@ -1026,6 +1095,7 @@ internal sealed class PlanState
     /// <remarks>Proceeds <c>x * (1 - x / depth)</c> rise with <c>x</c> up to half the depth, which the maximum impact never exceeds, so a binary search is exact.</remarks>
     private long? FundingLots(int c, decimal cash)
     {
+        ApplyPending();
         var spec = _legs[c];
         var have = _lots[c];
         var min = have == 0 ? spec.FirstLots : have + 1;
