@@ -85,6 +85,7 @@ internal sealed class PlanState
     private readonly long[] _best;
     private readonly long[] _saved;
     private readonly long[] _keep;
+    private readonly long[] _exchange;
     private readonly double[] _maxUsd;
     private readonly long[] _lastFrom;
     private readonly double[] _lastOwn;
@@ -144,6 +145,7 @@ internal sealed class PlanState
         _best = new long[_n];
         _saved = new long[_n];
         _keep = new long[_n];
+        _exchange = new long[_n];
         _maxUsd = new double[_n];
         _lastFrom = new long[_n];
         _lastOwn = new double[_n];
@@ -1414,59 +1416,19 @@ internal sealed class PlanState
                 }
             }
 
-            for (var x = 0; x < _n; x++)
+            // First by estimate alone, checking only the most saving exchange; when the check fails, every promising one.
+            if (BestExchangeByEstimate(slack, cashD, verify: false, ref bestSaving))
             {
-                if (_removeLots[x] < 0)
+                var (_, meets, allowed) = TrySlack(_trial);
+                found = meets && allowed;
+                if (found)
                 {
-                    continue;
+                    Array.Copy(_trial, _best, _n);
                 }
-
-                for (var y = 0; y < _n; y++)
+                else
                 {
-                    if (y == x || _candLots[y] < 0 || _removeCost[x] - _candCost[y] <= bestSaving)
-                    {
-                        continue;
-                    }
-
-                    // The settlement balance's share of both changes together: apart, each may cross zero where the pair does not.
-                    var nY = _candLots[y];
-                    var ownY = _candOwnD[y];
-                    var costY = _candCost[y];
-                    var estimate = (double)slack + _removeOwn[x] + ownY + PairShare(cashD, x, y, _removeUsdD[x] + _candUsdD[y]);
-
-                    // Dropping a whole leg of minimum-order lots may need more than the other leg's next move to make up
-                    // for it: grow that move lot by lot while it stays cheaper than what the drop saves.
-                    while (_removeLots[x] == 0 && estimate < 0d && nY < _legs[y].MaxLots)
-                    {
-                        var more = _legs[y].NextMove(nY, step: 1);
-                        var costMore = _legs[y].CostEstimate(nY + more, _fee) - _legs[y].CostEstimate(_lots[y], _fee);
-                        if (_removeCost[x] - costMore <= bestSaving)
-                        {
-                            break;
-                        }
-
-                        nY += more;
-                        costY = costMore;
-                        ownY = (double)OwnDelta(y, nY, out var dUsdY);
-                        var dUsd = RemoveUsd(x) + dUsdY;
-                        estimate = (double)slack + _removeOwn[x] + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
-                    }
-
-                    if (estimate < -1e-9 * Math.Abs((double)slack + 1d))
-                    {
-                        continue;
-                    }
-
-                    Array.Copy(_lots, _trial, _n);
-                    _trial[x] = _removeLots[x];
-                    _trial[y] = nY;
-                    var (_, meets, allowed) = TrySlack(_trial);
-                    if (meets && allowed)
-                    {
-                        bestSaving = _removeCost[x] - costY;
-                        Array.Copy(_trial, _best, _n);
-                        found = true;
-                    }
+                    bestSaving = 0d;
+                    found = BestExchangeByEstimate(slack, cashD, verify: true, ref bestSaving);
                 }
             }
         }
@@ -1506,6 +1468,87 @@ internal sealed class PlanState
 
         EnsureExact(y);
         return (double)SettleDelta(RemoveUsd(x) + _candUsd[y]);
+    }
+
+    /// <summary>
+    /// The exchanges of <see cref="ImproveOnce"/>: one leg's last lot (or whole minimum-order leg) out, another leg's next
+    /// move (grown while cheaper, after a whole leg) in, estimated still at target. Without <paramref name="verify"/> the
+    /// most saving one goes to <see cref="_trial"/>; with it, each promising one is checked exactly and the most saving
+    /// that holds goes to <see cref="_best"/>.
+    /// </summary>
+    private bool BestExchangeByEstimate(decimal slack, double cashD, bool verify, ref double bestSaving)
+    {
+        var found = false;
+        for (var x = 0; x < _n; x++)
+        {
+            if (_removeLots[x] < 0)
+            {
+                continue;
+            }
+
+            for (var y = 0; y < _n; y++)
+            {
+                if (y == x || _candLots[y] < 0 || _removeCost[x] - _candCost[y] <= bestSaving)
+                {
+                    continue;
+                }
+
+                // The settlement balance's share of both changes together: apart, each may cross zero where the pair does not.
+                var nY = _candLots[y];
+                var ownY = _candOwnD[y];
+                var costY = _candCost[y];
+                var estimate = (double)slack + _removeOwn[x] + ownY + PairShare(cashD, x, y, _removeUsdD[x] + _candUsdD[y]);
+
+                // Dropping a whole leg of minimum-order lots may need more than the other leg's next move to make up
+                // for it: grow that move lot by lot while it stays cheaper than what the drop saves.
+                while (_removeLots[x] == 0 && estimate < 0d && nY < _legs[y].MaxLots)
+                {
+                    var more = _legs[y].NextMove(nY, step: 1);
+                    var costMore = _legs[y].CostEstimate(nY + more, _fee) - _legs[y].CostEstimate(_lots[y], _fee);
+                    if (_removeCost[x] - costMore <= bestSaving)
+                    {
+                        break;
+                    }
+
+                    nY += more;
+                    costY = costMore;
+                    ownY = (double)OwnDelta(y, nY, out var dUsdY);
+                    var dUsd = RemoveUsd(x) + dUsdY;
+                    estimate = (double)slack + _removeOwn[x] + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
+                }
+
+                if (estimate < -1e-9 * Math.Abs((double)slack + 1d))
+                {
+                    continue;
+                }
+
+                Array.Copy(_lots, _trial, _n);
+                _trial[x] = _removeLots[x];
+                _trial[y] = nY;
+                if (!verify)
+                {
+                    bestSaving = _removeCost[x] - costY;
+                    Array.Copy(_trial, _exchange, _n);
+                    found = true;
+                    continue;
+                }
+
+                var (_, meets, allowed) = TrySlack(_trial);
+                if (meets && allowed)
+                {
+                    bestSaving = _removeCost[x] - costY;
+                    Array.Copy(_trial, _best, _n);
+                    found = true;
+                }
+            }
+        }
+
+        if (found && !verify)
+        {
+            Array.Copy(_exchange, _trial, _n);
+        }
+
+        return found;
     }
 
     private bool HasConsumer(long[] lots)
