@@ -40,6 +40,7 @@ internal sealed class PlanState
     private int _consumers;
     private readonly decimal _cash0;
     private readonly double _settlementPriceD;
+    private readonly double _perSettlementUnit;
     private readonly bool _cashBorrowable;
 
     // Ledger groups: legs that change the same asset's ledger (a sale and an inverse contract's realised coins).
@@ -78,6 +79,7 @@ internal sealed class PlanState
     private readonly double[] _candOwnD;
     private readonly double[] _candUsdD;
     private readonly double[] _candCost;
+    private readonly double[] _candPerCost;
     private readonly bool[] _dirty;
 
     // Scratch lot vectors, sized once.
@@ -122,6 +124,7 @@ internal sealed class PlanState
         _n = _legs.Length;
         _fee = (double)options.FeeRate;
         _settlementPriceD = (double)settlementPrice;
+        _perSettlementUnit = 1d / _settlementPriceD;
         _lots = new long[_n];
         _applied = new long[_n];
         _usd = new decimal[_n];
@@ -139,6 +142,7 @@ internal sealed class PlanState
         _candOwnD = new double[_n];
         _candUsdD = new double[_n];
         _candCost = new double[_n];
+        _candPerCost = new double[_n];
         _dirty = new bool[_n];
         Array.Fill(_dirty, true);
         _trial = new long[_n];
@@ -750,7 +754,7 @@ internal sealed class PlanState
     /// <summary>The settlement term's change for a cash change of <paramref name="dUsdD"/> USD, where the settlement weight is flat on both sides of it.</summary>
     private bool TryLinearSettle(double cash, double dUsdD, out double share)
     {
-        var after = cash + (dUsdD / _settlementPriceD);
+        var after = cash + (dUsdD * _perSettlementUnit);
         if (cash >= 0d && after >= 0d && cash <= _settleUpTo && after <= _settleUpTo)
         {
             share = _settleCoefficient * dUsdD;
@@ -810,6 +814,7 @@ internal sealed class PlanState
         var lots = _lots[i] + add;
         _candLots[i] = lots;
         _candCost[i] = _legs[i].CostEstimate(lots, _fee) - _legs[i].CostEstimate(_lots[i], _fee);
+        _candPerCost[i] = 1d / _candCost[i];
         if (_fast[i])
         {
             // A sale of an asset whose weight is flat over the move: its own slack change is linear, ranked in double;
@@ -952,7 +957,7 @@ internal sealed class PlanState
                 continue;
             }
 
-            var ratio = _candCost[i] > 0d ? benefit / _candCost[i] : double.PositiveInfinity;
+            var ratio = _candCost[i] > 0d ? benefit * _candPerCost[i] : double.PositiveInfinity;
             _candRatio[i] = ratio;
             if (!found || ratio > bestRatio)
             {
@@ -992,7 +997,7 @@ internal sealed class PlanState
     /// <summary>Whether candidate <paramref name="i"/> would take the settlement balance below zero: decided in double unless too close to call.</summary>
     private bool CashGoesNegative(double cashD, int i)
     {
-        var after = cashD + (_candUsdD[i] / _settlementPriceD);
+        var after = cashD + (_candUsdD[i] * _perSettlementUnit);
         var margin = 1e-6 * (1d + Math.Abs(cashD));
         if (after < -margin || after > margin)
         {
