@@ -69,18 +69,11 @@ internal sealed class PlanState
     private int _movedLegs;
 
     // Each leg's next move, cached until a move touches the leg's lines.
-    private readonly long[] _candLots;
-    private readonly decimal[] _candOwn;
-    private readonly decimal[] _candUsd;
-    private readonly decimal[] _candLedger;
-    private readonly decimal[] _candUsdAt;
-    private readonly decimal[] _candLedgerAt;
-    private readonly decimal[] _candPositionAt;
-    private readonly double[] _candOwnD;
-    private readonly double[] _candUsdD;
-    private readonly double[] _candCost;
-    private readonly double[] _candPerCost;
     private readonly bool[] _dirty;
+
+    private readonly Candidate[] _cand;
+    private readonly Removal[] _rem;
+    private readonly FastLeg[] _fastLeg;
 
     // Scratch lot vectors, sized once.
     private readonly long[] _trial;
@@ -92,24 +85,9 @@ internal sealed class PlanState
     private readonly long[] _lastFrom;
     private readonly double[] _lastOwn;
     private readonly double[] _lastUsd;
-    private readonly double[] _candRatio;
     private readonly int[] _pending;
     private readonly decimal[] _keepGroups;
-    private readonly long[] _removeLots;
-    private readonly double[] _removeCost;
-    private readonly double[] _removeDelta;
-    private readonly double[] _removeOwn;
-    private readonly decimal[] _removeUsd;
-    private readonly double[] _removeUsdD;
-    private readonly bool[] _removeExact;
-    private readonly bool[] _candExact;
     private readonly bool[] _fast;
-    private readonly double[] _fastCoefficient;
-    private readonly double[] _fastUpTo;
-    private readonly double[] _held0D;
-    private readonly double[] _priceD;
-    private readonly double[] _lotD;
-    private readonly double[] _impactD;
 
     public PlanState(MarginModel model, Account account, PlannerOptions options, Asset settlement, decimal settlementPrice, decimal target, ImmutableArray<LegSpec> legs, MarginModel.PlanningState? state)
     {
@@ -132,19 +110,11 @@ internal sealed class PlanState
         _position = new decimal[_n];
         _funding = new bool[_n];
         _order = new List<int>(_n);
-        _candLots = new long[_n];
-        _candOwn = new decimal[_n];
-        _candUsd = new decimal[_n];
-        _candLedger = new decimal[_n];
-        _candUsdAt = new decimal[_n];
-        _candLedgerAt = new decimal[_n];
-        _candPositionAt = new decimal[_n];
-        _candOwnD = new double[_n];
-        _candUsdD = new double[_n];
-        _candCost = new double[_n];
-        _candPerCost = new double[_n];
         _dirty = new bool[_n];
         Array.Fill(_dirty, true);
+        _cand = new Candidate[_n];
+        _rem = new Removal[_n];
+        _fastLeg = new FastLeg[_n];
         _trial = new long[_n];
         _best = new long[_n];
         _saved = new long[_n];
@@ -154,24 +124,9 @@ internal sealed class PlanState
         _lastFrom = new long[_n];
         _lastOwn = new double[_n];
         _lastUsd = new double[_n];
-        _candRatio = new double[_n];
         _pending = new int[_n];
         Array.Fill(_maxUsd, double.NaN);
-        _removeLots = new long[_n];
-        _removeCost = new double[_n];
-        _removeDelta = new double[_n];
-        _removeOwn = new double[_n];
-        _removeUsd = new decimal[_n];
-        _removeUsdD = new double[_n];
-        _removeExact = new bool[_n];
-        _candExact = new bool[_n];
         _fast = new bool[_n];
-        _fastCoefficient = new double[_n];
-        _fastUpTo = new double[_n];
-        _held0D = new double[_n];
-        _priceD = new double[_n];
-        _lotD = new double[_n];
-        _impactD = new double[_n];
 
         _cash0 = BalanceOf(account, settlement);
         _cashD = (double)_cash0;
@@ -240,12 +195,12 @@ internal sealed class PlanState
 
                 state.Linearity(_slot[i], out var w, out var limit, out _, out _);
                 _fast[i] = limit > 0m;
-                _fastCoefficient[i] = (double)w;
-                _fastUpTo[i] = limit == decimal.MaxValue ? double.MaxValue : (double)limit;
-                _held0D[i] = (double)(_group0[_group[i]] + state.Coins(_slot[i]));
-                _priceD[i] = (double)spec.Price;
-                _lotD[i] = (double)spec.LotSize;
-                _impactD[i] = (double)spec.ImpactPerLot;
+                _fastLeg[i].Coefficient = (double)w;
+                _fastLeg[i].UpTo = limit == decimal.MaxValue ? double.MaxValue : (double)limit;
+                _fastLeg[i].Held = (double)(_group0[_group[i]] + state.Coins(_slot[i]));
+                _fastLeg[i].Price = (double)spec.Price;
+                _fastLeg[i].Lot = (double)spec.LotSize;
+                _fastLeg[i].Impact = (double)spec.ImpactPerLot;
             }
         }
     }
@@ -578,9 +533,9 @@ internal sealed class PlanState
 
         var spec = _legs[i];
         decimal usd, ledger, position;
-        if (lots == _candLots[i] && !_dirty[i] && _candExact[i] && _state is not null)
+        if (lots == _cand[i].Lots && !_dirty[i] && _cand[i].Exact && _state is not null)
         {
-            (usd, ledger, position) = (_candUsdAt[i], _candLedgerAt[i], _candPositionAt[i]);
+            (usd, ledger, position) = (_cand[i].UsdAt, _cand[i].LedgerAt, _cand[i].PositionAt);
         }
         else
         {
@@ -664,10 +619,10 @@ internal sealed class PlanState
             }
 
             // The cached move's own delta, negated, is exactly what undoing it would change: the improvement pass's first estimate.
-            var cached = n == _candLots[i] && !_dirty[i] && _state is not null;
+            var cached = n == _cand[i].Lots && !_dirty[i] && _state is not null;
             _lastFrom[i] = cached ? _lots[i] : -1;
-            _lastOwn[i] = cached ? _candOwnD[i] : 0d;
-            _lastUsd[i] = cached ? _candUsdD[i] : 0d;
+            _lastOwn[i] = cached ? _cand[i].OwnD : 0d;
+            _lastUsd[i] = cached ? _cand[i].UsdD : 0d;
             if (lazy && _fast[i] && n > _lots[i])
             {
                 // A greedy sale of a flat-weighted asset: applied to the exact state when an exact figure is next needed.
@@ -768,18 +723,18 @@ internal sealed class PlanState
     /// <summary>Candidate <paramref name="i"/>'s settlement share, exact when the settlement weight is not flat there.</summary>
     private double SettleShare(double cash, int i)
     {
-        if (_state is null || _candUsdD[i] == 0d)
+        if (_state is null || _cand[i].UsdD == 0d)
         {
             return 0d;
         }
 
-        if (TryLinearSettle(cash, _candUsdD[i], out var share))
+        if (TryLinearSettle(cash, _cand[i].UsdD, out var share))
         {
             return share;
         }
 
         EnsureExact(i);
-        return (double)SettleDelta(_candUsd[i]);
+        return (double)SettleDelta(_cand[i].Usd);
     }
 
     /// <summary>Values candidate <paramref name="i"/> exactly if it was only estimated; true, for use in conditions.</summary>
@@ -792,14 +747,14 @@ internal sealed class PlanState
     /// <summary>Values candidate <paramref name="i"/> exactly if it was only estimated.</summary>
     private void EnsureExact(int i)
     {
-        if (!_candExact[i] && _candLots[i] >= 0)
+        if (!_cand[i].Exact && _cand[i].Lots >= 0)
         {
-            ExactCandidate(i, _candLots[i]);
+            ExactCandidate(i, _cand[i].Lots);
         }
     }
 
     /// <summary>What a sale of <paramref name="lots"/> lots of fast leg <paramref name="i"/> credits, in <see cref="double"/>.</summary>
-    private double UsdEstimate(int i, long lots) => lots * _lotD[i] * _priceD[i] * (1d - (lots * _impactD[i]));
+    private double UsdEstimate(int i, long lots) => lots * _fastLeg[i].Lot * _fastLeg[i].Price * (1d - (lots * _fastLeg[i].Impact));
 
     private void RefreshCandidate(int i)
     {
@@ -807,26 +762,26 @@ internal sealed class PlanState
         var add = _legs[i].NextMove(_lots[i]);
         if (add <= 0)
         {
-            _candLots[i] = -1;
+            _cand[i].Lots = -1;
             return;
         }
 
         var lots = _lots[i] + add;
-        _candLots[i] = lots;
-        _candCost[i] = _legs[i].CostEstimate(lots, _fee) - _legs[i].CostEstimate(_lots[i], _fee);
-        _candPerCost[i] = 1d / _candCost[i];
+        _cand[i].Lots = lots;
+        _cand[i].Cost = _legs[i].CostEstimate(lots, _fee) - _legs[i].CostEstimate(_lots[i], _fee);
+        _cand[i].PerCost = 1d / _cand[i].Cost;
         if (_fast[i])
         {
             // A sale of an asset whose weight is flat over the move: its own slack change is linear, ranked in double;
             // the exact valuation waits until the move is taken (or an exact figure is asked for).
-            var before = _held0D[i] - (_lots[i] * _lotD[i]);
-            var after = _held0D[i] - (lots * _lotD[i]);
-            if (after >= 0d && before <= _fastUpTo[i])
+            var before = _fastLeg[i].Held - (_lots[i] * _fastLeg[i].Lot);
+            var after = _fastLeg[i].Held - (lots * _fastLeg[i].Lot);
+            if (after >= 0d && before <= _fastLeg[i].UpTo)
             {
-                _candOwnD[i] = _fastCoefficient[i] * _priceD[i] * (after - before);
-                _candUsdD[i] = UsdEstimate(i, lots) - UsdEstimate(i, _lots[i]);
-                _candLedger[i] = 0m;
-                _candExact[i] = false;
+                _cand[i].OwnD = _fastLeg[i].Coefficient * _fastLeg[i].Price * (after - before);
+                _cand[i].UsdD = UsdEstimate(i, lots) - UsdEstimate(i, _lots[i]);
+                _cand[i].Ledger = 0m;
+                _cand[i].Exact = false;
                 return;
             }
         }
@@ -837,24 +792,24 @@ internal sealed class PlanState
     private void ExactCandidate(int i, long lots)
     {
         ApplyPending();
-        _candExact[i] = true;
+        _cand[i].Exact = true;
         if (_state is null)
         {
-            _candOwn[i] = OwnDelta(i, lots, out _candUsd[i]);
+            _cand[i].Own = OwnDelta(i, lots, out _cand[i].Usd);
             _legs[i].Effects(lots, out _, out var ledger, out _);
-            _candLedger[i] = ledger - _ledger[i];
+            _cand[i].Ledger = ledger - _ledger[i];
         }
         else
         {
             // The effects are kept for the commit, should this move be taken.
-            _legs[i].Effects(lots, out _candUsdAt[i], out _candLedgerAt[i], out _candPositionAt[i]);
-            _candUsd[i] = _candUsdAt[i] - _usd[i];
-            _candLedger[i] = _candLedgerAt[i] - _ledger[i];
-            _candOwn[i] = OwnDelta(i, _candLedgerAt[i], _candPositionAt[i]);
+            _legs[i].Effects(lots, out _cand[i].UsdAt, out _cand[i].LedgerAt, out _cand[i].PositionAt);
+            _cand[i].Usd = _cand[i].UsdAt - _usd[i];
+            _cand[i].Ledger = _cand[i].LedgerAt - _ledger[i];
+            _cand[i].Own = OwnDelta(i, _cand[i].LedgerAt, _cand[i].PositionAt);
         }
 
-        _candOwnD[i] = (double)_candOwn[i];
-        _candUsdD[i] = (double)_candUsd[i];
+        _cand[i].OwnD = (double)_cand[i].Own;
+        _cand[i].UsdD = (double)_cand[i].Usd;
     }
 
     /// <summary>Whether leg <paramref name="i"/>'s ledger asset stays allowed after changing by <paramref name="dLedger"/>: a held asset never becomes a borrow.</summary>
@@ -923,42 +878,42 @@ internal sealed class PlanState
         var pending = 0;
         for (var i = 0; i < _n; i++)
         {
-            _candRatio[i] = double.NegativeInfinity;
+            _cand[i].Ratio = double.NegativeInfinity;
             if (_dirty[i])
             {
                 RefreshCandidate(i);
             }
 
-            if (_candLots[i] < 0)
+            if (_cand[i].Lots < 0)
             {
                 continue;
             }
 
             var spec = _legs[i];
-            if (_candUsdD[i] < 0d && (mustFund || spec.ConsumesCash) && CashGoesNegative(cashD, i))
+            if (_cand[i].UsdD < 0d && (mustFund || spec.ConsumesCash) && CashGoesNegative(cashD, i))
             {
                 if (spec.ConsumesCash)
                 {
                     _pending[pending++] = i;
                 }
 
-                _candRatio[i] = double.NegativeInfinity;
+                _cand[i].Ratio = double.NegativeInfinity;
                 continue;
             }
 
-            if (_group[i] >= 0 && _groupRealises[_group[i]] && !LedgerAllowed(i, _candLedger[i]))
+            if (_group[i] >= 0 && _groupRealises[_group[i]] && !LedgerAllowed(i, _cand[i].Ledger))
             {
                 continue;
             }
 
-            var benefit = _candOwnD[i] + SettleShare(cashD, i);
+            var benefit = _cand[i].OwnD + SettleShare(cashD, i);
             if (benefit <= 0d)
             {
                 continue;
             }
 
-            var ratio = _candCost[i] > 0d ? benefit * _candPerCost[i] : double.PositiveInfinity;
-            _candRatio[i] = ratio;
+            var ratio = _cand[i].Cost > 0d ? benefit * _cand[i].PerCost : double.PositiveInfinity;
+            _cand[i].Ratio = ratio;
             if (!found || ratio > bestRatio)
             {
                 found = true;
@@ -966,7 +921,7 @@ internal sealed class PlanState
                 bestLeg = i;
                 _bestBenefit = benefit;
                 Array.Copy(_lots, _best, _n);
-                _best[i] = _candLots[i];
+                _best[i] = _cand[i].Lots;
             }
         }
 
@@ -984,7 +939,7 @@ internal sealed class PlanState
         {
             for (var r = 0; r < _n; r++)
             {
-                if (_candLots[r] >= 0 && _legs[r].ConsumesCash && Exact(r) && decimal.IsNegative(Cash + ToCash(_candUsd[r])))
+                if (_cand[r].Lots >= 0 && _legs[r].ConsumesCash && Exact(r) && decimal.IsNegative(Cash + ToCash(_cand[r].Usd)))
                 {
                     found |= FundFromSeveral(r, ref bestRatio, ref bestLeg);
                 }
@@ -997,7 +952,7 @@ internal sealed class PlanState
     /// <summary>Whether candidate <paramref name="i"/> would take the settlement balance below zero: decided in double unless too close to call.</summary>
     private bool CashGoesNegative(double cashD, int i)
     {
-        var after = cashD + (_candUsdD[i] * _perSettlementUnit);
+        var after = cashD + (_cand[i].UsdD * _perSettlementUnit);
         var margin = 1e-6 * (1d + Math.Abs(cashD));
         if (after < -margin || after > margin)
         {
@@ -1005,21 +960,21 @@ internal sealed class PlanState
         }
 
         EnsureExact(i);
-        return decimal.IsNegative(Cash + ToCash(_candUsd[i]));
+        return decimal.IsNegative(Cash + ToCash(_cand[i].Usd));
     }
 
     /// <summary>Funded versions of consumer leg <paramref name="r"/>'s next move; updates the best move when one beats it.</summary>
     private bool FundedMoves(int r, double cashD, bool prune, ref double bestRatio, ref int bestLeg)
     {
         var found = false;
-        var nr = _candLots[r];
-        var ratioR = _candCost[r] > 0d ? (_candOwnD[r] + (_settleCoefficient * _candUsdD[r])) / _candCost[r] : double.PositiveInfinity;
-        var needD = -(cashD + (_candUsdD[r] / _settlementPriceD));
+        var nr = _cand[r].Lots;
+        var ratioR = _cand[r].Cost > 0d ? (_cand[r].OwnD + (_settleCoefficient * _cand[r].UsdD)) / _cand[r].Cost : double.PositiveInfinity;
+        var needD = -(cashD + (_cand[r].UsdD / _settlementPriceD));
         for (var c = 0; c < _n; c++)
         {
             // The cheap test first: the most this collateral could still raise.
-            if (_legs[c].Action != LegAction.Sell || c == r || (prune && Math.Max(ratioR, _candRatio[c]) <= bestRatio) || (MaxUsd(c) - (double)_usd[c]) / _settlementPriceD < needD * (1d - 1e-9)
-                || !Exact(r) || FundingLots(c, Cash + ToCash(_candUsd[r])) is not { } nc)
+            if (_legs[c].Action != LegAction.Sell || c == r || (prune && Math.Max(ratioR, _cand[c].Ratio) <= bestRatio) || (MaxUsd(c) - (double)_usd[c]) / _settlementPriceD < needD * (1d - 1e-9)
+                || !Exact(r) || FundingLots(c, Cash + ToCash(_cand[r].Usd)) is not { } nc)
             {
                 continue;
             }
@@ -1034,8 +989,8 @@ internal sealed class PlanState
             }
 
             var ownC = OwnDelta(c, nc, out var dUsdC);
-            var benefit = (double)(_candOwn[r] + ownC + SettleDelta(_candUsd[r] + dUsdC));
-            var cost = _candCost[r] + _legs[c].CostEstimate(nc, _fee) - _legs[c].CostEstimate(_lots[c], _fee);
+            var benefit = (double)(_cand[r].Own + ownC + SettleDelta(_cand[r].Usd + dUsdC));
+            var cost = _cand[r].Cost + _legs[c].CostEstimate(nc, _fee) - _legs[c].CostEstimate(_lots[c], _fee);
             found |= Consider(benefit, cost, ref bestRatio, ref bestLeg, r, nr, c, nc);
         }
 
@@ -1046,7 +1001,7 @@ internal sealed class PlanState
     private bool FundFromSeveral(int r, ref double bestRatio, ref int bestLeg)
     {
         Array.Copy(_lots, _trial, _n);
-        _trial[r] = _candLots[r];
+        _trial[r] = _cand[r].Lots;
         if (!FundFromSeveral(_trial))
         {
             return false;
@@ -1370,40 +1325,40 @@ internal sealed class PlanState
         // Removals: the last lot (or the whole leg at its first lots) of each leg.
         for (var x = 0; x < _n; x++)
         {
-            _removeLots[x] = -1;
+            _rem[x].Lots = -1;
             if (_lots[x] == 0)
             {
                 continue;
             }
 
             var n = _lots[x] - 1 < _legs[x].FirstLots ? 0 : _lots[x] - 1;
-            _removeLots[x] = n;
-            _removeCost[x] = _legs[x].CostEstimate(_lots[x], _fee) - _legs[x].CostEstimate(n, _fee);
-            _removeExact[x] = _lastFrom[x] != n;
-            if (_removeExact[x])
+            _rem[x].Lots = n;
+            _rem[x].Cost = _legs[x].CostEstimate(_lots[x], _fee) - _legs[x].CostEstimate(n, _fee);
+            _rem[x].Exact = _lastFrom[x] != n;
+            if (_rem[x].Exact)
             {
-                _removeOwn[x] = (double)OwnDelta(x, n, out _removeUsd[x]);
-                _removeUsdD[x] = (double)_removeUsd[x];
+                _rem[x].Own = (double)OwnDelta(x, n, out _rem[x].Usd);
+                _rem[x].UsdD = (double)_rem[x].Usd;
             }
             else
             {
-                (_removeOwn[x], _removeUsdD[x]) = (-_lastOwn[x], -_lastUsd[x]);
+                (_rem[x].Own, _rem[x].UsdD) = (-_lastOwn[x], -_lastUsd[x]);
             }
 
-            if (!TryLinearSettle(cashD, _removeUsdD[x], out var share))
+            if (!TryLinearSettle(cashD, _rem[x].UsdD, out var share))
             {
                 share = (double)SettleDelta(RemoveUsd(x));
             }
 
-            _removeDelta[x] = _removeOwn[x] + (_state is null ? 0d : share);
-            if (_removeCost[x] > bestSaving && (double)slack + _removeDelta[x] >= 0d)
+            _rem[x].Delta = _rem[x].Own + (_state is null ? 0d : share);
+            if (_rem[x].Cost > bestSaving && (double)slack + _rem[x].Delta >= 0d)
             {
                 Array.Copy(_lots, _trial, _n);
                 _trial[x] = n;
                 var (_, meets, allowed) = TrySlack(_trial);
                 if (meets && allowed)
                 {
-                    bestSaving = _removeCost[x];
+                    bestSaving = _rem[x].Cost;
                     Array.Copy(_trial, _best, _n);
                     found = true;
                 }
@@ -1449,13 +1404,13 @@ internal sealed class PlanState
     /// <summary>The exact cash change of removal <paramref name="x"/>, valued now if it was only estimated.</summary>
     private decimal RemoveUsd(int x)
     {
-        if (!_removeExact[x])
+        if (!_rem[x].Exact)
         {
-            OwnDelta(x, _removeLots[x], out _removeUsd[x]);
-            _removeExact[x] = true;
+            OwnDelta(x, _rem[x].Lots, out _rem[x].Usd);
+            _rem[x].Exact = true;
         }
 
-        return _removeUsd[x];
+        return _rem[x].Usd;
     }
 
     /// <summary>The settlement share of removal <paramref name="x"/> and candidate <paramref name="y"/> together.</summary>
@@ -1472,7 +1427,7 @@ internal sealed class PlanState
         }
 
         EnsureExact(y);
-        return (double)SettleDelta(RemoveUsd(x) + _candUsd[y]);
+        return (double)SettleDelta(RemoveUsd(x) + _cand[y].Usd);
     }
 
     /// <summary>
@@ -1486,31 +1441,31 @@ internal sealed class PlanState
         var found = false;
         for (var x = 0; x < _n; x++)
         {
-            if (_removeLots[x] < 0)
+            if (_rem[x].Lots < 0)
             {
                 continue;
             }
 
             for (var y = 0; y < _n; y++)
             {
-                if (y == x || _candLots[y] < 0 || _removeCost[x] - _candCost[y] <= bestSaving)
+                if (y == x || _cand[y].Lots < 0 || _rem[x].Cost - _cand[y].Cost <= bestSaving)
                 {
                     continue;
                 }
 
                 // The settlement balance's share of both changes together: apart, each may cross zero where the pair does not.
-                var nY = _candLots[y];
-                var ownY = _candOwnD[y];
-                var costY = _candCost[y];
-                var estimate = (double)slack + _removeOwn[x] + ownY + PairShare(cashD, x, y, _removeUsdD[x] + _candUsdD[y]);
+                var nY = _cand[y].Lots;
+                var ownY = _cand[y].OwnD;
+                var costY = _cand[y].Cost;
+                var estimate = (double)slack + _rem[x].Own + ownY + PairShare(cashD, x, y, _rem[x].UsdD + _cand[y].UsdD);
 
                 // Dropping a whole leg of minimum-order lots may need more than the other leg's next move to make up
                 // for it: grow that move lot by lot while it stays cheaper than what the drop saves.
-                while (_removeLots[x] == 0 && estimate < 0d && nY < _legs[y].MaxLots)
+                while (_rem[x].Lots == 0 && estimate < 0d && nY < _legs[y].MaxLots)
                 {
                     var more = _legs[y].NextMove(nY, step: 1);
                     var costMore = _legs[y].CostEstimate(nY + more, _fee) - _legs[y].CostEstimate(_lots[y], _fee);
-                    if (_removeCost[x] - costMore <= bestSaving)
+                    if (_rem[x].Cost - costMore <= bestSaving)
                     {
                         break;
                     }
@@ -1519,7 +1474,7 @@ internal sealed class PlanState
                     costY = costMore;
                     ownY = (double)OwnDelta(y, nY, out var dUsdY);
                     var dUsd = RemoveUsd(x) + dUsdY;
-                    estimate = (double)slack + _removeOwn[x] + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
+                    estimate = (double)slack + _rem[x].Own + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
                 }
 
                 if (estimate < -1e-9 * Math.Abs((double)slack + 1d))
@@ -1528,11 +1483,11 @@ internal sealed class PlanState
                 }
 
                 Array.Copy(_lots, _trial, _n);
-                _trial[x] = _removeLots[x];
+                _trial[x] = _rem[x].Lots;
                 _trial[y] = nY;
                 if (!verify)
                 {
-                    bestSaving = _removeCost[x] - costY;
+                    bestSaving = _rem[x].Cost - costY;
                     Array.Copy(_trial, _exchange, _n);
                     found = true;
                     continue;
@@ -1541,7 +1496,7 @@ internal sealed class PlanState
                 var (_, meets, allowed) = TrySlack(_trial);
                 if (meets && allowed)
                 {
-                    bestSaving = _removeCost[x] - costY;
+                    bestSaving = _rem[x].Cost - costY;
                     Array.Copy(_trial, _best, _n);
                     found = true;
                 }
@@ -1608,5 +1563,46 @@ internal sealed class PlanState
         }
 
         balances.Add(new Balance(asset, delta));
+    }
+
+    /// <summary>A leg's cached next move: its lots, exact effects (when <see cref="Exact"/>), and the figures that rank it.</summary>
+    private struct Candidate
+    {
+        public long Lots;
+        public decimal Own;
+        public decimal Usd;
+        public decimal Ledger;
+        public decimal UsdAt;
+        public decimal LedgerAt;
+        public decimal PositionAt;
+        public double OwnD;
+        public double UsdD;
+        public double Cost;
+        public double PerCost;
+        public double Ratio;
+        public bool Exact;
+    }
+
+    /// <summary>The improvement pass's view of dropping a leg's last lot (or whole minimum-order leg).</summary>
+    private struct Removal
+    {
+        public long Lots;
+        public double Cost;
+        public double Delta;
+        public double Own;
+        public decimal Usd;
+        public double UsdD;
+        public bool Exact;
+    }
+
+    /// <summary>A sale of a flat-weighted asset, ranked in double: weight coefficient, linear range, holding, price, lot and impact per lot.</summary>
+    private struct FastLeg
+    {
+        public double Coefficient;
+        public double UpTo;
+        public double Held;
+        public double Price;
+        public double Lot;
+        public double Impact;
     }
 }
