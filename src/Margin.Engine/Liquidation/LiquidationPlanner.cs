@@ -92,17 +92,25 @@ public static class LiquidationPlanner
             }
 
             var sell = balance.Quantity > 0m;
-            var leg = Spec(
-                sell ? LegKind.SellCollateral : LegKind.RepayBorrow,
-                balance.Asset.Symbol,
-                sell ? TradeSide.Sell : TradeSide.Buy,
-                p.LotSize,
-                price.Price,
-                p.LotSize * price.Price,
-                p.DepthUsd,
-                Math.Abs(balance.Quantity),
-                options) with
-            { Asset = balance.Asset, LedgerAsset = balance.Asset, Action = sell ? LegAction.Sell : LegAction.Repay };
+            var lotValue = p.LotSize * price.Price;
+            var (max, first, step) = Bounds(p.LotSize, lotValue, p.DepthUsd, Math.Abs(balance.Quantity), options);
+            var leg = new LegSpec
+            {
+                Kind = sell ? LegKind.SellCollateral : LegKind.RepayBorrow,
+                Target = balance.Asset.Symbol,
+                Side = sell ? TradeSide.Sell : TradeSide.Buy,
+                LotSize = p.LotSize,
+                Price = price.Price,
+                ValuePerLot = lotValue,
+                ImpactPerLot = lotValue / p.DepthUsd,
+                Depth = p.DepthUsd,
+                MaxLots = max,
+                FirstLots = first,
+                StepLots = step,
+                Asset = balance.Asset,
+                LedgerAsset = balance.Asset,
+                Action = sell ? LegAction.Sell : LegAction.Repay,
+            };
             legs.Add(leg);
         }
 
@@ -138,17 +146,20 @@ public static class LiquidationPlanner
                 continue;
             }
 
-            var leg = Spec(
-                LegKind.ReducePosition,
-                position.InstrumentId,
-                position.Quantity > 0m ? TradeSide.Sell : TradeSide.Buy,
-                lot,
-                mark.Mark,
-                valuePerLot,
-                underlying.DepthUsd,
-                Math.Abs(position.Quantity),
-                options) with
+            var (max, first, step) = Bounds(lot, valuePerLot, underlying.DepthUsd, Math.Abs(position.Quantity), options);
+            var leg = new LegSpec
             {
+                Kind = LegKind.ReducePosition,
+                Target = position.InstrumentId,
+                Side = position.Quantity > 0m ? TradeSide.Sell : TradeSide.Buy,
+                LotSize = lot,
+                Price = mark.Mark,
+                ValuePerLot = valuePerLot,
+                ImpactPerLot = valuePerLot / underlying.DepthUsd,
+                Depth = underlying.DepthUsd,
+                MaxLots = max,
+                FirstLots = first,
+                StepLots = step,
                 PositionIndex = i,
                 EntryPrice = position.EntryPrice,
                 Action = action,
@@ -162,25 +173,13 @@ public static class LiquidationPlanner
         return legs.ToImmutable();
     }
 
-    private static LegSpec Spec(LegKind kind, string target, TradeSide side, decimal lotSize, decimal price, decimal lotValue, decimal depth, decimal available, PlannerOptions options)
+    /// <summary>A leg's lot bounds: the most lots (held, maximum impact, maximum order), a new leg's first move, a later move.</summary>
+    private static (long Max, long First, long Step) Bounds(decimal lotSize, decimal lotValue, decimal depth, decimal available, PlannerOptions options)
     {
         var held = decimal.Floor(available / lotSize);
         var bySize = decimal.Floor(Math.Min(options.MaxImpact * depth, options.MaxOrderUsd) / lotValue);
         var max = Math.Min(Math.Min(held, bySize), long.MaxValue / 2);
-        return new LegSpec
-        {
-            Kind = kind,
-            Target = target,
-            Side = side,
-            LotSize = lotSize,
-            Price = price,
-            ValuePerLot = lotValue,
-            ImpactPerLot = lotValue / depth,
-            Depth = depth,
-            MaxLots = (long)max,
-            FirstLots = LotsFor(options.MinOrderUsd, lotValue),
-            StepLots = LotsFor(options.MoveUsd, lotValue),
-        };
+        return ((long)max, LotsFor(options.MinOrderUsd, lotValue), LotsFor(options.MoveUsd, lotValue));
     }
 
     private static long LotsFor(decimal usd, decimal lotValue) =>
