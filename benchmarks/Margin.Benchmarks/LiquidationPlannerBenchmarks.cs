@@ -9,8 +9,8 @@ namespace Margin.Benchmarks;
 
 /// <summary>
 /// Plans for liquidatable accounts of the standard shape: the benchmark book's accounts with their collateral cut to
-/// 4 %, keeping those that come out Liquidatable (not bankrupt). Each plan re-evaluates the account for every
-/// candidate move at every greedy step, so its cost is a multiple of the ratio-only evaluation.
+/// 4 %, keeping those that come out Liquidatable (not bankrupt): 5 accounts of 2 to 16 legs, moves of 1,000 USD (tiny
+/// lot sizes), one of which cannot reach its target and so runs the exchange fallback.
 /// </summary>
 [MemoryDiagnoser]
 public class LiquidationPlannerBenchmarks

@@ -10,15 +10,17 @@ namespace Margin.Engine.Liquidation;
 
 /// <summary>Plans the legs that bring a standard-mode account to the target ratio at least cost (MARGIN-MODEL.md section 6).</summary>
 /// <remarks>
-/// Greedy by marginal benefit per marginal cost: at every step each candidate move (one lot, or the first lots of a leg
-/// up to the minimum order size, or one repay lot plus the fewest lots of one collateral that fund it) is evaluated on
-/// the whole projected account with <see cref="MarginModel.EvaluateSummary"/>; its benefit is the increase of
-/// <c>r* * AE_M - MM</c>, its cost the increase of its legs' costs. The best move with a positive benefit is taken and
-/// the legs re-priced, until <c>r* * AE_M - MM &gt;= 0</c>. A repay no single collateral funds is funded from several,
-/// cheapest marginal cost first. When no move improves, local exchanges (one lot out of a leg, the next move of another,
-/// re-funded) are tried, then, on books of at most 32,768 lot combinations, the cheapest reaching combination; every
-/// accepted step raises the slack, and <see cref="PlannerOptions.MaxMoves"/> bounds them. Every leg is valued at its
-/// limit price. Stateless and thread-safe.
+/// Greedy by marginal benefit per marginal cost. A move is one leg's next lots (one lot, a new leg's minimum-order lots,
+/// or <see cref="PlannerOptions.MoveUsd"/> worth), or a repay's (a short option buy-back's) next lots plus the fewest lots
+/// of one collateral that fund it; its benefit is the increase of <c>r* * AE_M - MM</c>, computed exactly (decimal) from
+/// the changed lines only by the model's incremental planning state, its cost the increase of its legs' costs. Each
+/// leg's next move stays cached until a move touches its lines. The best move with a positive benefit is taken until
+/// the target is met; then a local pass drops or exchanges lots while the target holds and the cost falls. When no move
+/// improves: funding from several collaterals, local exchanges, then, on books of at most 32,768 lot combinations, the
+/// cheapest reaching combination. Legs sell collateral, repay borrows, and reduce linear and inverse perpetuals and
+/// futures and options toward zero; every leg is valued at its limit price, and the plan's <c>After</c> is the engine's
+/// evaluation of the projected account. Accounts whose mode has no incremental view would be planned by projecting
+/// the account for every evaluation (today only standard-mode accounts are accepted). Stateless and thread-safe.
 /// </remarks>
 public static class LiquidationPlanner
 {
@@ -29,7 +31,11 @@ public static class LiquidationPlanner
     /// <param name="account">The account to plan for.</param>
     /// <param name="options">Fees, impact and order-size limits.</param>
     /// <param name="context">Facts outside the ledger, such as an order already in flight (which suppresses the plan).</param>
-    public static LiquidationPlan Plan(MarginModel model, Account account, PlannerOptions options, EvaluationContext context = default)
+    public static LiquidationPlan Plan(MarginModel model, Account account, PlannerOptions options, EvaluationContext context = default) =>
+        Plan(model, account, options, context, incremental: true);
+
+    /// <summary>As the public overload; <paramref name="incremental"/> false forces the projecting evaluation, for tests comparing the two.</summary>
+    internal static LiquidationPlan Plan(MarginModel model, Account account, PlannerOptions options, EvaluationContext context, bool incremental)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(account);
@@ -48,7 +54,8 @@ public static class LiquidationPlanner
         var thresholds = model.Parameters.Thresholds;
         var target = thresholds.MarginCall - thresholds.TargetBuffer;
         var before = model.EvaluateSummary(account, context);
-        var state = new PlanState(model, account, options, settlement, settlementPrice.Price, target, Legs(model, account, options, settlement));
+        var planning = incremental ? model.CreatePlanningState(account, settlement, target) : null;
+        var state = new PlanState(model, account, options, settlement, settlementPrice.Price, target, Legs(model, account, options, settlement), planning);
 
         if (before.Flags.SuppressesLiquidation())
         {
@@ -85,16 +92,25 @@ public static class LiquidationPlanner
             }
 
             var sell = balance.Quantity > 0m;
-            var leg = Spec(
-                sell ? LegKind.SellCollateral : LegKind.RepayBorrow,
-                balance.Asset.Symbol,
-                sell ? TradeSide.Sell : TradeSide.Buy,
-                p.LotSize,
-                price.Price,
-                p.DepthUsd,
-                Math.Abs(balance.Quantity),
-                options) with
-            { Asset = balance.Asset };
+            var lotValue = p.LotSize * price.Price;
+            var (max, first, step) = Bounds(p.LotSize, lotValue, p.DepthUsd, Math.Abs(balance.Quantity), options);
+            var leg = new LegSpec
+            {
+                Kind = sell ? LegKind.SellCollateral : LegKind.RepayBorrow,
+                Target = balance.Asset.Symbol,
+                Side = sell ? TradeSide.Sell : TradeSide.Buy,
+                LotSize = p.LotSize,
+                Price = price.Price,
+                ValuePerLot = lotValue,
+                ImpactPerLot = lotValue / p.DepthUsd,
+                Depth = p.DepthUsd,
+                MaxLots = max,
+                FirstLots = first,
+                StepLots = step,
+                Asset = balance.Asset,
+                LedgerAsset = balance.Asset,
+                Action = sell ? LegAction.Sell : LegAction.Repay,
+            };
             legs.Add(leg);
         }
 
@@ -103,58 +119,71 @@ public static class LiquidationPlanner
             var position = account.Positions[i];
             if (position.Quantity == 0m
                 || !model.Parameters.Instruments.TryGetValue(position.InstrumentId, out var ip)
-                || !IsLinearDelta(ip.Instrument)
                 || !model.Parameters.Assets.TryGetValue(ip.Instrument.Underlying.Symbol, out var underlying) || underlying.KillSwitch
-                || !model.Snapshot.Instruments.TryGetValue(position.InstrumentId, out var mark) || !mark.Usable || mark.Mark <= 0m)
+                || !model.Snapshot.Instruments.TryGetValue(position.InstrumentId, out var mark) || !mark.Usable || mark.Mark <= 0m
+                || underlying.Asset == settlement)
             {
                 continue;
             }
 
-            var leg = Spec(
-                LegKind.ReducePosition,
-                position.InstrumentId,
-                position.Quantity > 0m ? TradeSide.Sell : TradeSide.Buy,
-                ip.Instrument.LotSize,
-                mark.Mark,
-                underlying.DepthUsd,
-                Math.Abs(position.Quantity),
-                options) with
-            { PositionIndex = i, EntryPrice = position.EntryPrice };
+            var lot = ip.Instrument.LotSize;
+            var (action, multiplier, valuePerLot) = ip.Instrument switch
+            {
+                Perpetual { Contract: ContractType.Linear } or Future { Contract: ContractType.Linear } => (LegAction.ReduceLinear, 1m, lot * mark.Mark),
+                Perpetual or Future => (LegAction.ReduceInverse, 1m, lot),
+                EuropeanOption option => (LegAction.ReduceOption, option.Multiplier, lot * option.Multiplier * mark.Mark),
+                _ => (LegAction.Sell, 0m, 0m),
+            };
+            if (valuePerLot <= 0m)
+            {
+                continue;
+            }
+
+            // An option's requirement uses the underlying's price: never trade it on an unusable one.
+            if (action == LegAction.ReduceOption
+                && (!model.Snapshot.Assets.TryGetValue(underlying.Asset.Symbol, out var spot) || !spot.Usable || spot.Price <= 0m))
+            {
+                continue;
+            }
+
+            var (max, first, step) = Bounds(lot, valuePerLot, underlying.DepthUsd, Math.Abs(position.Quantity), options);
+            var leg = new LegSpec
+            {
+                Kind = LegKind.ReducePosition,
+                Target = position.InstrumentId,
+                Side = position.Quantity > 0m ? TradeSide.Sell : TradeSide.Buy,
+                LotSize = lot,
+                Price = mark.Mark,
+                ValuePerLot = valuePerLot,
+                ImpactPerLot = valuePerLot / underlying.DepthUsd,
+                Depth = underlying.DepthUsd,
+                MaxLots = max,
+                FirstLots = first,
+                StepLots = step,
+                PositionIndex = i,
+                EntryPrice = position.EntryPrice,
+                Action = action,
+                Multiplier = multiplier,
+                PositionSign = position.Quantity > 0m ? 1 : -1,
+                LedgerAsset = action == LegAction.ReduceInverse ? underlying.Asset : default,
+            };
             legs.Add(leg);
         }
 
         return legs.ToImmutable();
     }
 
-    private static bool IsLinearDelta(Instrument instrument) => instrument switch
+    /// <summary>A leg's lot bounds: the most lots (held, maximum impact, maximum order), a new leg's first move, a later move.</summary>
+    private static (long Max, long First, long Step) Bounds(decimal lotSize, decimal lotValue, decimal depth, decimal available, PlannerOptions options)
     {
-        Perpetual perpetual => perpetual.Contract == ContractType.Linear && instrument.Expiry is null,
-        Future future => future.Contract == ContractType.Linear,
-        _ => false,
-    };
-
-    private static LegSpec Spec(LegKind kind, string target, TradeSide side, decimal lotSize, decimal price, decimal depth, decimal available, PlannerOptions options)
-    {
-        var lotValue = lotSize * price;
         var held = decimal.Floor(available / lotSize);
         var bySize = decimal.Floor(Math.Min(options.MaxImpact * depth, options.MaxOrderUsd) / lotValue);
         var max = Math.Min(Math.Min(held, bySize), long.MaxValue / 2);
-        return new LegSpec
-        {
-            Kind = kind,
-            Target = target,
-            Side = side,
-            LotSize = lotSize,
-            Price = price,
-            Depth = depth,
-            MaxLots = (long)max,
-            FirstLots = LotsFor(options.MinOrderUsd, lotValue),
-            StepLots = LotsFor(options.MoveUsd, lotValue),
-        };
+        return ((long)max, LotsFor(options.MinOrderUsd, lotValue), LotsFor(options.MoveUsd, lotValue));
     }
 
     private static long LotsFor(decimal usd, decimal lotValue) =>
-        (long)Math.Min(Math.Max(1m, decimal.Ceiling(usd / lotValue)), long.MaxValue / 2);
+        usd == 0m ? 1 : (long)Math.Min(Math.Max(1m, decimal.Ceiling(usd / lotValue)), long.MaxValue / 2);
 
     internal static string Format(decimal value) => value.ToString("0.########", CultureInfo.InvariantCulture);
 }

@@ -85,6 +85,21 @@ internal sealed class CompiledWeightSchedule
         _depth = depthUsd;
     }
 
+    /// <summary>
+    /// The USD value up to which a holding counts exactly <c>value * AssetWeight</c> (no tier, size premium or
+    /// volatility term binds below it); 0 when a size premium or volatility scaling applies.
+    /// </summary>
+    public decimal LinearUpTo => _premium is null && !_volatility ? _tiersBindAbove : 0m;
+
+    /// <summary>Whether a liability always counts exactly <c>value * LiabilityWeight</c> (no size premium or volatility scaling).</summary>
+    public bool LinearLiability => _premium is null && !_volatility;
+
+    /// <summary>The flat liability weight.</summary>
+    public decimal LiabilityWeight => _liabilityWeight;
+
+    /// <summary>The flat asset weight.</summary>
+    public decimal AssetWeight => _assetWeight;
+
     /// <summary>The adjusted value of everything up to the last bounded tier cap.</summary>
     private decimal TierTotal { get; }
 

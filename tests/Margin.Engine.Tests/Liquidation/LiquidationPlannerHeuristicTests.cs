@@ -30,11 +30,16 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
     private static readonly Asset[] s_collateral = [Tier, Imf, Vol];
     private static readonly Asset[] s_borrowable = [Brw, Brv];
 
-    // No cost tolerance is asserted: on these 3,000 books the worst greedy / optimum cost ratio is 3.37 (1.80 of the
-    // optimum beyond the plan's dearest lot), on [TIR 20, IMF 180, BRV -10, USD -3,993.05], depths TIR 80,000,
-    // IMF 200,000, BRV 80,000, maxImpact 0.2, minOrder 2,500. Only "never cannot reach where exhaustive reaches" holds.
+    /// <summary>
+    /// The stated tolerance of the heuristic cases (docs/margin-model.md): a plan costs at most
+    /// <c>(1 + Tolerance) * optimum + its dearest lot</c>. Observed on these 3,000 books: 0.09, and 1.86x the optimum in
+    /// all (the first planner needed 1.80 and reached 3.37x; the local improvement pass brought it down, first to 0.19,
+    /// then to 0.09 once an exchange could drop a whole minimum-order leg for several lots of another).
+    /// </summary>
+    public const decimal Tolerance = 0.15m;
+
     [Fact]
-    public void Plan_HeuristicBooks_NeverCannotReachWhereExhaustiveReaches()
+    public void Plan_HeuristicBooks_WithinToleranceAndNeverCannotReachWhereExhaustiveReaches()
     {
         var clock = Stopwatch.StartNew();
         var random = new Random(Seed);
@@ -80,10 +85,29 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
             Assert.True(plan.TotalCost.Amount >= best - 0.0000001m, $"greedy {plan.TotalCost.Amount} below the optimum {best}: the search misses plans: {describe}");
             var dearestLot = plan.Legs.Max(l => LegCost(l.Lots, l.ReferencePrice * l.LotSize, book.Model.Parameters.Assets[l.Target].DepthUsd) - LegCost(l.Lots - 1, l.ReferencePrice * l.LotSize, book.Model.Parameters.Assets[l.Target].DepthUsd));
             var excess = best > 0m ? (plan.TotalCost.Amount - dearestLot - best) / best : 0m;
+            if (plan.TotalCost.Amount > ((1m + Tolerance) * best) + dearestLot + 0.0000001m)
+            {
+                failures.Add($"#{compared}: cost {plan.TotalCost.Amount} > (1 + {Tolerance}) * optimum {best} + dearest lot {dearestLot}: {describe}");
+            }
+
             if (excess > needed)
             {
                 needed = excess;
                 neededBook = describe;
+            }
+
+            // More depth never makes the optimum costlier, and the planner keeps its bound there too (every 10th book).
+            if (compared % 10 == 0)
+            {
+                var deeper = book.Deeper(2m);
+                var deepPlan = LiquidationPlanner.Plan(deeper.Model, deeper.Account, deeper.Options);
+                var deepBest = Exhaustive(deeper, plan.TargetRatio);
+                Assert.True(deepBest is { } d && d <= best, $"doubling the depths made the optimum {deepBest} costlier than {best}: {describe}");
+                var deepDearest = deepPlan.Legs.IsEmpty ? 0m : deepPlan.Legs.Max(l => LegCost(l.Lots, l.ReferencePrice * l.LotSize, deeper.Model.Parameters.Assets[l.Target].DepthUsd) - LegCost(l.Lots - 1, l.ReferencePrice * l.LotSize, deeper.Model.Parameters.Assets[l.Target].DepthUsd));
+                if (!deepPlan.ReachesTarget || deepPlan.TotalCost.Amount > ((1m + Tolerance) * deepBest!.Value) + deepDearest + 0.0000001m)
+                {
+                    failures.Add($"#{compared} at twice the depth: {deepPlan.Outcome}, cost {deepPlan.TotalCost.Amount} vs optimum {deepBest}: {describe}");
+                }
             }
 
             var ratio = best > 0m ? plan.TotalCost.Amount / best : 1m;
@@ -147,7 +171,8 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
     private static Book? Generate(Random random)
     {
         decimal Pick(params decimal[] values) => values[random.Next(values.Length)];
-        var model = HeuristicModel(Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m));
+        decimal[] depths = [Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m)];
+        var model = HeuristicModel(depths[0], depths[1], depths[2], depths[3], depths[4]);
         var options = PlannerOptions.Create(Fee, Pick(0.1m, 0.2m, 0.5m), Pick(6_000m, 1_000_000m, 1_000_000m), Pick(0m, 0m, 2_500m));
 
         var borrows = random.Next(1, 3);
@@ -177,7 +202,7 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
         }
 
         var legs = balances.Where(b => b.Asset != Usd).Select(b => Leg(model, options, b)).ToArray();
-        return new Book(model, account, options, legs);
+        return new Book(model, account, options, legs, depths);
     }
 
     private static SearchLeg Leg(MarginModel model, PlannerOptions options, Balance balance)
@@ -279,7 +304,17 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
         CultureInfo.InvariantCulture,
         $"[{string.Join(", ", book.Account.Balances.Select(b => $"{b.Asset} {b.Quantity}"))}] depths [{string.Join(", ", book.Legs.Select(l => $"{l.Asset} {l.Depth}"))}] maxImpact {book.Options.MaxImpact} maxOrder {book.Options.MaxOrderUsd} minOrder {book.Options.MinOrderUsd}");
 
-    private sealed record Book(MarginModel Model, Account Account, PlannerOptions Options, SearchLeg[] Legs);
+    private sealed record Book(MarginModel Model, Account Account, PlannerOptions Options, SearchLeg[] Legs, decimal[] Depths)
+    {
+        /// <summary>The same book with every asset's depth multiplied by <paramref name="factor"/>.</summary>
+        public Book Deeper(decimal factor)
+        {
+            var depths = Depths.Select(d => d * factor).ToArray();
+            var model = HeuristicModel(depths[0], depths[1], depths[2], depths[3], depths[4]);
+            var legs = Account.Balances.Where(b => b.Asset != Usd).Select(b => Leg(model, Options, b)).ToArray();
+            return new Book(model, Account, Options, legs, depths);
+        }
+    }
 
     private sealed record SearchLeg(Asset Asset, bool Repay, decimal LotSize, decimal Price, decimal Depth, int Max, int First);
 }

@@ -65,9 +65,12 @@ public sealed partial class LiquidationPlannerTests
         }
     }
 
-    /// <summary>MARGIN-MODEL.md section 6: flat weights, repays paid from cash already held: greedy cost &lt;= optimum + its dearest lot.</summary>
+    /// <summary>
+    /// MARGIN-MODEL.md section 6: flat weights, repays paid from cash already held: greedy cost &lt;= optimum + its
+    /// dearest lot, at the shallow book's depths and at 2 and 4 times them; more depth never makes the optimum costlier.
+    /// </summary>
     [Property(Arbitrary = new[] { typeof(PlannerArbitraries) }, MaxTest = 600)]
-    public void Plan_RepaysFromCashFlatWeights_CostWithinOneLotOfExhaustiveOptimum(SmallCase c)
+    public void Plan_RepaysFromCashFlatWeights_CostWithinOneLotOfExhaustiveOptimumAtEveryDepth(SmallCase c)
     {
         // Cash covers every repay at the worst limit (8 lots of 0.1 ETH at < 2,200), so no repay needs a sale.
         var usd = (c.EthOwedLots * 0.1m * 2_200m) + c.ExtraCash;
@@ -75,25 +78,35 @@ public sealed partial class LiquidationPlannerTests
         var positions = c.PerpLots > 0 ? new[] { new Position("ETH-PERP", c.PerpLots * 0.1m, c.Entry) } : [];
         var account = AccountOf(balances, positions);
         var options = PlannerOptions.Create(Fee, 0.2m, 1_000_000m);
-        var before = s_shallow.EvaluateSummary(account);
-        if (before.Status == MarginStatus.Bankrupt || LiquidationPlanner.Slack(before, 0.8m) >= 0m)
+        decimal? shallower = null;
+        foreach (var k in new[] { 1m, 2m, 4m })
         {
-            // About one generated book in five is below target and solvent; 600 runs leave about 120 compared books.
-            return;
+            var model = k == 1m ? s_shallow : Model(btcDepth: 10_000m * k, ethDepth: 50_000m * k, btcLot: 0.001m);
+            var before = model.EvaluateSummary(account);
+            if (before.Status == MarginStatus.Bankrupt || LiquidationPlanner.Slack(before, 0.8m) >= 0m)
+            {
+                // About one generated book in five is below target and solvent; 600 runs leave about 120 compared books.
+                return;
+            }
+
+            var plan = LiquidationPlanner.Plan(model, account, options);
+            var optimum = Exhaustive(model, account, c, k);
+            if (shallower is { } s)
+            {
+                Assert.True(optimum is { } o && o <= s, $"at {k} x the depth the optimum {optimum} is costlier than {s}");
+            }
+
+            if (optimum is not { } best)
+            {
+                Assert.False(plan.ReachesTarget);
+                return;
+            }
+
+            shallower = best;
+            Assert.True(plan.ReachesTarget, "greedy says cannot reach where exhaustive search reaches the target");
+            var dearestLot = plan.Legs.Max(l => LegCost(l.Lots, l.ReferencePrice * l.LotSize, Depth(l.Target) * k) - LegCost(l.Lots - 1, l.ReferencePrice * l.LotSize, Depth(l.Target) * k));
+            Assert.True(plan.TotalCost.Amount <= best + dearestLot, $"at {k} x the depth greedy {plan.TotalCost.Amount} > optimum {best} + dearest lot {dearestLot}");
         }
-
-        var plan = LiquidationPlanner.Plan(s_shallow, account, options);
-        var optimum = Exhaustive(account, c);
-
-        if (optimum is not { } best)
-        {
-            Assert.False(plan.ReachesTarget);
-            return;
-        }
-
-        Assert.True(plan.ReachesTarget, "greedy says cannot reach where exhaustive search reaches the target");
-        var dearestLot = plan.Legs.Max(l => LegCost(l.Lots, l.ReferencePrice * l.LotSize, Depth(l.Target)) - LegCost(l.Lots - 1, l.ReferencePrice * l.LotSize, Depth(l.Target)));
-        Assert.True(plan.TotalCost.Amount <= best + dearestLot, $"greedy {plan.TotalCost.Amount} > optimum {best} + dearest lot {dearestLot}");
     }
 
     private static decimal Depth(string target) => target == "BTC" ? 10_000m : 50_000m;
@@ -104,25 +117,27 @@ public sealed partial class LiquidationPlannerTests
         return (x * Fee) + (x * x / (2m * depth));
     }
 
-    /// <summary>The cheapest (BTC sold, ETH repaid, ETH-PERP reduced) lot combination meeting the target, projected independently of the planner.</summary>
-    private static decimal? Exhaustive(Account account, SmallCase c)
+    /// <summary>The cheapest (BTC sold, ETH repaid, ETH-PERP reduced) lot combination meeting the target at <paramref name="k"/> times the shallow depths, projected independently of the planner.</summary>
+    private static decimal? Exhaustive(MarginModel model, Account account, SmallCase c, decimal k)
     {
         decimal? best = null;
+        var btcDepth = 10_000m * k;
+        var ethDepth = 50_000m * k;
         for (var b = 0; b <= c.BtcLots; b++)
         {
             for (var e = 0; e <= c.EthOwedLots; e++)
             {
                 for (var p = 0; p <= c.PerpLots; p++)
                 {
-                    var cost = LegCost(b, 50m, 10_000m) + LegCost(e, 200m, 50_000m) + LegCost(p, 200m, 50_000m);
+                    var cost = LegCost(b, 50m, btcDepth) + LegCost(e, 200m, ethDepth) + LegCost(p, 200m, ethDepth);
                     if (best is { } known && cost >= known)
                     {
                         continue;
                     }
 
-                    var btcLimit = 50_000m * (1m - (b * 50m / 10_000m));
-                    var ethLimit = 2_000m * (1m + (e * 200m / 50_000m));
-                    var perpLimit = 2_000m * (1m - (p * 200m / 50_000m));
+                    var btcLimit = 50_000m * (1m - (b * 50m / btcDepth));
+                    var ethLimit = 2_000m * (1m + (e * 200m / ethDepth));
+                    var perpLimit = 2_000m * (1m - (p * 200m / ethDepth));
                     var usd = account.Balances[0].Quantity + (b * 0.001m * btcLimit) - (e * 0.1m * ethLimit) + (p * 0.1m * (perpLimit - c.Entry));
                     if (usd < 0m)
                     {
@@ -132,7 +147,7 @@ public sealed partial class LiquidationPlannerTests
                     var balances = new[] { new Balance(Usd, usd), new Balance(Btc, (c.BtcLots - b) * 0.001m), new Balance(Eth, -(c.EthOwedLots - e) * 0.1m) };
                     var left = (c.PerpLots - p) * 0.1m;
                     var projected = AccountOf(balances, left > 0m ? [new Position("ETH-PERP", left, c.Entry)] : []);
-                    if (LiquidationPlanner.Slack(s_shallow.EvaluateSummary(projected), 0.8m) >= 0m)
+                    if (LiquidationPlanner.Slack(model.EvaluateSummary(projected), 0.8m) >= 0m)
                     {
                         best = cost;
                     }

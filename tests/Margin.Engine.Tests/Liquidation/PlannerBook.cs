@@ -105,6 +105,58 @@ internal static class PlannerBook
         return MarginModel.Create(snapshot, parameters);
     }
 
+    /// <summary>
+    /// The mixed book for reductions and the incremental evaluator: USD (borrowable), BTC (P 50,000, lot 0.01, depth
+    /// 2,000,000, maintenance w 0.9 with tiers 1.0 to 20,000 USD, 0.85 to 60,000, 0.7 beyond; l 1.1; borrow 0.2 / 0.1),
+    /// ETH (P 2,000, lot 0.1, depth 1,000,000, w 0.9 and IMF 0.02; l 1.1, borrow 0.2 / 0.1), SOL (P 100, lot 1, depth
+    /// 500,000, volatility-scaled w 0.85, z 2, T 0.01, sigma 0.8, not borrowable). Instruments: ETH-PERP linear (lot 0.1,
+    /// brackets 20,000: 2 % / 1 %, above 10 % / 5 %, mark 2,000), BTC-INV inverse (lot 100 USD, brackets 20,000: 2 % / 1 %,
+    /// above 10 % / 5 %, mark 50,000), BTC-C-55000 and BTC-P-45000 (lot 0.1, multiplier 1, marks 1,500 and 800, short
+    /// rules IM 0.15 / 0.10, MM 0.075 / 0.05). Positive PnL counts at 0.9, long options at 0.8 (maintenance).
+    /// Thresholds 0.8 / 0.9 / buffer 0.1: r* = 0.8.
+    /// </summary>
+    public static MarginModel MixedModel()
+    {
+        var tiered = new WeightSchedule { AssetWeight = 0.9m, LiabilityWeight = 1.1m, Tiers = [new WeightTier(20_000m, 1m), new WeightTier(60_000m, 0.85m), new WeightTier(null, 0.7m)] };
+        var tieredInitial = new WeightSchedule { AssetWeight = 0.8m, LiabilityWeight = 1.2m, Tiers = [new WeightTier(20_000m, 0.9m), new WeightTier(60_000m, 0.75m), new WeightTier(null, 0.6m)] };
+        var imf = new WeightSchedule { AssetWeight = 0.9m, LiabilityWeight = 1.1m, SizePremium = new SizePremium(0.02m) };
+        var imfInitial = new WeightSchedule { AssetWeight = 0.8m, LiabilityWeight = 1.2m, SizePremium = new SizePremium(0.02m) };
+        var vol = new WeightSchedule { AssetWeight = 0.85m, LiabilityWeight = 1.15m, VolatilityScaling = new VolatilityScaling(2m, 0.01m) };
+        var one = new WeightSchedule { AssetWeight = 1m, LiabilityWeight = 1m };
+        var assets = new[]
+        {
+            new AssetRiskParameters { Asset = Usd, Initial = one, Maintenance = one, DepthUsd = 1_000_000_000_000m, LotSize = 0.01m, Borrow = new BorrowRequirement(0.10m, 0.05m) },
+            new AssetRiskParameters { Asset = Btc, Initial = tieredInitial, Maintenance = tiered, DepthUsd = 2_000_000m, LotSize = 0.01m, Borrow = new BorrowRequirement(0.2m, 0.1m) },
+            new AssetRiskParameters { Asset = Eth, Initial = imfInitial, Maintenance = imf, DepthUsd = 1_000_000m, LotSize = 0.1m, Borrow = new BorrowRequirement(0.2m, 0.1m) },
+            new AssetRiskParameters { Asset = Sol, Initial = vol, Maintenance = vol, DepthUsd = 500_000m, LotSize = 1m },
+        };
+        var brackets = RiskParameters.Brackets(new MarginBracket(20_000m, 0.02m, 0.01m), new MarginBracket(null, 0.10m, 0.05m));
+        var expiry = AsOf.AddDays(60);
+        var instruments = new[]
+        {
+            new InstrumentRiskParameters { Instrument = new Perpetual("ETH-PERP", Eth, ContractType.Linear, lotSize: 0.1m), Brackets = brackets },
+            new InstrumentRiskParameters { Instrument = new Perpetual("BTC-INV", Btc, ContractType.Inverse, lotSize: 100m), Brackets = brackets },
+            new InstrumentRiskParameters { Instrument = new EuropeanOption("BTC-C-55000", Btc, OptionRight.Call, 55_000m, expiry), ShortOptionInitial = new ShortOptionRule(0.15m, 0.10m), ShortOptionMaintenance = new ShortOptionRule(0.075m, 0.05m) },
+            new InstrumentRiskParameters { Instrument = new EuropeanOption("BTC-P-45000", Btc, OptionRight.Put, 45_000m, expiry), ShortOptionInitial = new ShortOptionRule(0.15m, 0.10m), ShortOptionMaintenance = new ShortOptionRule(0.075m, 0.05m) },
+        };
+        var parameters = RiskParameters.Create("plan-mixed-1", Usd, assets, instruments, new StatusThresholds(0.8m, 0.9m, 0.1m), new PnlWeights(0.8m, 0.9m, 0.7m, 0.8m), dependencyMateriality: 0.5m);
+        var snapshot = PriceSnapshot.Create(
+            "plan-mixed-snap-1",
+            AsOf,
+            Usd,
+            [
+                AssetPrice.Create(Usd, 1m, AsOf),
+                AssetPrice.Create(Btc, 50_000m, AsOf),
+                AssetPrice.Create(Eth, 2_000m, AsOf),
+                AssetPrice.Create(Sol, 100m, AsOf, sigmaLong: 0.8),
+            ],
+            [InstrumentPrice.Create("ETH-PERP", 2_000m), InstrumentPrice.Create("BTC-INV", 50_000m), InstrumentPrice.Create("BTC-C-55000", 1_500m), InstrumentPrice.Create("BTC-P-45000", 800m)]);
+        return MarginModel.Create(snapshot, parameters);
+    }
+
+    /// <summary>Volatility-scaled collateral of <see cref="MixedModel"/>.</summary>
+    public static readonly Asset Sol = Asset.Of("SOL");
+
     public static Account AccountOf(IEnumerable<Balance> balances, params Position[] positions) =>
         Account.Create("plan-acct", 3, MarginMode.Standard, balances, positions);
 }
