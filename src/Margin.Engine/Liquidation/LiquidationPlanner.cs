@@ -19,13 +19,13 @@ namespace Margin.Engine.Liquidation;
 /// improves: funding from several collaterals, local exchanges, then, on books of at most 32,768 lot combinations, the
 /// cheapest reaching combination. Legs sell collateral, repay borrows, and reduce linear and inverse perpetuals and
 /// futures and options toward zero; every leg is valued at its limit price, and the plan's <c>After</c> is the engine's
-/// evaluation of the projected account. Accounts whose mode has no incremental view would be planned by projecting
-/// the account for every evaluation (today only standard-mode accounts are accepted). Stateless and thread-safe.
+/// evaluation of the projected account. Portfolio-mode accounts, which have no incremental view, are planned by
+/// projecting the account and evaluating it in full for every candidate (exact, slower). Stateless and thread-safe.
 /// </remarks>
 public static class LiquidationPlanner
 {
     /// <summary>Plans the liquidation of an account: a target-reaching plan, what could be done, or a bankrupt account's full close.</summary>
-    /// <exception cref="ArgumentException">The settlement asset is not a configured, priced asset, or the account is not in standard mode.</exception>
+    /// <exception cref="ArgumentException">The settlement asset is not a configured, priced asset.</exception>
     /// <exception cref="InvalidAccountException">The account cannot be evaluated.</exception>
     /// <param name="model">The engine for the snapshot and parameters in force.</param>
     /// <param name="account">The account to plan for.</param>
@@ -40,11 +40,6 @@ public static class LiquidationPlanner
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(options);
-        if (account.Mode != MarginMode.Standard)
-        {
-            throw new ArgumentException($"account {account.Id}: the planner handles standard-mode accounts only", nameof(account));
-        }
-
         var settlement = options.SettlementAsset ?? model.Parameters.Settlement;
         if (!model.Parameters.Assets.ContainsKey(settlement.Symbol) || !model.Snapshot.Assets.TryGetValue(settlement.Symbol, out var settlementPrice) || settlementPrice.Price <= 0m)
         {
@@ -53,7 +48,8 @@ public static class LiquidationPlanner
 
         var thresholds = model.Parameters.Thresholds;
         var target = thresholds.MarginCall - thresholds.TargetBuffer;
-        var before = model.EvaluateSummary(account, context);
+        // The plan needs the status and the slack, never the pre-emptive projection: skip it in every evaluation.
+        var before = model.EvaluateSummary(account, context with { SkipProjection = true });
         var planning = incremental ? model.CreatePlanningState(account, settlement, target) : null;
         var state = new PlanState(model, account, options, settlement, settlementPrice.Price, target, Legs(model, account, options, settlement), planning);
 

@@ -18,6 +18,9 @@ internal sealed class PlanState
     /// <summary>The most lot combinations <see cref="SmallSearch"/> enumerates: 4 legs of 12 lots make 13^4 = 28,561.</summary>
     internal const long SmallSearchBound = 32_768;
 
+    /// <summary>Trial and confirming evaluations need the status and the slack only, not the pre-emptive projection.</summary>
+    private static readonly EvaluationContext StatusOnly = new(SkipProjection: true);
+
     private readonly MarginModel _model;
     private readonly Account _account;
     private readonly PlannerOptions _options;
@@ -280,7 +283,7 @@ internal sealed class PlanState
             Array.Copy(_lots, _saved, _n);
             var improved = Improve();
             var projected = Project(_lots);
-            var after = _model.EvaluateSummary(projected);
+            var after = _model.EvaluateSummary(projected, StatusOnly);
             if (LiquidationPlanner.Slack(after, _target) >= 0m)
             {
                 return Result(before, after, projected, PlanOutcome.ReachesTarget, null);
@@ -290,7 +293,7 @@ internal sealed class PlanState
             {
                 Take(_saved);
                 projected = Project(_lots);
-                after = _model.EvaluateSummary(projected);
+                after = _model.EvaluateSummary(projected, StatusOnly);
                 if (LiquidationPlanner.Slack(after, _target) >= 0m)
                 {
                     return Result(before, after, projected, PlanOutcome.ReachesTarget, null);
@@ -384,7 +387,7 @@ internal sealed class PlanState
         }
 
         var projected = Project(_lots);
-        var after = _model.EvaluateSummary(projected);
+        var after = _model.EvaluateSummary(projected, StatusOnly);
         return Result(before, after, projected, PlanOutcome.FullClose, "the account is bankrupt: full close, the insurance fund covers the shortfall");
     }
 
@@ -466,7 +469,7 @@ internal sealed class PlanState
     private LiquidationPlan Finish(MarginSummary before, PlanOutcome outcome, string reason)
     {
         var projected = Project(_lots);
-        return Result(before, _model.EvaluateSummary(projected), projected, outcome, reason);
+        return Result(before, _model.EvaluateSummary(projected, StatusOnly), projected, outcome, reason);
     }
 
     /// <summary>Whether the current lots meet the target (incremental; confirmed by the engine once they disagreed).</summary>
@@ -492,10 +495,10 @@ internal sealed class PlanState
             return false;
         }
 
-        return !_confirm || LiquidationPlanner.Slack(_model.EvaluateSummary(Project(_lots)), _target) >= 0m;
+        return !_confirm || LiquidationPlanner.Slack(_model.EvaluateSummary(Project(_lots), StatusOnly), _target) >= 0m;
     }
 
-    private MarginSummary Projected() => _projected ??= _model.EvaluateSummary(Project(_lots));
+    private MarginSummary Projected() => _projected ??= _model.EvaluateSummary(Project(_lots), StatusOnly);
 
     private decimal CurrentSlack => Sync()?.Slack ?? LiquidationPlanner.Slack(Projected(), _target);
 

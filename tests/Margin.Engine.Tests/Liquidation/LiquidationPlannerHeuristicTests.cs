@@ -38,8 +38,25 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
     /// </summary>
     public const decimal Tolerance = 0.15m;
 
+    /// <summary>
+    /// The stated tolerance in portfolio mode (docs/margin-model.md): a plan costs at most <c>(1 + 0.35) * optimum + its
+    /// dearest lot</c>. Observed on these 1,000 books: 0.31 (1.93x the optimum in all). A grid's worst scenario moves as
+    /// lots are sold, so a lot's benefit depends on the others more than under weights, and the greedy order matters more.
+    /// </summary>
+    public const decimal PortfolioTolerance = 0.35m;
+
     [Fact]
-    public void Plan_HeuristicBooks_WithinToleranceAndNeverCannotReachWhereExhaustiveReaches()
+    public void Plan_HeuristicBooks_WithinToleranceAndNeverCannotReachWhereExhaustiveReaches() => CompareWithExhaustive(Books, MarginMode.Standard, Tolerance);
+
+    /// <summary>
+    /// Portfolio mode (MARGIN-MODEL.md section 6 lists it among the heuristic cases): grid assets without haircut, a grid
+    /// liability, weighted ones beside them; the planner evaluates every candidate in full (no incremental view). Fewer
+    /// books, as each evaluation revalues the grids.
+    /// </summary>
+    [Fact]
+    public void Plan_PortfolioBooks_WithinToleranceAndNeverCannotReachWhereExhaustiveReaches() => CompareWithExhaustive(1_000, MarginMode.Portfolio, PortfolioTolerance);
+
+    private void CompareWithExhaustive(int books, MarginMode mode, decimal tolerance)
     {
         var clock = Stopwatch.StartNew();
         var random = new Random(Seed);
@@ -51,10 +68,10 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
         var neededBook = string.Empty;
         var attempts = 0;
         var failures = new List<string>();
-        while (compared < Books)
+        while (compared < books)
         {
             Assert.True(++attempts < 20_000, $"only {compared} usable books in {attempts} attempts");
-            if (Generate(random) is not { } book)
+            if (Generate(random, mode) is not { } book)
             {
                 continue;
             }
@@ -85,9 +102,9 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
             Assert.True(plan.TotalCost.Amount >= best - 0.0000001m, $"greedy {plan.TotalCost.Amount} below the optimum {best}: the search misses plans: {describe}");
             var dearestLot = plan.Legs.Max(l => LegCost(l.Lots, l.ReferencePrice * l.LotSize, book.Model.Parameters.Assets[l.Target].DepthUsd) - LegCost(l.Lots - 1, l.ReferencePrice * l.LotSize, book.Model.Parameters.Assets[l.Target].DepthUsd));
             var excess = best > 0m ? (plan.TotalCost.Amount - dearestLot - best) / best : 0m;
-            if (plan.TotalCost.Amount > ((1m + Tolerance) * best) + dearestLot + 0.0000001m)
+            if (plan.TotalCost.Amount > ((1m + tolerance) * best) + dearestLot + 0.0000001m)
             {
-                failures.Add($"#{compared}: cost {plan.TotalCost.Amount} > (1 + {Tolerance}) * optimum {best} + dearest lot {dearestLot}: {describe}");
+                failures.Add($"#{compared}: cost {plan.TotalCost.Amount} > (1 + {tolerance}) * optimum {best} + dearest lot {dearestLot}: {describe}");
             }
 
             if (excess > needed)
@@ -104,7 +121,7 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
                 var deepBest = Exhaustive(deeper, plan.TargetRatio);
                 Assert.True(deepBest is { } d && d <= best, $"doubling the depths made the optimum {deepBest} costlier than {best}: {describe}");
                 var deepDearest = deepPlan.Legs.IsEmpty ? 0m : deepPlan.Legs.Max(l => LegCost(l.Lots, l.ReferencePrice * l.LotSize, deeper.Model.Parameters.Assets[l.Target].DepthUsd) - LegCost(l.Lots - 1, l.ReferencePrice * l.LotSize, deeper.Model.Parameters.Assets[l.Target].DepthUsd));
-                if (!deepPlan.ReachesTarget || deepPlan.TotalCost.Amount > ((1m + Tolerance) * deepBest!.Value) + deepDearest + 0.0000001m)
+                if (!deepPlan.ReachesTarget || deepPlan.TotalCost.Amount > ((1m + tolerance) * deepBest!.Value) + deepDearest + 0.0000001m)
                 {
                     failures.Add($"#{compared} at twice the depth: {deepPlan.Outcome}, cost {deepPlan.TotalCost.Amount} vs optimum {deepBest}: {describe}");
                 }
@@ -125,7 +142,7 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
         }
 
         Assert.Empty(failures);
-        Assert.True(reached >= Books / 2, $"only {reached} of {compared} books reach the target: the comparison is too thin");
+        Assert.True(reached >= books / 2, $"only {reached} of {compared} books reach the target: the comparison is too thin");
     }
 
     /// <summary>
@@ -168,11 +185,12 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
     }
 
     /// <summary>A random book below target and solvent, or null: 2 to 4 legs of 1 to 12 lots, at least one borrow, little settlement cash.</summary>
-    private static Book? Generate(Random random)
+    private static Book? Generate(Random random, MarginMode mode)
     {
         decimal Pick(params decimal[] values) => values[random.Next(values.Length)];
         decimal[] depths = [Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m), Pick(40_000m, 80_000m, 200_000m)];
-        var model = HeuristicModel(depths[0], depths[1], depths[2], depths[3], depths[4]);
+        var portfolio = mode == MarginMode.Portfolio;
+        var model = HeuristicModel(depths[0], depths[1], depths[2], depths[3], depths[4], portfolio);
         var options = PlannerOptions.Create(Fee, Pick(0.1m, 0.2m, 0.5m), Pick(6_000m, 1_000_000m, 1_000_000m), Pick(0m, 0m, 2_500m));
 
         var borrows = random.Next(1, 3);
@@ -190,11 +208,11 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
 
         // Settlement cash chosen so that the slack lands a random 0 to 6,000 USD below zero (approximately: a negative
         // balance adds its own requirement), so that repays must mostly be funded by sales.
-        var without = model.EvaluateSummary(AccountOf(balances));
+        var without = model.EvaluateSummary(AccountIn(mode, balances));
         var deficit = random.Next(0, 6_000);
         var usd = decimal.Round(((without.MaintenanceRequirement.Amount - deficit) / 0.8m) - without.AdjustedEquityMaintenance.Amount, 2);
         balances.Add(new Balance(Usd, usd));
-        var account = AccountOf(balances);
+        var account = AccountIn(mode, balances);
         var before = model.EvaluateSummary(account);
         if (before.Status == MarginStatus.Bankrupt || before.Flags.SuppressesLiquidation() || LiquidationPlanner.Slack(before, 0.8m) >= 0m)
         {
@@ -297,7 +315,7 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
 
         var u = balances.FindIndex(b => b.Asset == Usd);
         balances[u] = balances[u] with { Quantity = balances[u].Quantity + usd };
-        return repays && balances[u].Quantity < 0m ? null : AccountOf(balances);
+        return repays && balances[u].Quantity < 0m ? null : AccountIn(book.Account.Mode, balances);
     }
 
     private static string Describe(Book book) => string.Create(
@@ -310,7 +328,7 @@ public sealed class LiquidationPlannerHeuristicTests(ITestOutputHelper output)
         public Book Deeper(decimal factor)
         {
             var depths = Depths.Select(d => d * factor).ToArray();
-            var model = HeuristicModel(depths[0], depths[1], depths[2], depths[3], depths[4]);
+            var model = HeuristicModel(depths[0], depths[1], depths[2], depths[3], depths[4], Account.Mode == MarginMode.Portfolio);
             var legs = Account.Balances.Where(b => b.Asset != Usd).Select(b => Leg(model, Options, b)).ToArray();
             return new Book(model, Account, Options, legs, depths);
         }

@@ -72,7 +72,12 @@ internal static class PlannerBook
     /// The heuristic-case book: USD settlement and the five assets above, each lot worth 1,000 USD, with the given depths
     /// (TIR, IMF, VOL, BRW, BRV). Initial weights equal the maintenance ones. Thresholds 0.8 / 0.9 / buffer 0.1: r* = 0.8.
     /// </summary>
-    public static MarginModel HeuristicModel(decimal tierDepth, decimal imfDepth, decimal volDepth, decimal brwDepth, decimal brvDepth)
+    /// <remarks>
+    /// With <paramref name="portfolio"/>, portfolio mode is offered: TIR and VOL are revalued on grids (TIR +/-10 %, VOL
+    /// +/-20 %, 3 points, no shocks) and count without haircut, BRV is revalued on a +/-20 % grid as a liability; IMF and
+    /// BRW keep their weights; perfectly correlated (no correlations in the snapshot), IM = 1.2 MM.
+    /// </remarks>
+    public static MarginModel HeuristicModel(decimal tierDepth, decimal imfDepth, decimal volDepth, decimal brwDepth, decimal brvDepth, bool portfolio = false)
     {
         var tiered = new WeightSchedule { AssetWeight = 1m, LiabilityWeight = 1m, Tiers = [new WeightTier(3_000m, 1m), new WeightTier(6_000m, 0.8m), new WeightTier(null, 0.5m)] };
         var imf = new WeightSchedule { AssetWeight = 0.95m, LiabilityWeight = 1.05m, SizePremium = new SizePremium(0.02m) };
@@ -88,7 +93,14 @@ internal static class PlannerBook
             new AssetRiskParameters { Asset = Brw, Initial = flat, Maintenance = flat, DepthUsd = brwDepth, LotSize = 1m, Borrow = new BorrowRequirement(0.2m, 0.1m) },
             new AssetRiskParameters { Asset = Brv, Initial = vol, Maintenance = vol, DepthUsd = brvDepth, LotSize = 2m, Borrow = new BorrowRequirement(0.2m, 0.1m) },
         };
-        var parameters = RiskParameters.Create("plan-heur-1", Usd, assets, [], new StatusThresholds(0.8m, 0.9m, 0.1m), dependencyMateriality: 0.5m);
+        static UnderlyingRiskParameters Grid(Asset asset, double range) => new()
+        {
+            Asset = asset,
+            Grid = Margin.Engine.Portfolio.ScenarioGridSettings.Create(range, 3, 0.0, 0.3, 0.13, 0.1, []),
+        };
+
+        var grids = portfolio ? PortfolioParameters.Create([Grid(Tier, 0.1), Grid(Vol, 0.2), Grid(Brv, 0.2)], initialMultiplier: 1.2m) : null;
+        var parameters = RiskParameters.Create("plan-heur-1", Usd, assets, [], new StatusThresholds(0.8m, 0.9m, 0.1m), dependencyMateriality: 0.5m, portfolio: grids);
         var snapshot = PriceSnapshot.Create(
             "plan-heur-snap-1",
             AsOf,
@@ -159,4 +171,7 @@ internal static class PlannerBook
 
     public static Account AccountOf(IEnumerable<Balance> balances, params Position[] positions) =>
         Account.Create("plan-acct", 3, MarginMode.Standard, balances, positions);
+
+    public static Account AccountIn(MarginMode mode, IEnumerable<Balance> balances) =>
+        Account.Create("plan-acct", 3, mode, balances, []);
 }
