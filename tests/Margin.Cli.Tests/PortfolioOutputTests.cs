@@ -44,6 +44,24 @@ public sealed class PortfolioOutputTests
     }
 
     [Fact]
+    public async Task PortfolioExample_LiquidatableAccountGetsAPlanThatReachesTheTargetOnTheGrid()
+    {
+        var run = await CliRunner.RunAsync("evaluate", "--input", Examples.PathOf(Examples.Portfolio), "--output", "json");
+
+        // MM = 40 * 3,000 * 0.2 + roll 40 * 3,000 * 0.001 = 24,120 against AE_M 20,000.
+        var account = run.Result("over-levered-eth");
+        Assert.Equal("Liquidatable", (string?)account["status"]);
+        Assert.Equal("24120", (string?)account["summary"]!["maintenanceRequirement"]);
+        var plan = account["liquidationPlan"]!;
+        Assert.Equal("ReachesTarget", (string?)plan["outcome"]);
+        var leg = Assert.Single(plan["legs"]!.AsArray());
+        Assert.Equal("ReducePosition", (string?)leg!["kind"]);
+        Assert.Equal("Sell", (string?)leg["side"]);
+        Assert.True((double)plan["after"]!["marginRatio"]! <= 0.8);
+        Assert.Equal(0, run.ExitCode);
+    }
+
+    [Fact]
     public async Task PortfolioExample_TableShowsTheRiskMatrixAndProjection()
     {
         var run = await CliRunner.RunAsync("evaluate", "--input", Examples.PathOf(Examples.Portfolio), "--output", "table");
