@@ -30,6 +30,7 @@ public class TenAssetPlannerBenchmarks
     private MarginModel _model = null!;
     private Account _account = null!;
     private PlannerOptions _options = null!;
+    private MarginSummary _evaluated;
 
     /// <summary>The lots of the benchmarked plan, for the per-lot figure.</summary>
     public int LotsPerPlan { get; private set; }
@@ -40,6 +41,7 @@ public class TenAssetPlannerBenchmarks
         Setup0();
         var usd = Asset.Of("USD");
         _account = Book(usd, Borrowed);
+        _evaluated = _model.EvaluateSummary(_account);
         var plan = LiquidationPlanner.Plan(_model, _account, _options);
         LotsPerPlan = plan.Legs.Sum(l => l.Lots);
         if (plan.Before.Status != MarginStatus.Liquidatable || plan.Outcome != PlanOutcome.ReachesTarget || LotsPerPlan > 50)
@@ -95,7 +97,11 @@ public class TenAssetPlannerBenchmarks
         s_assets.Select(a => new Balance(Asset.Of(a.Symbol), a.Held)).Append(new Balance(usd, -borrowed)),
         [new Position("BTC-PERP", 4m, 68_000m), new Position("ETH-PERP", -60m, 3_300m)]);
 
-    /// <summary>One plan for the 10-asset account.</summary>
+    /// <summary>One plan for the 10-asset account, the planner evaluating the account itself first.</summary>
     [Benchmark]
     public LiquidationPlan PlanTenAssetAccount() => LiquidationPlanner.Plan(_model, _account, _options);
+
+    /// <summary>The sweep's path: the account has just been evaluated (its summary is at hand), then planned.</summary>
+    [Benchmark]
+    public LiquidationPlan PlanEvaluatedTenAssetAccount() => LiquidationPlanner.Plan(_model, _account, _evaluated, _options);
 }

@@ -67,7 +67,7 @@ internal static class BookEvaluator
             {
                 try
                 {
-                    plans.Add(result.AccountId, Plan(model, account, context, options));
+                    plans.Add(result.AccountId, Plan(model, account, result.Summary, context, options));
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException)
                 {
@@ -98,8 +98,8 @@ internal static class BookEvaluator
     }
 
     /// <summary>Plans one account with the same context it was evaluated with, so an order in flight suppresses the plan.</summary>
-    private static LiquidationPlan Plan(MarginModel model, Account account, EvaluationContext context, PlannerOptions options) =>
-        LiquidationPlanner.Plan(model, account, options, context);
+    private static LiquidationPlan Plan(MarginModel model, Account account, MarginSummary evaluated, EvaluationContext context, PlannerOptions options) =>
+        LiquidationPlanner.Plan(model, account, evaluated, options, context);
 
     private static string Problem(Exception ex) => ex switch
     {

@@ -141,8 +141,9 @@ public sealed partial class MarginModel
             return ComputePortfolio(account, context, ref sink, out _);
         }
 
-        var summary = Compute(account, context, ref sink, new CurrentPrices(_assets));
-        return WithProjection(account, context, summary);
+        return context.SkipProjection
+            ? Compute(account, context, ref sink, new CurrentPrices(_assets))
+            : WithProjection(account, context, Compute(account, context, ref sink, new CurrentPrices(_assets)));
     }
 
     private MarginSummary Compute<TSink, TView>(Account account, EvaluationContext context, ref TSink sink, TView view)
@@ -450,6 +451,7 @@ public sealed partial class MarginModel
     }
 
     /// <summary>Rounds the exact sums against the account (equities down, requirements up) and decides the status on the rounded figures.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MarginSummary Summarize(decimal equity, decimal aeM, decimal aeI, decimal im, decimal mm, MarginFlags flags)
     {
         equity = DecimalMath.RoundDown(equity, _decimals);

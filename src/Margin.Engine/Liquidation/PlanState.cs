@@ -463,7 +463,17 @@ internal sealed class PlanState
             AddTo(balances, _settlement, ToCash(usd));
         }
 
-        return Account.Create(_account.Id, _account.Version, _account.Mode, balances, positions.Where(p => p.Quantity != 0m));
+        // Derived from a validated account: one balance per asset (AddTo adds in place), the same positions or fewer.
+        var kept = ImmutableArray.CreateBuilder<Position>(positions.Length);
+        foreach (var p in positions)
+        {
+            if (p.Quantity != 0m)
+            {
+                kept.Add(p);
+            }
+        }
+
+        return _account.WithHoldings([.. balances], kept.DrainToImmutable());
     }
 
     private LiquidationPlan Finish(MarginSummary before, PlanOutcome outcome, string reason)
@@ -1527,17 +1537,26 @@ internal sealed class PlanState
         return false;
     }
 
+    /// <summary>Why the leg is in the plan, as a constant sentence (the leg itself names its target, side and size).</summary>
+    /// <remarks>Constant strings: formatting eight sentences per plan cost a tenth of a plan's time.</remarks>
     private string LegReason(int i, PlanOutcome outcome)
     {
         var spec = _legs[i];
-        var why = outcome == PlanOutcome.FullClose ? "full close of a bankrupt account" : "best marginal benefit per marginal cost toward r*";
+        var full = outcome == PlanOutcome.FullClose;
         return spec.Kind switch
         {
-            LegKind.SellCollateral => _funding[i] ? $"sells {spec.Target} into {_settlement} to fund a repay; {why}" : $"sells {spec.Target} into {_settlement}; {why}",
-            LegKind.RepayBorrow => $"repays borrowed {spec.Target} from {_settlement}; {why}",
-            _ => spec.Action == LegAction.ReduceInverse
-                ? $"reduces {spec.Target} toward zero, realising PnL in {spec.LedgerAsset}; {why}"
-                : $"reduces {spec.Target} toward zero, realising PnL into {_settlement}; {why}",
+            LegKind.SellCollateral when full => "sells into the settlement asset: full close of a bankrupt account",
+            LegKind.SellCollateral => _funding[i]
+                ? "sells into the settlement asset to fund a repay: best marginal benefit per marginal cost toward r*"
+                : "sells into the settlement asset: best marginal benefit per marginal cost toward r*",
+            LegKind.RepayBorrow when full => "repays the borrow from the settlement asset: full close of a bankrupt account",
+            LegKind.RepayBorrow => "repays the borrow from the settlement asset: best marginal benefit per marginal cost toward r*",
+            _ when spec.Action == LegAction.ReduceInverse => full
+                ? "reduces the position toward zero, realising PnL in its coin: full close of a bankrupt account"
+                : "reduces the position toward zero, realising PnL in its coin: best marginal benefit per marginal cost toward r*",
+            _ => full
+                ? "reduces the position toward zero, realising PnL in the settlement asset: full close of a bankrupt account"
+                : "reduces the position toward zero, realising PnL in the settlement asset: best marginal benefit per marginal cost toward r*",
         };
     }
 

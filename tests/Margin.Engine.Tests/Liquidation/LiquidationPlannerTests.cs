@@ -39,6 +39,42 @@ public sealed partial class LiquidationPlannerTests
     }
 
     [Fact]
+    public void Plan_WithTheCallersEvaluation_GivesTheSamePlan_AndRefusesAnotherModelsSummary()
+    {
+        var model = Model();
+        var account = OneAsset();
+
+        var own = LiquidationPlanner.Plan(model, account, s_options);
+        var given = LiquidationPlanner.Plan(model, account, model.Evaluate(account).Summary, s_options);
+
+        Assert.Equal(own.Legs.ToArray(), given.Legs.ToArray());
+        Assert.Equal(own.After, given.After);
+        Assert.Equal(own.Outcome, given.Outcome);
+
+        var foreign = model.EvaluateSummary(account) with { Equity = new Margin.Engine.Domain.Money(1m, Btc) };
+        Assert.Throws<ArgumentException>(() => LiquidationPlanner.Plan(model, account, foreign, s_options));
+    }
+
+    [Fact]
+    public void Plan_PortfolioAccount_IsPlannedOnTheGrid()
+    {
+        // The same book in portfolio mode with BTC on a +/-10 % grid: MM = 0.1 * 90,000 + borrow 0.05 * 86,000 = 13,300
+        // against AE_M 4,000; selling BTC shrinks the grid loss and the borrow.
+        var grid = Margin.Engine.Parameters.PortfolioParameters.Create([new Margin.Engine.Parameters.UnderlyingRiskParameters { Asset = Btc, Grid = Margin.Engine.Portfolio.ScenarioGridSettings.Create(0.1, 3, 0.0, 0.3, 0.13, 0.1, []) }]);
+        var parameters = Margin.Engine.Parameters.RiskParameters.Create("pm-plan", Usd, Model().Parameters.Assets.Values, Model().Parameters.Instruments.Values, Model().Parameters.Thresholds, portfolio: grid);
+        var model = Margin.Engine.Evaluation.MarginModel.Create(Model().Snapshot, parameters);
+        var account = Account.Create("pm", 1, MarginMode.Portfolio, [new Balance(Btc, 2m), new Balance(Usd, -86_000m)], []);
+
+        var plan = LiquidationPlanner.Plan(model, account, s_options);
+
+        Assert.Equal(MarginStatus.Liquidatable, plan.Before.Status);
+        Assert.Equal(PlanOutcome.ReachesTarget, plan.Outcome);
+        Assert.True(LiquidationPlanner.Slack(plan.After, plan.TargetRatio) >= 0m);
+        Assert.Equal(MarginMode.Portfolio, plan.ProjectedAccount.Mode);
+        Assert.All(plan.Legs, l => Assert.Equal("BTC", l.Target));
+    }
+
+    [Fact]
     public void Plan_InexactLimitAndCost_RoundTowardsTheSafeSide()
     {
         // With a depth of 7,000,000 the exact limit P * (1 - x / depth) and the cost x * fee + x^2 / (2 * depth) do not
