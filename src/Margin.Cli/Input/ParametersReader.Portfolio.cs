@@ -34,24 +34,7 @@ internal static partial class ParametersReader
         var stress = o.Double("correlationStress");
         var floor = o.Double("sumFloorFraction");
         var k = o.Decimal("initialMultiplier");
-        var underlyings = new List<UnderlyingRiskParameters>();
-        if (o.Object("underlyings", required: true) is { } map)
-        {
-            foreach (var symbol in map.Names.ToList())
-            {
-                if (!Asset.TryCreate(symbol, out var asset, out var error))
-                {
-                    map.Raw(symbol);
-                    problems.Add(new InputProblem(map.Child(symbol), error));
-                    continue;
-                }
-
-                if (map.Object(symbol, required: true) is { } u && ReadUnderlying(asset, u, problems) is { } parsed)
-                {
-                    underlyings.Add(parsed);
-                }
-            }
-        }
+        var underlyings = ReadBySymbol(o.Object("underlyings", required: true), problems, (asset, u) => ReadUnderlying(asset, u, problems));
 
         o.RejectUnknown();
         return PortfolioParameters.Create(underlyings, stress ?? 0.0, floor ?? 0.0, k ?? 1.3m);

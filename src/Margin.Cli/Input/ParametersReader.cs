@@ -42,24 +42,7 @@ internal static partial class ParametersReader
         var dependencyMateriality = parameters.Decimal("dependencyMateriality");
         var thresholds = ReadThresholds(parameters.Object("thresholds"));
         var pnlWeights = ReadPnlWeights(parameters.Object("pnlWeights"));
-        var assets = new List<AssetRiskParameters>();
-        if (parameters.Object("assets", required: true) is { } assetMap)
-        {
-            foreach (var symbol in assetMap.Names.ToList())
-            {
-                if (!Asset.TryCreate(symbol, out var asset, out var error))
-                {
-                    assetMap.Raw(symbol);
-                    problems.Add(new InputProblem(assetMap.Child(symbol), error));
-                    continue;
-                }
-
-                if (assetMap.Object(symbol, required: true) is { } o && ReadAsset(asset, o, rules) is { } a)
-                {
-                    assets.Add(a);
-                }
-            }
-        }
+        var assets = ReadBySymbol(parameters.Object("assets", required: true), problems, (asset, o) => ReadAsset(asset, o, rules));
 
         var instruments = new List<InstrumentRiskParameters>();
         if (parameters.Object("instruments") is { } instrumentMap)
@@ -106,6 +89,29 @@ internal static partial class ParametersReader
             problems.AddRange(ex.Problems.Select(p => new InputProblem(p.Parameter.Length == 0 ? Root : InputPath.Property(Root, p.Parameter), p.Problem)));
             return null;
         }
+    }
+
+    /// <summary>Reads an object keyed by asset symbol (<c>assets</c>, <c>portfolio.underlyings</c>): a malformed symbol is a problem at its key, each value an object read by <paramref name="read"/>.</summary>
+    private static List<T> ReadBySymbol<T>(InputObject? map, List<InputProblem> problems, Func<Asset, InputObject, T?> read)
+        where T : class
+    {
+        var items = new List<T>();
+        foreach (var symbol in map?.Names.ToList() ?? [])
+        {
+            if (!Asset.TryCreate(symbol, out var asset, out var error))
+            {
+                map!.Raw(symbol);
+                problems.Add(new InputProblem(map.Child(symbol), error));
+                continue;
+            }
+
+            if (map!.Object(symbol, required: true) is { } o && read(asset, o) is { } item)
+            {
+                items.Add(item);
+            }
+        }
+
+        return items;
     }
 
     private static StatusThresholds? ReadThresholds(InputObject? o)
