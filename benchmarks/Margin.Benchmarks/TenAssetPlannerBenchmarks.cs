@@ -30,7 +30,7 @@ public class TenAssetPlannerBenchmarks
     private MarginModel _model = null!;
     private Account _account = null!;
     private PlannerOptions _options = null!;
-    private MarginSummary _evaluated;
+    private MarginResult _evaluated = null!;
 
     /// <summary>The lots of the benchmarked plan, for the per-lot figure.</summary>
     public int LotsPerPlan { get; private set; }
@@ -41,7 +41,7 @@ public class TenAssetPlannerBenchmarks
         Setup0();
         var usd = Asset.Of("USD");
         _account = Book(usd, Borrowed);
-        _evaluated = _model.EvaluateSummary(_account);
+        _evaluated = _model.Evaluate(_account);
         var plan = LiquidationPlanner.Plan(_model, _account, _options);
         LotsPerPlan = plan.Legs.Sum(l => l.Lots);
         if (plan.Before.Status != MarginStatus.Liquidatable || plan.Outcome != PlanOutcome.ReachesTarget || LotsPerPlan > 50)

@@ -57,7 +57,7 @@ internal static class BookEvaluator
                     // The methodology's own figure, beside ours, from the same prices and parameters.
                     methodologies.Add(result.AccountId, MethodologyEvaluator.Evaluate(input.Snapshot, input.Parameters, account, kind, result));
                 }
-                catch (Exception ex) when (ex is ArgumentException or OverflowException)
+                catch (Exception ex) when (ex is ArgumentException or ArithmeticException)
                 {
                     methodologyFailures.Add(new AccountFailure(entry.Index, entry.Id, MethodologyField, $"no {ParametersMetadata.NameOf(kind)} figure: {Problem(ex)}"));
                 }
@@ -67,9 +67,9 @@ internal static class BookEvaluator
             {
                 try
                 {
-                    plans.Add(result.AccountId, Plan(model, account, result.Summary, context, options));
+                    plans.Add(result.AccountId, Plan(model, account, result, context, options));
                 }
-                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException)
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ArithmeticException)
                 {
                     // A plan that cannot be made fails that account's plan only; the others are still planned.
                     planFailures.Add(new AccountFailure(entry.Index, entry.Id, PlannerField, $"no liquidation plan: {Problem(ex)}"));
@@ -98,7 +98,7 @@ internal static class BookEvaluator
     }
 
     /// <summary>Plans one account with the same context it was evaluated with, so an order in flight suppresses the plan.</summary>
-    private static LiquidationPlan Plan(MarginModel model, Account account, MarginSummary evaluated, EvaluationContext context, PlannerOptions options) =>
+    private static LiquidationPlan Plan(MarginModel model, Account account, MarginResult evaluated, EvaluationContext context, PlannerOptions options) =>
         LiquidationPlanner.Plan(model, account, evaluated, options, context);
 
     private static string Problem(Exception ex) => ex switch

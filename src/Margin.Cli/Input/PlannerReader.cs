@@ -21,6 +21,8 @@ internal static class PlannerReader
         var maxOrderUsd = planner.Decimal("maxOrderUsd", required: true);
         var minOrderUsd = planner.Decimal("minOrderUsd") ?? 0m;
         var settlementAsset = planner.Symbol("settlementAsset");
+        var moveUsd = planner.Decimal("moveUsd") ?? 0m;
+        var maxMoves = planner.Integer("maxMoves") ?? 100_000;
         planner.RejectUnknown();
         if (problems.Count > before || feeRate is null || maxImpact is null || maxOrderUsd is null)
         {
@@ -29,7 +31,7 @@ internal static class PlannerReader
 
         try
         {
-            return PlannerOptions.Create(feeRate.Value, maxImpact.Value, maxOrderUsd.Value, minOrderUsd, settlementAsset);
+            return PlannerOptions.Create(feeRate.Value, maxImpact.Value, maxOrderUsd.Value, minOrderUsd, settlementAsset, moveUsd, (int)Math.Clamp(maxMoves, 0, int.MaxValue));
         }
         catch (ArgumentOutOfRangeException ex)
         {

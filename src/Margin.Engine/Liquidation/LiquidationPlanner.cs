@@ -36,26 +36,30 @@ public static class LiquidationPlanner
 
     /// <summary>Plans the liquidation of an account the caller has just evaluated, without evaluating it again (the sweep's path).</summary>
     /// <remarks>
-    /// <paramref name="evaluated"/> must be <paramref name="model"/>'s summary of <paramref name="account"/> in
-    /// <paramref name="context"/> (from <see cref="MarginModel.Evaluate"/> or <see cref="MarginModel.EvaluateSummary"/>, with
-    /// or without the projection); the plan starts from it, so a summary of another account or snapshot gives a wrong
-    /// plan. Saves one evaluation of the account per plan.
+    /// <paramref name="evaluated"/> must be <paramref name="model"/>'s result for <paramref name="account"/> in
+    /// <paramref name="context"/>: its account id, version and mode, snapshot and parameter versions are checked, so a
+    /// result of another account or model is refused. Saves one evaluation of the account per plan.
     /// </remarks>
-    /// <exception cref="ArgumentException">The summary is not in the model's settlement currency, or as <see cref="Plan(MarginModel, Account, PlannerOptions, EvaluationContext)"/>.</exception>
+    /// <exception cref="ArgumentException">The result is not this model's result for this account, or as <see cref="Plan(MarginModel, Account, PlannerOptions, EvaluationContext)"/>.</exception>
     /// <param name="model">The engine for the snapshot and parameters in force.</param>
     /// <param name="account">The account to plan for.</param>
-    /// <param name="evaluated">The account's summary from this model and context.</param>
+    /// <param name="evaluated">The account's result from this model and context.</param>
     /// <param name="options">Fees, impact and order-size limits.</param>
     /// <param name="context">The context the account was evaluated in.</param>
-    public static LiquidationPlan Plan(MarginModel model, Account account, MarginSummary evaluated, PlannerOptions options, EvaluationContext context = default)
+    public static LiquidationPlan Plan(MarginModel model, Account account, MarginResult evaluated, PlannerOptions options, EvaluationContext context = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (evaluated.Equity.Currency != model.Parameters.Settlement)
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(evaluated);
+        if (evaluated.AccountId != account.Id || evaluated.AccountVersion != account.Version || evaluated.Mode != account.Mode
+            || evaluated.SnapshotId != model.Snapshot.Id || evaluated.ParametersVersion != model.Parameters.Version)
         {
-            throw new ArgumentException($"the summary is in {evaluated.Equity.Currency}, not in parameters {model.Parameters.Version}'s settlement currency {model.Parameters.Settlement}: it is not this model's evaluation", nameof(evaluated));
+            throw new ArgumentException(
+                $"the result is for account {evaluated.AccountId} v{evaluated.AccountVersion} ({evaluated.Mode}) on snapshot {evaluated.SnapshotId} and parameters {evaluated.ParametersVersion}, not for account {account.Id} v{account.Version} ({account.Mode}) on {model.Snapshot.Id} and {model.Parameters.Version}",
+                nameof(evaluated));
         }
 
-        return Plan(model, account, options, context, incremental: true, evaluated);
+        return Plan(model, account, options, context, incremental: true, evaluated.Summary);
     }
 
     /// <summary>As the public overloads; <paramref name="incremental"/> false forces the projecting evaluation, for tests comparing the two.</summary>
@@ -70,12 +74,21 @@ public static class LiquidationPlanner
             throw new ArgumentException($"settlement asset {settlement} is not a configured, priced asset", nameof(options));
         }
 
+        if (!settlementPrice.Usable)
+        {
+            throw new ArgumentException($"settlement asset {settlement} has an unusable price ({settlementPrice.UnusableReason}): no liquidation is planned into it", nameof(options));
+        }
+
         var thresholds = model.Parameters.Thresholds;
         var target = thresholds.MarginCall - thresholds.TargetBuffer;
         // The plan needs the status and the slack, never the pre-emptive projection: skip it in every evaluation.
         var before = evaluated ?? model.EvaluateSummary(account, context with { SkipProjection = true });
         var planning = incremental ? model.CreatePlanningState(account, settlement, target) : null;
-        var state = new PlanState(model, account, options, settlement, settlementPrice.Price, target, Legs(model, account, options, settlement), planning);
+
+        // Without a configured move size, a move is one lot unless lots are tiny against the deficit: then at least
+        // 1 / AutomaticMovesPerDeficit of it, so that lots of 1e-8 BTC cannot exhaust the move budget before the target.
+        var moveUsd = options.MoveUsd > 0m ? options.MoveUsd : Math.Max(0m, -Slack(before, target)) / AutomaticMovesPerDeficit;
+        var state = new PlanState(model, account, options, settlement, settlementPrice.Price, target, Legs(model, account, options, settlement, moveUsd), planning);
 
         if (before.Flags.SuppressesLiquidation())
         {
@@ -99,7 +112,7 @@ public static class LiquidationPlanner
     public static decimal Slack(MarginSummary summary, decimal targetRatio) =>
         (targetRatio * summary.AdjustedEquityMaintenance.Amount) - summary.MaintenanceRequirement.Amount;
 
-    private static ImmutableArray<LegSpec> Legs(MarginModel model, Account account, PlannerOptions options, Asset settlement)
+    private static ImmutableArray<LegSpec> Legs(MarginModel model, Account account, PlannerOptions options, Asset settlement, decimal moveUsd)
     {
         var legs = ImmutableArray.CreateBuilder<LegSpec>();
         foreach (var balance in account.Balances)
@@ -113,7 +126,13 @@ public static class LiquidationPlanner
 
             var sell = balance.Quantity > 0m;
             var lotValue = p.LotSize * price.Price;
-            var (max, first, step) = Bounds(p.LotSize, lotValue, p.DepthUsd, Math.Abs(balance.Quantity), options);
+            if (lotValue <= 0m)
+            {
+                // A price so small that a lot is worth less than decimal's smallest step: nothing to trade.
+                continue;
+            }
+
+            var (max, first, step) = Bounds(p.LotSize, lotValue, p.DepthUsd, Math.Abs(balance.Quantity), options, moveUsd);
             var leg = new LegSpec
             {
                 Kind = sell ? LegKind.SellCollateral : LegKind.RepayBorrow,
@@ -166,7 +185,7 @@ public static class LiquidationPlanner
                 continue;
             }
 
-            var (max, first, step) = Bounds(lot, valuePerLot, underlying.DepthUsd, Math.Abs(position.Quantity), options);
+            var (max, first, step) = Bounds(lot, valuePerLot, underlying.DepthUsd, Math.Abs(position.Quantity), options, moveUsd);
             var leg = new LegSpec
             {
                 Kind = LegKind.ReducePosition,
@@ -194,18 +213,21 @@ public static class LiquidationPlanner
     }
 
     /// <summary>A leg's lot bounds: the most lots (held, maximum impact, maximum order), a new leg's first move, a later move.</summary>
-    private static (long Max, long First, long Step) Bounds(decimal lotSize, decimal lotValue, decimal depth, decimal available, PlannerOptions options)
+    private static (long Max, long First, long Step) Bounds(decimal lotSize, decimal lotValue, decimal depth, decimal available, PlannerOptions options, decimal moveUsd)
     {
         var held = decimal.Floor(available / lotSize);
         var cap = Math.Min(options.MaxImpact * depth, options.MaxOrderUsd);
 
         // A division only when the size limit binds: most legs are limited by what is held.
         var max = Math.Min(held * lotValue <= cap ? held : decimal.Floor(cap / lotValue), long.MaxValue / 2);
-        return ((long)max, LotsFor(options.MinOrderUsd, lotValue), LotsFor(options.MoveUsd, lotValue));
+        return ((long)max, LotsFor(options.MinOrderUsd, lotValue), LotsFor(moveUsd, lotValue));
     }
 
     private static long LotsFor(decimal usd, decimal lotValue) =>
         usd == 0m ? 1 : (long)Math.Min(Math.Max(1m, decimal.Ceiling(usd / lotValue)), long.MaxValue / 2);
+
+    /// <summary>With no configured move size, a move is at least the deficit divided by this (and at least one lot).</summary>
+    internal const decimal AutomaticMovesPerDeficit = 2_000m;
 
     internal static string Format(decimal value) => value.ToString("0.########", CultureInfo.InvariantCulture);
 }

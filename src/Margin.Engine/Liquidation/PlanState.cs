@@ -22,6 +22,7 @@ internal sealed class PlanState
     private static readonly EvaluationContext StatusOnly = new(SkipProjection: true);
 
     private readonly MarginModel _model;
+    private readonly bool _settlementBorrowable;
     private readonly Account _account;
     private readonly PlannerOptions _options;
     private readonly Asset _settlement;
@@ -95,6 +96,7 @@ internal sealed class PlanState
     public PlanState(MarginModel model, Account account, PlannerOptions options, Asset settlement, decimal settlementPrice, decimal target, ImmutableArray<LegSpec> legs, MarginModel.PlanningState? state)
     {
         _model = model;
+        _settlementBorrowable = model.Parameters.Assets.TryGetValue(settlement.Symbol, out var settlementParameters) && settlementParameters.Borrow is not null;
         _account = account;
         _options = options;
         _settlement = settlement;
@@ -324,7 +326,7 @@ internal sealed class PlanState
 
                 var lots = spec.MaxLots;
                 Commit(i, lots);
-                if (!GroupsAllowed())
+                if (!GroupsAllowed() || !CashAllowed())
                 {
                     long lo = 0;
                     long hi = spec.MaxLots;
@@ -332,7 +334,7 @@ internal sealed class PlanState
                     {
                         var mid = lo + ((hi - lo + 1) / 2);
                         Commit(i, mid);
-                        if (GroupsAllowed() && mid >= spec.FirstLots)
+                        if (GroupsAllowed() && CashAllowed() && mid >= spec.FirstLots)
                         {
                             lo = mid;
                         }
@@ -359,14 +361,15 @@ internal sealed class PlanState
         {
             if (_legs[i].ConsumesCash)
             {
-                // The most lots the settlement cash covers: cash falls monotonically with the lots bought.
+                // Everything, when the settlement asset can be owed (the insurance fund covers what is left owing); else
+                // the most lots the settlement cash covers (cash falls monotonically with the lots bought).
                 long lo = 0;
                 long hi = _legs[i].MaxLots;
                 while (lo < hi)
                 {
                     var mid = lo + ((hi - lo + 1) / 2);
                     Commit(i, mid);
-                    if (Cash >= 0m && mid >= _legs[i].FirstLots)
+                    if (CashAllowed() && mid >= _legs[i].FirstLots)
                     {
                         lo = mid;
                     }
@@ -391,6 +394,34 @@ internal sealed class PlanState
         return Result(before, after, projected, PlanOutcome.FullClose, "the account is bankrupt: full close, the insurance fund covers the shortfall");
     }
 
+    /// <summary>The decimals that keep 8 significant digits of <paramref name="price"/> (at most 28).</summary>
+    internal static int LimitDecimals(decimal price)
+    {
+        if (price >= 1m)
+        {
+            // Integer digits, by comparison with growing powers of ten (multiplications, no divisions).
+            var digits = 1;
+            for (var power = 10m; digits < 8 && price >= power; power *= 10m)
+            {
+                digits++;
+            }
+
+            return 8 - digits;
+        }
+
+        // Below 1: the zeros after the point before the first significant digit, plus 8.
+        var zeros = 0;
+        for (var power = 0.1m; zeros < 20 && price > 0m && price < power; power /= 10m)
+        {
+            zeros++;
+        }
+
+        return Math.Min(28, zeros + 8);
+    }
+
+    /// <summary>Whether the settlement balance may be where it is: anywhere when the settlement asset can be owed, else not below 0.</summary>
+    private bool CashAllowed() => _settlementBorrowable || Cash >= 0m;
+
     public LiquidationPlan Result(MarginSummary before, MarginSummary after, Account projected, PlanOutcome outcome, string? reason)
     {
         var usd = before.Equity.Currency;
@@ -405,7 +436,11 @@ internal sealed class PlanState
             // valued at, so the plan still reaches its target.
             var decimals = _model.Parameters.MoneyDecimals;
             var cost = DecimalMath.RoundUp(spec.Cost(n, _options.FeeRate), decimals);
-            var limit = spec.Side == TradeSide.Sell ? DecimalMath.RoundUp(spec.Limit(n), decimals) : DecimalMath.RoundDown(spec.Limit(n), decimals);
+
+            // A limit keeps at least 8 significant digits of its price: at the money precision alone a price of 0.00001
+            // would round to 0.01 (sell) or 0 (buy), and no order could fill.
+            var limitDecimals = Math.Max(decimals, LimitDecimals(spec.Price));
+            var limit = spec.Side == TradeSide.Sell ? DecimalMath.RoundUp(spec.Limit(n), limitDecimals) : DecimalMath.RoundDown(spec.Limit(n), limitDecimals);
             total += cost;
             legs.Add(new LiquidationLeg(spec.Kind, spec.Target, spec.Side, n * spec.LotSize, checked((int)Math.Min(n, int.MaxValue)), spec.LotSize, spec.Price, limit, new Money(spec.Value(n), usd), new Money(cost, usd), LegReason(i, outcome)));
         }

@@ -39,20 +39,22 @@ public sealed partial class LiquidationPlannerTests
     }
 
     [Fact]
-    public void Plan_WithTheCallersEvaluation_GivesTheSamePlan_AndRefusesAnotherModelsSummary()
+    public void Plan_WithTheCallersEvaluation_GivesTheSamePlan_AndRefusesAnotherAccountsResult()
     {
         var model = Model();
         var account = OneAsset();
 
         var own = LiquidationPlanner.Plan(model, account, s_options);
-        var given = LiquidationPlanner.Plan(model, account, model.Evaluate(account).Summary, s_options);
+        var given = LiquidationPlanner.Plan(model, account, model.Evaluate(account), s_options);
 
         Assert.Equal(own.Legs.ToArray(), given.Legs.ToArray());
         Assert.Equal(own.After, given.After);
         Assert.Equal(own.Outcome, given.Outcome);
 
-        var foreign = model.EvaluateSummary(account) with { Equity = new Margin.Engine.Domain.Money(1m, Btc) };
-        Assert.Throws<ArgumentException>(() => LiquidationPlanner.Plan(model, account, foreign, s_options));
+        // Another account's result (here a healthy one's) is refused, not planned from.
+        var other = AccountOf([new Balance(Btc, 2m)]);
+        var ex = Assert.Throws<ArgumentException>(() => LiquidationPlanner.Plan(model, account, model.Evaluate(other) with { AccountVersion = 99 }, s_options));
+        Assert.Contains("not for account", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
