@@ -1,8 +1,9 @@
 namespace Margin.Cli.Tests;
 
 /// <summary>
-/// The Deribit preset against Deribit's published <c>private/pme/simulate</c> responses (docs/presets.md): the worst-scenario
-/// P&amp;L and the roll shock match; the maintenance margin's residual is reported.
+/// The Deribit preset against <c>private/pme/simulate</c> responses (docs/presets.md): Deribit's published docs example for
+/// BTC, and a captured mainnet response for ETH that cannot be cited by address. The worst-scenario P&amp;L and the roll
+/// shock match; the maintenance margin's residual is reported.
 /// </summary>
 public sealed class DeribitPresetTests
 {

@@ -7,7 +7,7 @@ using Margin.Cli.Presets;
 
 namespace Margin.Cli.Commands;
 
-/// <summary><c>margin evaluate --input FILE.json [--preset NAME] [--output table|json]</c>: evaluates every account of a file in standard mode.</summary>
+/// <summary><c>margin evaluate --input FILE.json [--preset NAME] [--output table|json]</c>: evaluates every account of a file in its margin mode.</summary>
 internal static class EvaluateCommand
 {
     public static Command Create(CommandIo io)
@@ -29,7 +29,7 @@ internal static class EvaluateCommand
             }
         });
         var output = CommonOptions.Output();
-        var command = new Command("evaluate", "Evaluate every account of an input file in standard mode and print each full result.")
+        var command = new Command("evaluate", "Evaluate every account of an input file (standard or portfolio mode) and print each full result.")
         {
             input,
             preset,

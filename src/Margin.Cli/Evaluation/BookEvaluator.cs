@@ -7,7 +7,7 @@ using Margin.Engine.Results;
 
 namespace Margin.Cli.Evaluation;
 
-/// <summary>Evaluates every account of an input in standard mode, isolating the ones that cannot be evaluated, and plans the liquidation of the liquidatable and bankrupt ones when the input has planner options.</summary>
+/// <summary>Evaluates every account of an input in its margin mode (standard or portfolio), isolating the ones that cannot be evaluated, and plans the liquidation of the liquidatable and bankrupt ones when the input has planner options.</summary>
 internal static class BookEvaluator
 {
     /// <summary>The field a planner failure is reported at.</summary>

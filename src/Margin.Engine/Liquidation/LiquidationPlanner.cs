@@ -8,7 +8,7 @@ using Margin.Engine.Results;
 
 namespace Margin.Engine.Liquidation;
 
-/// <summary>Plans the legs that bring a standard-mode account to the target ratio at least cost (MARGIN-MODEL.md section 6).</summary>
+/// <summary>Plans the legs that bring an account (standard or portfolio mode) to the target ratio at least cost (MARGIN-MODEL.md section 6).</summary>
 /// <remarks>
 /// Greedy by marginal benefit per marginal cost. A move is one leg's next lots (one lot, a new leg's minimum-order lots,
 /// or <see cref="PlannerOptions.MoveUsd"/> worth), or a repay's (a short option buy-back's) next lots plus the fewest lots

@@ -13,6 +13,7 @@ namespace Margin.Engine.Tests.Liquidation;
 public sealed partial class LiquidationPlannerTests
 {
     private static readonly MarginModel s_mixed = MixedModel();
+    private static readonly MarginModel s_mixedPortfolio = MixedModel(portfolio: true);
 
     [Fact]
     public void Plan_LosingInverseLongWithCoinHeld_ReducesAndRealisesCoins()
@@ -81,15 +82,40 @@ public sealed partial class LiquidationPlannerTests
     /// projecting fallback evaluation gives a valid plan with the same verdict.
     /// </summary>
     [Property(MaxTest = 300)]
-    public void Plan_MixedBook_FillsAtLimitsReachOrSaysCannotAndNeverOpens(int seed)
+    public void Plan_MixedBook_FillsAtLimitsReachOrSaysCannotAndNeverOpens(int seed) => CheckMixedBook(seed, s_mixed, MarginMode.Standard);
+
+    /// <summary>The same invariants on portfolio accounts (grids on BTC and ETH, options on a surface), planned by full evaluation.</summary>
+    [Property(MaxTest = 60)]
+    public void Plan_MixedPortfolioBook_FillsAtLimitsReachOrSaysCannotAndNeverOpens(int seed) => CheckMixedBook(seed, s_mixedPortfolio, MarginMode.Portfolio);
+
+    /// <summary>The portfolio property is not vacuous: its books evaluate, and most are planned to the target.</summary>
+    [Fact]
+    public void MixedPortfolioBooks_AreEvaluatedAndPlanned()
+    {
+        var planned = 0;
+        var reached = 0;
+        for (var seed = 0; seed < 40; seed++)
+        {
+            var (balances, positions) = MixedBook(new Random(seed), s_mixedPortfolio, MarginMode.Portfolio);
+            var account = Account.Create("plan-acct", 3, MarginMode.Portfolio, balances, positions);
+            var plan = LiquidationPlanner.Plan(s_mixedPortfolio, account, PlannerOptions.Create(Fee, 0.2m, 1_000_000m));
+            planned += plan.Legs.IsEmpty ? 0 : 1;
+            reached += plan.Outcome == PlanOutcome.ReachesTarget ? 1 : 0;
+        }
+
+        Assert.True(planned >= 20, $"only {planned} of 40 portfolio books got legs");
+        Assert.True(reached >= 15, $"only {reached} of 40 portfolio books reached the target");
+    }
+
+    private static void CheckMixedBook(int seed, MarginModel model, MarginMode mode)
     {
         var random = new Random(seed);
-        var (balances, positions) = MixedBook(random);
-        var account = AccountOf(balances, [.. positions]);
+        var (balances, positions) = MixedBook(random, model, mode);
+        var account = Account.Create("plan-acct", 3, mode, balances, positions);
         MarginSummary before;
         try
         {
-            before = s_mixed.EvaluateSummary(account);
+            before = model.EvaluateSummary(account);
         }
         catch (InvalidAccountException)
         {
@@ -100,7 +126,7 @@ public sealed partial class LiquidationPlannerTests
         var verdicts = new List<PlanOutcome>();
         foreach (var incremental in new[] { true, false })
         {
-            var plan = LiquidationPlanner.Plan(s_mixed, account, options, default, incremental);
+            var plan = LiquidationPlanner.Plan(model, account, options, default, incremental);
             verdicts.Add(plan.Outcome);
             var describe = string.Create(CultureInfo.InvariantCulture, $"seed {seed} incremental {incremental}: [{string.Join(", ", balances.Select(b => $"{b.Asset} {b.Quantity}"))}] [{string.Join(", ", positions.Select(p => $"{p.InstrumentId} {p.Quantity}@{p.EntryPrice}"))}] -> {plan.Outcome} [{string.Join(", ", plan.Legs.Select(l => $"{l.Target} {l.Side} {l.Quantity}@{l.LimitPrice}"))}]");
             foreach (var leg in plan.Legs)
@@ -130,7 +156,7 @@ public sealed partial class LiquidationPlannerTests
                 continue;
             }
 
-            var filled = s_mixed.EvaluateSummary(FillAtLimits(account, plan));
+            var filled = model.EvaluateSummary(FillAtLimits(account, plan));
             if (plan.ReachesTarget)
             {
                 Assert.True(LiquidationPlanner.Slack(filled, plan.TargetRatio) >= 0m, $"filled at the limits the plan misses the target: {describe}");
@@ -149,7 +175,9 @@ public sealed partial class LiquidationPlannerTests
     /// A random mixed book: BTC, ETH (held or owed), SOL, some of ETH-PERP, BTC-INV and the two options, and USD set so
     /// that the slack lands a random 0 to 15,000 USD below the target (about, as a USD borrow adds its own requirement).
     /// </summary>
-    internal static (List<Balance> Balances, List<Position> Positions) MixedBook(Random random)
+    internal static (List<Balance> Balances, List<Position> Positions) MixedBook(Random random) => MixedBook(random, s_mixed, MarginMode.Standard);
+
+    internal static (List<Balance> Balances, List<Position> Positions) MixedBook(Random random, MarginModel model, MarginMode mode)
     {
         var balances = new List<Balance>
         {
@@ -176,7 +204,7 @@ public sealed partial class LiquidationPlannerTests
             }
         }
 
-        var without = s_mixed.EvaluateSummary(AccountOf(balances, [.. positions]));
+        var without = model.EvaluateSummary(Account.Create("plan-acct", 3, mode, balances, positions));
         var deficit = random.Next(0, 15_000);
         balances.Add(new Balance(Usd, decimal.Round(((without.MaintenanceRequirement.Amount - deficit) / 0.8m) - without.AdjustedEquityMaintenance.Amount, 2)));
         return (balances, positions);

@@ -127,7 +127,11 @@ internal static class PlannerBook
     /// rules IM 0.15 / 0.10, MM 0.075 / 0.05). Positive PnL counts at 0.9, long options at 0.8 (maintenance).
     /// Thresholds 0.8 / 0.9 / buffer 0.1: r* = 0.8.
     /// </summary>
-    public static MarginModel MixedModel()
+    /// <remarks>
+    /// With <paramref name="portfolio"/>: BTC (+/-15 %, 5 points, a 60 % flat volatility surface for the options) and ETH
+    /// (+/-20 %, 5 points) get grids; SOL keeps its weights; IM = 1.3 MM.
+    /// </remarks>
+    public static MarginModel MixedModel(bool portfolio = false)
     {
         var tiered = new WeightSchedule { AssetWeight = 0.9m, LiabilityWeight = 1.1m, Tiers = [new WeightTier(20_000m, 1m), new WeightTier(60_000m, 0.85m), new WeightTier(null, 0.7m)] };
         var tieredInitial = new WeightSchedule { AssetWeight = 0.8m, LiabilityWeight = 1.2m, Tiers = [new WeightTier(20_000m, 0.9m), new WeightTier(60_000m, 0.75m), new WeightTier(null, 0.6m)] };
@@ -151,7 +155,15 @@ internal static class PlannerBook
             new InstrumentRiskParameters { Instrument = new EuropeanOption("BTC-C-55000", Btc, OptionRight.Call, 55_000m, expiry), ShortOptionInitial = new ShortOptionRule(0.15m, 0.10m), ShortOptionMaintenance = new ShortOptionRule(0.075m, 0.05m) },
             new InstrumentRiskParameters { Instrument = new EuropeanOption("BTC-P-45000", Btc, OptionRight.Put, 45_000m, expiry), ShortOptionInitial = new ShortOptionRule(0.15m, 0.10m), ShortOptionMaintenance = new ShortOptionRule(0.075m, 0.05m) },
         };
-        var parameters = RiskParameters.Create("plan-mixed-1", Usd, assets, instruments, new StatusThresholds(0.8m, 0.9m, 0.1m), new PnlWeights(0.8m, 0.9m, 0.7m, 0.8m), dependencyMateriality: 0.5m);
+        var grids = portfolio
+            ? PortfolioParameters.Create(
+                [
+                    new UnderlyingRiskParameters { Asset = Btc, Grid = Margin.Engine.Portfolio.ScenarioGridSettings.Create(0.15, 5, 0.3, 0.3, 0.13, 0.1, []), Surface = new VolatilitySurface { AtTheMoney = [new VolatilityPoint(30, 0.6)] } },
+                    new UnderlyingRiskParameters { Asset = Eth, Grid = Margin.Engine.Portfolio.ScenarioGridSettings.Create(0.2, 5, 0.3, 0.3, 0.13, 0.1, []) },
+                ],
+                initialMultiplier: 1.3m)
+            : null;
+        var parameters = RiskParameters.Create("plan-mixed-1", Usd, assets, instruments, new StatusThresholds(0.8m, 0.9m, 0.1m), new PnlWeights(0.8m, 0.9m, 0.7m, 0.8m), dependencyMateriality: 0.5m, portfolio: grids);
         var snapshot = PriceSnapshot.Create(
             "plan-mixed-snap-1",
             AsOf,
