@@ -224,7 +224,7 @@ public static class LiquidationPlanner
     }
 
     private static long LotsFor(decimal usd, decimal lotValue) =>
-        usd == 0m ? 1 : (long)Math.Min(Math.Max(1m, decimal.Ceiling(usd / lotValue)), long.MaxValue / 2);
+        usd <= lotValue ? 1 : (long)Math.Min(Math.Max(1m, decimal.Ceiling(usd / lotValue)), long.MaxValue / 2);
 
     /// <summary>With no configured move size, a move is at least the deficit divided by this (and at least one lot).</summary>
     internal const decimal AutomaticMovesPerDeficit = 2_000m;

@@ -411,7 +411,7 @@ internal sealed class PlanState
 
         // Below 1: the zeros after the point before the first significant digit, plus 8.
         var zeros = 0;
-        for (var power = 0.1m; zeros < 20 && price > 0m && price < power; power /= 10m)
+        for (var power = 0.1m; zeros < 20 && price > 0m && price < power; power *= 0.1m)
         {
             zeros++;
         }
@@ -439,7 +439,7 @@ internal sealed class PlanState
 
             // A limit keeps at least 8 significant digits of its price: at the money precision alone a price of 0.00001
             // would round to 0.01 (sell) or 0 (buy), and no order could fill.
-            var limitDecimals = Math.Max(decimals, LimitDecimals(spec.Price));
+            var limitDecimals = decimals >= 7 && spec.Price >= 1m ? decimals : Math.Max(decimals, LimitDecimals(spec.Price));
             var limit = spec.Side == TradeSide.Sell ? DecimalMath.RoundUp(spec.Limit(n), limitDecimals) : DecimalMath.RoundDown(spec.Limit(n), limitDecimals);
             total += cost;
             legs.Add(new LiquidationLeg(spec.Kind, spec.Target, spec.Side, n * spec.LotSize, checked((int)Math.Min(n, int.MaxValue)), spec.LotSize, spec.Price, limit, new Money(spec.Value(n), usd), new Money(cost, usd), LegReason(i, outcome)));
