@@ -79,8 +79,9 @@ public sealed class LiquidationPlanOutputTests
         Assert.Equal("USD", (string?)plan["settlementAsset"]);
         Assert.True((bool)plan["insuranceFund"]!);
         Assert.Equal("281.25", (string?)plan["totalCost"]);
-        Assert.Equal("4312.5", (string?)plan["shortfall"]);
-        Assert.Equal("-4312.5", (string?)plan["after"]!["equity"]);
+        // Equity after: 1,000 - 5 x (50,062.5 - 49,000) - the fee 250,000 x 0.0005 = -4,437.5.
+        Assert.Equal("4437.5", (string?)plan["shortfall"]);
+        Assert.Equal("-4437.5", (string?)plan["after"]!["equity"]);
         Assert.Equal("USD", (string?)plan["after"]!["currency"]);
         var leg = Assert.Single(plan["legs"]!.AsArray())!.AsObject();
         Assert.Equal("ReducePosition", (string?)leg["kind"]);
@@ -109,14 +110,15 @@ public sealed class LiquidationPlanOutputTests
         var plan = run.Result("liquidatable")["liquidationPlan"]!;
         Assert.False((bool)plan["reachesTarget"]!);
         Assert.False(string.IsNullOrEmpty((string?)plan["reason"]));
-        // The close leaves equity at -250: the insurance fund covers it, even though the account was not bankrupt.
+        // The close leaves equity at -250, and -500 after the fee (500,000 x 0.0005): the insurance fund covers it, even
+        // though the account was not bankrupt.
         Assert.True((bool)plan["insuranceFund"]!);
-        Assert.Equal("250", (string?)plan["shortfall"]);
+        Assert.Equal("500", (string?)plan["shortfall"]);
         var leg = Assert.Single(plan["legs"]!.AsArray())!;
         Assert.Equal("Sell", (string?)leg["side"]);
         Assert.Equal("49875", (string?)leg["limitPrice"]);
         Assert.Equal("875", (string?)leg["cost"]);
-        Assert.Equal("-250", (string?)plan["after"]!["equity"]);
+        Assert.Equal("-500", (string?)plan["after"]!["equity"]);
     }
 
     [Fact]
@@ -200,7 +202,7 @@ public sealed class LiquidationPlanOutputTests
         Assert.Contains("Liquidation plan (limit prices", text, StringComparison.Ordinal);
         Assert.Contains("| ReducePosition | BTC-PERP | Buy  |", text, StringComparison.Ordinal);
         Assert.Contains("50,062.5", text, StringComparison.Ordinal);
-        Assert.Contains("insurance fund: covers a shortfall of 4,312.50 USD", text, StringComparison.Ordinal);
+        Assert.Contains("insurance fund: covers a shortfall of 4,437.50 USD", text, StringComparison.Ordinal);
         Assert.Contains("Liquidation plan: CannotReachTarget, 1 leg(s), total cost 875.00 USD", text, StringComparison.Ordinal);
         Assert.Contains("Liquidation plan: Suppressed", text, StringComparison.Ordinal);
         Assert.Contains("-> Infinity (target <= 0.8)", text, StringComparison.Ordinal);

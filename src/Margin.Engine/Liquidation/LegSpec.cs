@@ -59,6 +59,9 @@ internal sealed record LegSpec
     /// <summary>The value <c>x</c> of <paramref name="lots"/> lots at the reference price, in USD.</summary>
     public decimal Value(long lots) => lots * ValuePerLot;
 
+    /// <summary>The trading fee as a fraction of a leg's value, paid from the settlement balance when the leg fills.</summary>
+    public decimal FeeRate { get; init; }
+
     /// <summary>The limit price after <paramref name="lots"/> lots: <c>P * (1 -/+ x / depth)</c>.</summary>
     public decimal Limit(long lots)
     {
@@ -82,7 +85,7 @@ internal sealed record LegSpec
 
     /// <summary>
     /// What <paramref name="lots"/> lots filled at their limit change: <paramref name="usd"/> to the settlement balance
-    /// (in USD, before conversion at the settlement price), <paramref name="ledger"/> to <see cref="LedgerAsset"/>'s
+    /// (in USD, before conversion at the settlement price; proceeds or payments at the limit, less the fee), <paramref name="ledger"/> to <see cref="LedgerAsset"/>'s
     /// balance, and <paramref name="position"/> (signed) to the position's quantity.
     /// </summary>
     public void Effects(long lots, out decimal usd, out decimal ledger, out decimal position)
@@ -120,6 +123,12 @@ internal sealed record LegSpec
                 position = -PositionSign * q;
                 usd = PositionSign > 0 ? q * Multiplier * limit : -(q * Multiplier * limit);
                 break;
+        }
+
+        // The fee on the leg's value is paid from the settlement balance, so a plan reaches its target after fees.
+        if (FeeRate != 0m)
+        {
+            usd -= Value(lots) * FeeRate;
         }
     }
 

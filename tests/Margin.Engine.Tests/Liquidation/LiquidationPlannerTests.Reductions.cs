@@ -251,6 +251,8 @@ public sealed partial class LiquidationPlannerTests
             }
         }
 
+        // Every leg's fee on its value, from the settlement balance.
+        usd -= plan.Legs.Sum(l => l.Value.Amount) * Fee;
         balances[Usd] = balances.GetValueOrDefault(Usd) + usd;
         return Account.Create(account.Id, account.Version, account.Mode, balances.Select(kv => new Balance(kv.Key, kv.Value)), positions.Values.Where(p => p.Quantity != 0m));
     }

@@ -11,8 +11,9 @@ public sealed partial class LiquidationPlannerTests
 
     // BTC 2, USD -86,000: AE_M = 90,000 - 86,000 = 4,000; MM = 0.05 * 86,000 = 4,300; ratio 1.075 (Liquidatable).
     // Selling n lots of 0.01 BTC: x = 500n, L = 50,000 * (1 - 500n / 10,000,000) = 50,000 - 2.5n, proceeds 0.01n * L.
-    // Slack r* AE_M - MM = -1,100 - 360n + 0.85 * 0.01n * (50,000 - 2.5n) = -1,100 + 65n - 0.02125n^2:
-    // n = 17 -> -1.14 (short), n = 18 -> +63.115 (reached). Cost at n = 18: 9,000 * 0.001 + 9,000^2 / 20,000,000 = 13.05.
+    // Slack r* AE_M - MM = -1,100 - 360n + 0.85 * 0.01n * (50,000 - 2.5n) - 0.85 * 0.5n (the fee, 0.1 % of 500n, paid in
+    // USD, which counts at 0.8 in AE_M and 0.05 in MM) = -1,100 + 64.575n - 0.02125n^2:
+    // n = 17 -> -8.366 (short), n = 18 -> +55.465 (reached). Cost at n = 18: 9,000 * 0.001 + 9,000^2 / 20,000,000 = 13.05.
     private static Account OneAsset() => AccountOf([new Balance(Btc, 2m), new Balance(Usd, -86_000m)]);
 
     [Fact]
@@ -99,13 +100,13 @@ public sealed partial class LiquidationPlannerTests
         var model = Model();
         var plan = LiquidationPlanner.Plan(model, OneAsset(), s_options);
 
-        // Projected with every leg at its limit: 1.9820 BTC... and USD -86,000 + 0.18 * 49,955.
+        // Projected with every leg at its limit, less the fee (0.1 % of 9,000): BTC 1.82 and USD -86,000 + 0.18 * 49,955 - 9.
         Assert.True(LiquidationPlanner.Slack(plan.After, plan.TargetRatio) >= 0m);
         Assert.Equal(1.82m, plan.ProjectedAccount.Balances.Single(b => b.Asset == Btc).Quantity);
-        Assert.Equal(-86_000m + (0.18m * 49_955m), plan.ProjectedAccount.Balances.Single(b => b.Asset == Usd).Quantity);
+        Assert.Equal(-86_000m + (0.18m * 49_955m) - 9m, plan.ProjectedAccount.Balances.Single(b => b.Asset == Usd).Quantity);
 
-        // One lot fewer (17 lots at 49,957.5) falls short.
-        var shortOne = AccountOf([new Balance(Btc, 1.83m), new Balance(Usd, -86_000m + (0.17m * 49_957.5m))]);
+        // One lot fewer (17 lots at 49,957.5, fee 8.5) falls short.
+        var shortOne = AccountOf([new Balance(Btc, 1.83m), new Balance(Usd, -86_000m + (0.17m * 49_957.5m) - 8.5m)]);
         Assert.True(LiquidationPlanner.Slack(model.EvaluateSummary(shortOne), plan.TargetRatio) < 0m);
     }
 
