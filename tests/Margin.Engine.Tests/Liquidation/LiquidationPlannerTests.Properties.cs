@@ -138,7 +138,9 @@ public sealed partial class LiquidationPlannerTests
                     var btcLimit = 50_000m * (1m - (b * 50m / btcDepth));
                     var ethLimit = 2_000m * (1m + (e * 200m / ethDepth));
                     var perpLimit = 2_000m * (1m - (p * 200m / ethDepth));
-                    var usd = account.Balances[0].Quantity + (b * 0.001m * btcLimit) - (e * 0.1m * ethLimit) + (p * 0.1m * (perpLimit - c.Entry));
+                    // Proceeds and payments at the limits, less every leg's fee on its value (paid from the cash).
+                    var fees = ((b * 50m) + (e * 200m) + (p * 200m)) * Fee;
+                    var usd = account.Balances[0].Quantity + (b * 0.001m * btcLimit) - (e * 0.1m * ethLimit) + (p * 0.1m * (perpLimit - c.Entry)) - fees;
                     if (usd < 0m)
                     {
                         continue;
