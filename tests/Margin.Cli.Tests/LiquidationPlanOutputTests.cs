@@ -122,6 +122,22 @@ public sealed class LiquidationPlanOutputTests
     }
 
     [Fact]
+    public async Task Evaluate_PlannerMoveBudget_IsReadAndSaysWhyThePlanStopped()
+    {
+        // A budget of one move on the deep book (where a partial reduction reaches the target in more than one move).
+        var run = await CliRunner.EvaluateMutatedAsync(Examples.Book, doc =>
+        {
+            doc["parameters"]!["assets"]!["BTC"]!["depthUsd"] = "1000000000";
+            doc["planner"]!["maxMoves"] = 1;
+            doc["planner"]!["moveUsd"] = "1";
+        });
+
+        var plan = run.Result("liquidatable")["liquidationPlan"]!;
+        Assert.Equal("CannotReachTarget", (string?)plan["outcome"]);
+        Assert.Contains("move budget of 1 moves", (string?)plan["reason"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Evaluate_LiquidatableAccountWithDeepBook_ReachesTheTargetWithAPartialReduction()
     {
         var run = await CliRunner.EvaluateMutatedAsync(Examples.Book, doc => doc["parameters"]!["assets"]!["BTC"]!["depthUsd"] = "1000000000");

@@ -23,6 +23,7 @@ internal sealed class PlanState
 
     private readonly MarginModel _model;
     private readonly bool _settlementBorrowable;
+    private readonly double _feeD;
     private readonly Account _account;
     private readonly PlannerOptions _options;
     private readonly Asset _settlement;
@@ -97,6 +98,7 @@ internal sealed class PlanState
     {
         _model = model;
         _settlementBorrowable = model.Parameters.Assets.TryGetValue(settlement.Symbol, out var settlementParameters) && settlementParameters.Borrow is not null;
+        _feeD = (double)options.FeeRate;
         _account = account;
         _options = options;
         _settlement = settlement;
@@ -326,7 +328,7 @@ internal sealed class PlanState
 
                 var lots = spec.MaxLots;
                 Commit(i, lots);
-                if (!GroupsAllowed() || !CashAllowed())
+                if (!GroupsAllowed())
                 {
                     long lo = 0;
                     long hi = spec.MaxLots;
@@ -334,7 +336,7 @@ internal sealed class PlanState
                     {
                         var mid = lo + ((hi - lo + 1) / 2);
                         Commit(i, mid);
-                        if (GroupsAllowed() && CashAllowed() && mid >= spec.FirstLots)
+                        if (GroupsAllowed() && mid >= spec.FirstLots)
                         {
                             lo = mid;
                         }
@@ -390,8 +392,23 @@ internal sealed class PlanState
         }
 
         var projected = Project(_lots);
+        var uncovered = 0m;
+        if (!_settlementBorrowable && Cash < 0m)
+        {
+            // Closing the positions realised more loss than the cash covers, and the settlement asset cannot be owed:
+            // the account ends at zero settlement cash and the insurance fund pays the rest, which the shortfall adds.
+            uncovered = -Cash * _settlementPrice;
+            projected = WithSettlement(projected, 0m);
+        }
+
         var after = _model.EvaluateSummary(projected, StatusOnly);
-        return Result(before, after, projected, PlanOutcome.FullClose, "the account is bankrupt: full close, the insurance fund covers the shortfall");
+        return Result(before, after, projected, PlanOutcome.FullClose, "the account is bankrupt: full close, the insurance fund covers the shortfall", uncovered);
+    }
+
+    private Account WithSettlement(Account account, decimal quantity)
+    {
+        var balances = account.Balances.Select(b => b.Asset == _settlement ? b with { Quantity = quantity } : b).ToImmutableArray();
+        return account.WithHoldings(balances, account.Positions);
     }
 
     /// <summary>The decimals that keep 8 significant digits of <paramref name="price"/> (at most 28).</summary>
@@ -422,7 +439,7 @@ internal sealed class PlanState
     /// <summary>Whether the settlement balance may be where it is: anywhere when the settlement asset can be owed, else not below 0.</summary>
     private bool CashAllowed() => _settlementBorrowable || Cash >= 0m;
 
-    public LiquidationPlan Result(MarginSummary before, MarginSummary after, Account projected, PlanOutcome outcome, string? reason)
+    public LiquidationPlan Result(MarginSummary before, MarginSummary after, Account projected, PlanOutcome outcome, string? reason, decimal uncoveredUsd = 0m)
     {
         var usd = before.Equity.Currency;
         var legs = ImmutableArray.CreateBuilder<LiquidationLeg>(_order.Count);
@@ -460,7 +477,7 @@ internal sealed class PlanState
             ProjectedAccount = projected,
             Outcome = outcome,
             Reason = reason,
-            Shortfall = new Money(outcome == PlanOutcome.Suppressed ? 0m : Math.Max(0m, -after.Equity.Amount), usd),
+            Shortfall = new Money(outcome == PlanOutcome.Suppressed ? 0m : Math.Max(0m, -after.Equity.Amount) + DecimalMath.RoundUp(uncoveredUsd, _model.Parameters.MoneyDecimals), usd),
         };
     }
 
@@ -802,7 +819,8 @@ internal sealed class PlanState
     }
 
     /// <summary>What a sale of <paramref name="lots"/> lots of fast leg <paramref name="i"/> credits, in <see cref="double"/>.</summary>
-    private double UsdEstimate(int i, long lots) => lots * _fastLeg[i].Lot * _fastLeg[i].Price * (1d - (lots * _fastLeg[i].Impact));
+    /// <remarks>Proceeds at the limit less the fee, as <see cref="LegSpec.Effects"/> credits them exactly.</remarks>
+    private double UsdEstimate(int i, long lots) => lots * _fastLeg[i].Lot * _fastLeg[i].Price * (1d - _feeD - (lots * _fastLeg[i].Impact));
 
     private void RefreshCandidate(int i)
     {

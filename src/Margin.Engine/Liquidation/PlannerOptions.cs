@@ -9,8 +9,8 @@ namespace Margin.Engine.Liquidation;
 /// depth, selling more would bring in less (<c>x * (1 - x / depth)</c> falls), so larger values are rejected.
 /// <see cref="MaxOrderUsd"/> (&gt; 0) caps each leg's value per sweep; <see cref="MinOrderUsd"/> (&gt;= 0, at most the
 /// maximum) is the smallest leg value: a leg's first move is the fewest lots worth at least this much.
-/// <see cref="MoveUsd"/> (&gt;= 0) makes every later move the fewest lots worth at least this much (0: one lot), so that
-/// tiny lot sizes do not make the plan take millions of steps; <see cref="MaxMoves"/> bounds the steps.
+/// <see cref="MoveUsd"/> (&gt;= 0) makes every later move the fewest lots worth at least this much (0: automatic, one lot
+/// or the plan's deficit / 2,000 USD if that is worth more), so that tiny lot sizes do not make the plan take millions of steps; <see cref="MaxMoves"/> bounds the steps.
 /// <see cref="SettlementAsset"/> receives sale proceeds and pays repays; null means the parameters' settlement asset.
 /// It must be a configured asset of the parameters in force (checked when planning).
 /// </remarks>
@@ -42,7 +42,7 @@ public sealed class PlannerOptions
     /// <summary>The asset credited with proceeds and debited for repays, or null for the parameters' settlement asset.</summary>
     public Asset? SettlementAsset { get; }
 
-    /// <summary>The smallest value of one greedy move after a leg's first, in USD (0: one lot).</summary>
+    /// <summary>The smallest value of one greedy move after a leg's first, in USD (0: automatic, one lot or the deficit / 2,000 USD, whichever is worth more).</summary>
     public decimal MoveUsd { get; }
 
     /// <summary>The most greedy moves one plan may take.</summary>
