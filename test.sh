@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Runs every test project in the solution and ends with one line: "N passed, M failed".
 # Usage: ./test.sh [extra dotnet test arguments]
-# Installs what the tests need first (idempotent); today that is only the .NET SDK's own packages via restore.
+# Installs what the tests need first (idempotent): the .NET packages via restore, and Azurite (npm, into ./node_modules,
+# pinned by package-lock.json) for the storage tests, which start and stop their own instance.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "test.sh: the .NET SDK (dotnet) is required; see README.md" >&2
   exit 2
+fi
+
+# npm ci only when Azurite is missing or the lock file changed since the last install.
+if [ ! -f node_modules/azurite/package.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "test.sh: Node.js with npm is required for Azurite (the storage tests); see README.md" >&2
+    exit 2
+  fi
+  npm ci --no-audit --no-fund --loglevel=error || { echo "test.sh: npm ci failed (Azurite could not be installed)" >&2; exit 2; }
 fi
 
 results=".artifacts/test-results"

@@ -1,0 +1,133 @@
+using System.Runtime.CompilerServices;
+using Azure.Data.Tables;
+using Margin.Engine.Accounts;
+using Margin.Sweep.Ports;
+
+namespace Margin.Infrastructure.Storage;
+
+/// <summary>The <c>accounts</c> table on Azure Table Storage (or Azurite): one row per account, <c>N</c> fixed partitions.</summary>
+/// <remarks>
+/// Writes group accounts by partition into entity-group transactions of at most 100 entities and under the 4 MiB body
+/// limit (Azurite accepts more; Azure does not, so the limits are enforced here). Reads page through a partition (at
+/// most 1,000 entities a page) and report a malformed row with its id instead of skipping it. The table name is
+/// lowercase (Azure's names are case-insensitive, Azurite's are not).
+/// </remarks>
+public sealed class TableAccountStore : IAccountStore
+{
+    /// <summary>The table's name.</summary>
+    public const string TableName = "accounts";
+
+    /// <summary>Entities per transaction, Table Storage's limit.</summary>
+    public const int MaxTransactionEntities = 100;
+
+    /// <summary>A transaction's payload budget, kept well under the 4 MiB request limit for the batch envelope.</summary>
+    public const int MaxTransactionChars = 3 * 1024 * 1024;
+
+    private readonly TableClient _table;
+    private readonly AccountPartitioner _partitioner;
+
+    /// <summary>Creates the store over a table client (the table is created by <see cref="EnsureCreatedAsync"/>).</summary>
+    /// <param name="table">The client for the <c>accounts</c> table.</param>
+    /// <param name="partitioner">The deployment's partitioning.</param>
+    public TableAccountStore(TableClient table, AccountPartitioner partitioner)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(partitioner);
+        _table = table;
+        _partitioner = partitioner;
+    }
+
+    /// <inheritdoc/>
+    public int PartitionCount => _partitioner.PartitionCount;
+
+    /// <inheritdoc/>
+    public int PartitionOf(string accountId) => _partitioner.PartitionOf(accountId);
+
+    /// <summary>Creates the table if it does not exist.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken) =>
+        await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async Task UpsertAsync(IReadOnlyCollection<Account> accounts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        var duplicate = accounts.GroupBy(a => a.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"account {duplicate.Key} appears {duplicate.Count()} times in one write", nameof(accounts));
+        }
+
+        foreach (var partition in accounts.GroupBy(a => _partitioner.KeyOfAccount(a.Id), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            foreach (var batch in Batches(partition.Select(a => AccountEntityCodec.ToEntity(a, partition.Key))))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await _table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<Account?> GetAsync(string accountId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        if (AccountEntityCodec.KeyProblem(accountId) is not null)
+        {
+            return null;
+        }
+
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(_partitioner.KeyOfAccount(accountId), accountId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!response.HasValue)
+        {
+            return null;
+        }
+
+        var (account, problem) = AccountEntityCodec.FromEntity(response.Value!);
+        return account ?? throw new InvalidAccountException(accountId, "stored", $"the stored account cannot be read: {problem}");
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<StoredAccount> ReadPartitionAsync(int partition, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, PartitionCount);
+        var key = AccountPartitioner.KeyOf(partition);
+        var query = _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), maxPerPage: 1_000, cancellationToken: cancellationToken);
+        await foreach (var page in query.AsPages().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var entity in page.Values)
+            {
+                var (account, problem) = AccountEntityCodec.FromEntity(entity);
+                yield return new StoredAccount(entity.RowKey, account, problem);
+            }
+        }
+    }
+
+    /// <summary>Splits one partition's entities into transactions of at most 100 entities and <see cref="MaxTransactionChars"/>.</summary>
+    internal static IEnumerable<List<TableEntity>> Batches(IEnumerable<TableEntity> entities)
+    {
+        var batch = new List<TableEntity>();
+        var chars = 0;
+        foreach (var e in entities)
+        {
+            var size = Size(e);
+            if (batch.Count > 0 && (batch.Count == MaxTransactionEntities || chars + size > MaxTransactionChars))
+            {
+                yield return batch;
+                batch = [];
+                chars = 0;
+            }
+
+            batch.Add(e);
+            chars += size;
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch;
+        }
+    }
+
+    private static int Size(TableEntity e) => e.RowKey.Length + e.Sum(kv => kv.Key.Length + (kv.Value?.ToString()?.Length ?? 0) + 32);
+}
