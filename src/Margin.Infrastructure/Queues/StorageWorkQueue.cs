@@ -1,0 +1,122 @@
+using System.Diagnostics.CodeAnalysis;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Margin.Sweep.Ports;
+using Margin.Sweep.Work;
+
+namespace Margin.Infrastructure.Queues;
+
+/// <summary>The work queue on Azure Storage Queues (<c>margin-shards</c>), with its poison queue (<c>margin-shards-poison</c>).</summary>
+/// <remarks>
+/// Messages are base64-encoded UTF-8 JSON, the encoding the Functions host's queue trigger expects by default. A poisoned
+/// message keeps its body and gains the reason, as <c>{"reason":..,"dequeueCount":..,"messageId":..,"body":..}</c>.
+/// </remarks>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: an Azure Storage queue.")]
+public sealed class StorageWorkQueue : IWorkQueue
+{
+    /// <summary>The work queue's name.</summary>
+    public const string QueueName = "margin-shards";
+
+    /// <summary>The poison queue's name (the Functions host's convention: the queue's name plus <c>-poison</c>).</summary>
+    public const string PoisonQueueName = QueueName + "-poison";
+
+    private readonly QueueClient _queue;
+    private readonly QueueClient _poison;
+
+    /// <summary>Creates the adapter over the two queue clients (created by <see cref="EnsureCreatedAsync"/>).</summary>
+    /// <param name="queue">The work queue, with base64 message encoding.</param>
+    /// <param name="poison">The poison queue, with base64 message encoding.</param>
+    public StorageWorkQueue(QueueClient queue, QueueClient poison)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(poison);
+        _queue = queue;
+        _poison = poison;
+    }
+
+    /// <summary>Creates the adapter from a connection string (Azurite's or an account's).</summary>
+    /// <param name="connectionString">The storage connection string.</param>
+    /// <param name="queueName">The work queue's name; the poison queue is this plus <c>-poison</c>.</param>
+    public static StorageWorkQueue FromConnectionString(string connectionString, string queueName = QueueName)
+    {
+        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        return new StorageWorkQueue(new QueueClient(connectionString, queueName, options), new QueueClient(connectionString, queueName + "-poison", options));
+    }
+
+    /// <summary>Creates both queues if they do not exist.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        await _queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task EnqueueAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        foreach (var item in items)
+        {
+            var problems = item.Problems();
+            if (problems.Count > 0)
+            {
+                throw new ArgumentException($"work item of sweep {item.SweepId}: {string.Join("; ", problems)}", nameof(items));
+            }
+        }
+
+        foreach (var item in items)
+        {
+            await _queue.SendMessageAsync(WorkItemJson.Write(item), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ReceivedWorkItem>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(max, 32);
+        QueueMessage[] messages = await _queue.ReceiveMessagesAsync(max, visibility, cancellationToken).ConfigureAwait(false);
+        return messages.Select(m =>
+        {
+            var body = m.Body.ToString();
+            var (item, problem) = WorkItemJson.Read(body);
+            return new ReceivedWorkItem(m.MessageId, m.PopReceipt, m.DequeueCount, body, item, problem);
+        }).ToList();
+    }
+
+    /// <inheritdoc/>
+    public async Task CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+
+        // Written to the poison queue before it is deleted here: a crash in between leaves a copy in both, never none.
+        var record = System.Text.Json.JsonSerializer.Serialize(
+            new PoisonRecord(reason, message.DequeueCount, message.MessageId, message.Body),
+            PoisonJsonContext.Default.PoisonRecord);
+        await _poison.SendMessageAsync(record, cancellationToken).ConfigureAwait(false);
+        await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many messages the work queue holds (approximate, as the service reports it).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<int> ApproximateCountAsync(CancellationToken cancellationToken)
+    {
+        var properties = await _queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+        return properties.Value.ApproximateMessagesCount;
+    }
+}
+
+/// <summary>A poisoned message with the reason.</summary>
+internal sealed record PoisonRecord(string Reason, long DequeueCount, string MessageId, string Body);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(PoisonRecord))]
+internal sealed partial class PoisonJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
