@@ -19,6 +19,7 @@ internal static class Cli
         root.Subcommands.Add(EvaluateCommand.Create(io));
         root.Subcommands.Add(DemoCommand.Create(io));
         root.Subcommands.Add(PresetsCommand.Create(io));
+        root.Subcommands.Add(AccountsCommand.Create(io));
         var parseResult = root.Parse(args);
         return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
     }

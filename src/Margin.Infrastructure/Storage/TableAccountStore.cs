@@ -43,6 +43,10 @@ public sealed class TableAccountStore : IAccountStore
     /// <inheritdoc/>
     public int PartitionOf(string accountId) => _partitioner.PartitionOf(accountId);
 
+    /// <summary>Why an account id cannot be stored (a row key cannot hold it), or null when it can.</summary>
+    /// <param name="accountId">The account id.</param>
+    public static string? IdProblem(string accountId) => AccountEntityCodec.KeyProblem(accountId);
+
     /// <summary>Creates the table if it does not exist.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken) =>
