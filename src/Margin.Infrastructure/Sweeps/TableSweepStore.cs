@@ -1,0 +1,119 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Margin.Sweep.Ports;
+using Margin.Sweep.Work;
+
+namespace Margin.Infrastructure.Sweeps;
+
+/// <summary>The <c>sweeps</c> table: partition <c>sweep</c> holds one record per sweep; partition <c>{sweepId}</c> one marker per finished work item (<c>w00000</c>).</summary>
+/// <remarks>
+/// A sweep record is inserted, never replaced: two starters racing for the same sweep id both get the one that won
+/// (a 409 from the insert reads the stored record). Markers are upserted, so a work item retried after it finished marks
+/// itself again harmlessly.
+/// </remarks>
+public sealed class TableSweepStore : ISweepStore
+{
+    /// <summary>The table's name.</summary>
+    public const string TableName = "sweeps";
+
+    private const string SweepPartition = "sweep";
+
+    private readonly TableClient _table;
+
+    /// <summary>Creates the store over the <c>sweeps</c> table.</summary>
+    /// <param name="table">The table client.</param>
+    public TableSweepStore(TableClient table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        _table = table;
+    }
+
+    /// <summary>Creates the table if it does not exist.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken) => await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async Task<(SweepRecord Sweep, bool Created)> CreateOrGetAsync(SweepRecord sweep, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sweep.SweepId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sweep.WorkItems, 1);
+        if (sweep.SweepId == SweepPartition)
+        {
+            throw new ArgumentException($"'{SweepPartition}' is reserved and cannot name a sweep", nameof(sweep));
+        }
+
+        try
+        {
+            await _table.AddEntityAsync(ToEntity(sweep), cancellationToken).ConfigureAwait(false);
+            return (sweep, true);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var stored = await GetAsync(sweep.SweepId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"sweep {sweep.SweepId} was reported as existing but cannot be read", ex);
+            return (stored, false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<SweepRecord?> GetAsync(string sweepId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(SweepPartition, sweepId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var e = row.Value!;
+        return new SweepRecord(
+            sweepId,
+            e.GetString("SnapshotId") ?? throw Missing(sweepId, "SnapshotId"),
+            e.GetString("ParamsVersion") ?? throw Missing(sweepId, "ParamsVersion"),
+            e.GetDateTimeOffset("StartedAt") ?? throw Missing(sweepId, "StartedAt"),
+            e.GetDateTimeOffset("Deadline") ?? throw Missing(sweepId, "Deadline"),
+            e.GetInt32("WorkItems") ?? throw Missing(sweepId, "WorkItems"),
+            e.GetBoolean("NoLiquidation") ?? false);
+    }
+
+    /// <inheritdoc/>
+    public async Task MarkDoneAsync(string sweepId, int workItem, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
+        ArgumentOutOfRangeException.ThrowIfNegative(workItem);
+        await _table.UpsertEntityAsync(new TableEntity(sweepId, MarkerKey(workItem)) { ["DoneAt"] = at }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
+        var done = new List<int>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {sweepId}"), maxPerPage: 1_000, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (e.RowKey.StartsWith('w') && int.TryParse(e.RowKey.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                done.Add(n);
+            }
+        }
+
+        done.Sort();
+        return done;
+    }
+
+    private static string MarkerKey(int workItem) => string.Create(CultureInfo.InvariantCulture, $"w{workItem:D5}");
+
+    private static TableEntity ToEntity(SweepRecord s) => new(SweepPartition, s.SweepId)
+    {
+        ["SnapshotId"] = s.SnapshotId,
+        ["ParamsVersion"] = s.ParamsVersion,
+        ["StartedAt"] = s.StartedAt,
+        ["Deadline"] = s.Deadline,
+        ["WorkItems"] = s.WorkItems,
+        ["NoLiquidation"] = s.NoLiquidation,
+    };
+
+    private static InvalidOperationException Missing(string sweepId, string property) => new($"sweep {sweepId}: {property} is missing from its stored record");
+}

@@ -1,0 +1,30 @@
+using Margin.Sweep.Work;
+
+namespace Margin.Sweep.Ports;
+
+/// <summary>Sweep records and their per-work-item completion markers.</summary>
+public interface ISweepStore
+{
+    /// <summary>Stores a new sweep, or returns the one already stored under its id (starting a sweep twice starts it once).</summary>
+    /// <param name="sweep">The sweep to start.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The stored sweep and whether this call created it.</returns>
+    Task<(SweepRecord Sweep, bool Created)> CreateOrGetAsync(SweepRecord sweep, CancellationToken cancellationToken);
+
+    /// <summary>A sweep by id, or null.</summary>
+    /// <param name="sweepId">The sweep id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<SweepRecord?> GetAsync(string sweepId, CancellationToken cancellationToken);
+
+    /// <summary>Marks a work item done (idempotent: marking it again changes nothing).</summary>
+    /// <param name="sweepId">The sweep id.</param>
+    /// <param name="workItem">The work item's number.</param>
+    /// <param name="at">When it finished.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task MarkDoneAsync(string sweepId, int workItem, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The work items of a sweep that are marked done, ascending.</summary>
+    /// <param name="sweepId">The sweep id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,49 @@
+using Azure.Data.Tables;
+using Margin.Infrastructure.Sweeps;
+using Margin.Infrastructure.Tests.Azurite;
+using Margin.Sweep.Work;
+
+namespace Margin.Infrastructure.Tests.Sweeps;
+
+[Collection(AzuriteGroup.Name)]
+public sealed class TableSweepStoreTests(AzuriteInstance azurite)
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+
+    private async Task<TableSweepStore> NewStoreAsync()
+    {
+        var store = new TableSweepStore(new TableServiceClient(azurite.ConnectionString).GetTableClient($"sweeps{Guid.NewGuid():N}"[..30]));
+        await store.EnsureCreatedAsync(CancellationToken.None);
+        return store;
+    }
+
+    private static SweepRecord Sweep(string snapshot = "snap-1") => new($"sweep-{snapshot}", snapshot, "params-3", Now, Now.AddMinutes(5), 16, NoLiquidation: false);
+
+    [Fact]
+    public async Task CreateOrGet_StartsASweepOnce_EvenWhenTwoStartersRace()
+    {
+        var store = await NewStoreAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => store.CreateOrGetAsync(Sweep() with { StartedAt = Now.AddSeconds(i) }, CancellationToken.None)));
+
+        Assert.Single(results, r => r.Created);
+        var winner = results.Single(r => r.Created).Sweep;
+        Assert.All(results, r => Assert.Equal(winner, r.Sweep));
+        Assert.Equal(winner, await store.GetAsync(winner.SweepId, CancellationToken.None));
+        Assert.Null(await store.GetAsync("sweep-nope", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task MarkDone_IsIdempotentAndListedInOrder()
+    {
+        var store = await NewStoreAsync();
+        var (sweep, _) = await store.CreateOrGetAsync(Sweep(), CancellationToken.None);
+
+        await store.MarkDoneAsync(sweep.SweepId, 7, Now, CancellationToken.None);
+        await store.MarkDoneAsync(sweep.SweepId, 0, Now, CancellationToken.None);
+        await store.MarkDoneAsync(sweep.SweepId, 7, Now.AddSeconds(1), CancellationToken.None);
+
+        Assert.Equal([0, 7], await store.DoneAsync(sweep.SweepId, CancellationToken.None));
+        Assert.Empty(await store.DoneAsync("sweep-other", CancellationToken.None));
+    }
+}
