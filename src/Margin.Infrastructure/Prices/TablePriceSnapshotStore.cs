@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Margin.Engine.Domain;
 using Margin.Engine.Prices;
 using Margin.Engine.Statistics;
+using Margin.Infrastructure.Storage;
 using Margin.Sweep.Ports;
 
 namespace Margin.Infrastructure.Prices;
@@ -13,7 +14,7 @@ namespace Margin.Infrastructure.Prices;
 /// partition without <c>meta</c> as not written (a crash mid-write leaves no half snapshot visible). Decimals are
 /// invariant strings, volatilities doubles, times ISO 8601 (docs/storage.md).
 /// </remarks>
-public sealed class TablePriceSnapshotStore : IPriceSnapshotStore
+public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
 {
     /// <summary>The table's name.</summary>
     public const string TableName = "prices";
@@ -21,19 +22,13 @@ public sealed class TablePriceSnapshotStore : IPriceSnapshotStore
     private const string LatestPartition = "latest";
     private const string Meta = "meta";
 
-    private readonly TableClient _table;
 
     /// <summary>Creates the store over the <c>prices</c> table.</summary>
     /// <param name="table">The table client.</param>
     public TablePriceSnapshotStore(TableClient table)
+        : base(table)
     {
-        ArgumentNullException.ThrowIfNull(table);
-        _table = table;
     }
-
-    /// <summary>Creates the table if it does not exist.</summary>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken) => await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public async Task WriteAsync(PriceSnapshot snapshot, CancellationToken cancellationToken)
@@ -86,11 +81,11 @@ public sealed class TablePriceSnapshotStore : IPriceSnapshotStore
 
         foreach (var chunk in rows.Chunk(100))
         {
-            await _table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken).ConfigureAwait(false);
+            await Table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken).ConfigureAwait(false);
         }
 
         // The meta row last: only a complete snapshot is readable.
-        await _table.UpsertEntityAsync(
+        await Table.UpsertEntityAsync(
             new TableEntity(snapshot.Id, Meta)
             {
                 ["SchemaVersion"] = 1,
@@ -110,7 +105,7 @@ public sealed class TablePriceSnapshotStore : IPriceSnapshotStore
         ArgumentException.ThrowIfNullOrEmpty(snapshotId);
 
         // The meta row first: a partition without it is a write that did not finish, not a snapshot.
-        var metaRow = await _table.GetEntityIfExistsAsync<TableEntity>(snapshotId, Meta, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var metaRow = await Table.GetEntityIfExistsAsync<TableEntity>(snapshotId, Meta, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!metaRow.HasValue)
         {
             return null;
@@ -121,7 +116,7 @@ public sealed class TablePriceSnapshotStore : IPriceSnapshotStore
         var instruments = new List<InstrumentPrice>();
         var defects = new List<PriceDefect>();
         var rows = 0;
-        await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {snapshotId}"), maxPerPage: 1_000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {snapshotId}"), maxPerPage: 1_000, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var key = e.RowKey;
             if (key == Meta)
@@ -167,19 +162,19 @@ public sealed class TablePriceSnapshotStore : IPriceSnapshotStore
     public async Task SetLatestAsync(string snapshotId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(snapshotId);
-        var exists = await _table.GetEntityIfExistsAsync<TableEntity>(snapshotId, Meta, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var exists = await Table.GetEntityIfExistsAsync<TableEntity>(snapshotId, Meta, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!exists.HasValue)
         {
             throw new InvalidOperationException($"snapshot {snapshotId} is not stored (or not completely): latest cannot point at it");
         }
 
-        await _table.UpsertEntityAsync(new TableEntity(LatestPartition, LatestPartition) { ["SnapshotId"] = snapshotId }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await Table.UpsertEntityAsync(new TableEntity(LatestPartition, LatestPartition) { ["SnapshotId"] = snapshotId }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async Task<string?> GetLatestAsync(CancellationToken cancellationToken)
     {
-        var latest = await _table.GetEntityIfExistsAsync<TableEntity>(LatestPartition, LatestPartition, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var latest = await Table.GetEntityIfExistsAsync<TableEntity>(LatestPartition, LatestPartition, cancellationToken: cancellationToken).ConfigureAwait(false);
         return latest.HasValue ? latest.Value!.GetString("SnapshotId") : null;
     }
 

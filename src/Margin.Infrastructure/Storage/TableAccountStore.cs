@@ -12,7 +12,7 @@ namespace Margin.Infrastructure.Storage;
 /// most 1,000 entities a page) and report a malformed row with its id instead of skipping it. The table name is
 /// lowercase (Azure's names are case-insensitive, Azurite's are not).
 /// </remarks>
-public sealed class TableAccountStore : IAccountStore
+public sealed class TableAccountStore : TableStore, IAccountStore
 {
     /// <summary>The table's name.</summary>
     public const string TableName = "accounts";
@@ -23,17 +23,15 @@ public sealed class TableAccountStore : IAccountStore
     /// <summary>A transaction's payload budget, kept well under the 4 MiB request limit for the batch envelope.</summary>
     public const int MaxTransactionChars = 3 * 1024 * 1024;
 
-    private readonly TableClient _table;
     private readonly AccountPartitioner _partitioner;
 
-    /// <summary>Creates the store over a table client (the table is created by <see cref="EnsureCreatedAsync"/>).</summary>
+    /// <summary>Creates the store over a table client (the table is created by <see cref="TableStore.EnsureCreatedAsync"/>).</summary>
     /// <param name="table">The client for the <c>accounts</c> table.</param>
     /// <param name="partitioner">The deployment's partitioning.</param>
     public TableAccountStore(TableClient table, AccountPartitioner partitioner)
+        : base(table)
     {
-        ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(partitioner);
-        _table = table;
         _partitioner = partitioner;
     }
 
@@ -46,11 +44,6 @@ public sealed class TableAccountStore : IAccountStore
     /// <summary>Why an account id cannot be stored (a row key cannot hold it), or null when it can.</summary>
     /// <param name="accountId">The account id.</param>
     public static string? IdProblem(string accountId) => AccountEntityCodec.KeyProblem(accountId);
-
-    /// <summary>Creates the table if it does not exist.</summary>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken) =>
-        await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public async Task UpsertAsync(IReadOnlyCollection<Account> accounts, CancellationToken cancellationToken)
@@ -67,7 +60,7 @@ public sealed class TableAccountStore : IAccountStore
             foreach (var batch in Batches(partition.Select(a => AccountEntityCodec.ToEntity(a, partition.Key))))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                await _table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken).ConfigureAwait(false);
+                await Table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -81,7 +74,7 @@ public sealed class TableAccountStore : IAccountStore
             return null;
         }
 
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(_partitioner.KeyOfAccount(accountId), accountId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await Table.GetEntityIfExistsAsync<TableEntity>(_partitioner.KeyOfAccount(accountId), accountId, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!response.HasValue)
         {
             return null;
@@ -97,7 +90,7 @@ public sealed class TableAccountStore : IAccountStore
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, PartitionCount);
         var key = AccountPartitioner.KeyOf(partition);
-        var query = _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), maxPerPage: 1_000, cancellationToken: cancellationToken);
+        var query = Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), maxPerPage: 1_000, cancellationToken: cancellationToken);
         await foreach (var page in query.AsPages().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             foreach (var entity in page.Values)

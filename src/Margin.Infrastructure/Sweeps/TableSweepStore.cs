@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Margin.Infrastructure.Storage;
 using Margin.Sweep.Ports;
 using Margin.Sweep.Work;
 
@@ -12,26 +13,20 @@ namespace Margin.Infrastructure.Sweeps;
 /// (a 409 from the insert reads the stored record). Markers are upserted, so a work item retried after it finished marks
 /// itself again harmlessly.
 /// </remarks>
-public sealed class TableSweepStore : ISweepStore
+public sealed class TableSweepStore : TableStore, ISweepStore
 {
     /// <summary>The table's name.</summary>
     public const string TableName = "sweeps";
 
     private const string SweepPartition = "sweep";
 
-    private readonly TableClient _table;
 
     /// <summary>Creates the store over the <c>sweeps</c> table.</summary>
     /// <param name="table">The table client.</param>
     public TableSweepStore(TableClient table)
+        : base(table)
     {
-        ArgumentNullException.ThrowIfNull(table);
-        _table = table;
     }
-
-    /// <summary>Creates the table if it does not exist.</summary>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken) => await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public async Task<(SweepRecord Sweep, bool Created)> CreateOrGetAsync(SweepRecord sweep, CancellationToken cancellationToken)
@@ -46,7 +41,7 @@ public sealed class TableSweepStore : ISweepStore
 
         try
         {
-            await _table.AddEntityAsync(ToEntity(sweep), cancellationToken).ConfigureAwait(false);
+            await Table.AddEntityAsync(ToEntity(sweep), cancellationToken).ConfigureAwait(false);
             return (sweep, true);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -61,7 +56,7 @@ public sealed class TableSweepStore : ISweepStore
     public async Task<SweepRecord?> GetAsync(string sweepId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(SweepPartition, sweepId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(SweepPartition, sweepId, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!row.HasValue)
         {
             return null;
@@ -83,7 +78,7 @@ public sealed class TableSweepStore : ISweepStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
         ArgumentOutOfRangeException.ThrowIfNegative(workItem);
-        await _table.UpsertEntityAsync(new TableEntity(sweepId, MarkerKey(workItem)) { ["DoneAt"] = at }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await Table.UpsertEntityAsync(new TableEntity(sweepId, MarkerKey(workItem)) { ["DoneAt"] = at }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -91,7 +86,7 @@ public sealed class TableSweepStore : ISweepStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
         var done = new List<int>();
-        await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {sweepId}"), maxPerPage: 1_000, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {sweepId}"), maxPerPage: 1_000, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (e.RowKey.StartsWith('w') && int.TryParse(e.RowKey.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
             {
