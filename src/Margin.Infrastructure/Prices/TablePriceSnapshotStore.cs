@@ -182,6 +182,7 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
         a.AsOf == b.AsOf && a.Quote == b.Quote && a.UnusableReason == b.UnusableReason
         && a.Assets.Count == b.Assets.Count && a.Assets.All(kv => b.Assets.TryGetValue(kv.Key, out var o) && o == kv.Value)
         && a.Instruments.Count == b.Instruments.Count && a.Instruments.All(kv => b.Instruments.TryGetValue(kv.Key, out var o) && o == kv.Value)
+        && a.Defects.Count == b.Defects.Count && a.Defects.All(kv => b.Defects.TryGetValue(kv.Key, out var o) && o == kv.Value)
         && Correlations(a.Correlations) == Correlations(b.Correlations);
 
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);

@@ -8,8 +8,10 @@ namespace Margin.Infrastructure.Queues;
 
 /// <summary>The work queue on Azure Storage Queues (<c>margin-shards</c>), with its poison queue (<c>margin-shards-poison</c>).</summary>
 /// <remarks>
-/// Messages are base64-encoded UTF-8 JSON, the encoding the Functions host's queue trigger expects by default. A poisoned
-/// message keeps its body and gains the reason, as <c>{"reason":..,"dequeueCount":..,"messageId":..,"body":..}</c>.
+/// Messages are base64-encoded UTF-8 JSON, the encoding the Functions host's queue trigger expects by default; this class
+/// encodes and decodes it, so a body that is not base64 is reported (and poisoned) rather than failing the receive. A
+/// poisoned message keeps its body (up to 8,192 characters) and gains the reason, as
+/// <c>{"reason":..,"dequeueCount":..,"messageId":..,"body":..,"bodyLength":..}</c>.
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: an Azure Storage queue.")]
 public sealed class StorageWorkQueue : IWorkQueue
@@ -24,8 +26,8 @@ public sealed class StorageWorkQueue : IWorkQueue
     private readonly QueueClient _poison;
 
     /// <summary>Creates the adapter over the two queue clients (created by <see cref="EnsureCreatedAsync"/>).</summary>
-    /// <param name="queue">The work queue, with base64 message encoding.</param>
-    /// <param name="poison">The poison queue, with base64 message encoding.</param>
+    /// <param name="queue">The work queue, with no message encoding of its own (this class encodes and decodes base64, so that a body that is not base64 is poisoned instead of failing the whole receive).</param>
+    /// <param name="poison">The poison queue, likewise.</param>
     public StorageWorkQueue(QueueClient queue, QueueClient poison)
     {
         ArgumentNullException.ThrowIfNull(queue);
@@ -37,11 +39,8 @@ public sealed class StorageWorkQueue : IWorkQueue
     /// <summary>Creates the adapter from a connection string (Azurite's or an account's).</summary>
     /// <param name="connectionString">The storage connection string.</param>
     /// <param name="queueName">The work queue's name; the poison queue is this plus <c>-poison</c>.</param>
-    public static StorageWorkQueue FromConnectionString(string connectionString, string queueName = QueueName)
-    {
-        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-        return new StorageWorkQueue(new QueueClient(connectionString, queueName, options), new QueueClient(connectionString, queueName + "-poison", options));
-    }
+    public static StorageWorkQueue FromConnectionString(string connectionString, string queueName = QueueName) =>
+        new(new QueueClient(connectionString, queueName), new QueueClient(connectionString, queueName + "-poison"));
 
     /// <summary>Creates both queues if they do not exist.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -66,7 +65,7 @@ public sealed class StorageWorkQueue : IWorkQueue
 
         foreach (var item in items)
         {
-            await _queue.SendMessageAsync(WorkItemJson.Write(item), cancellationToken).ConfigureAwait(false);
+            await _queue.SendMessageAsync(Base64(WorkItemJson.Write(item)), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -78,7 +77,14 @@ public sealed class StorageWorkQueue : IWorkQueue
         QueueMessage[] messages = await _queue.ReceiveMessagesAsync(max, visibility, cancellationToken).ConfigureAwait(false);
         return messages.Select(m =>
         {
-            var body = m.Body.ToString();
+            var raw = m.Body.ToString();
+            var bytes = new byte[raw.Length];
+            if (!Convert.TryFromBase64String(raw, bytes, out var length))
+            {
+                return new ReceivedWorkItem(m.MessageId, m.PopReceipt, m.DequeueCount, raw, null, "the message is not base64 (work items are base64-encoded UTF-8 JSON, the Functions host's encoding)");
+            }
+
+            var body = System.Text.Encoding.UTF8.GetString(bytes, 0, length);
             var (item, problem) = WorkItemJson.Read(body);
             return new ReceivedWorkItem(m.MessageId, m.PopReceipt, m.DequeueCount, body, item, problem);
         }).ToList();
@@ -98,12 +104,19 @@ public sealed class StorageWorkQueue : IWorkQueue
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
 
         // Written to the poison queue before it is deleted here: a crash in between leaves a copy in both, never none.
+        // A queue message holds 64 KiB: a long body is kept in part, with its length, so the record always fits.
+        var body = message.Body.Length <= MaxPoisonBodyChars ? message.Body : message.Body[..MaxPoisonBodyChars];
         var record = System.Text.Json.JsonSerializer.Serialize(
-            new PoisonRecord(reason, message.DequeueCount, message.MessageId, message.Body),
+            new PoisonRecord(reason, message.DequeueCount, message.MessageId, body, message.Body.Length),
             PoisonJsonContext.Default.PoisonRecord);
-        await _poison.SendMessageAsync(record, cancellationToken).ConfigureAwait(false);
+        await _poison.SendMessageAsync(Base64(record), cancellationToken).ConfigureAwait(false);
         await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The most characters of a poisoned body kept in its record (the record stays under a message's 64 KiB once escaped and base64-encoded).</summary>
+    public const int MaxPoisonBodyChars = 8 * 1024;
+
+    private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>How many messages the work queue holds (approximate, as the service reports it).</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -115,7 +128,7 @@ public sealed class StorageWorkQueue : IWorkQueue
 }
 
 /// <summary>A poisoned message with the reason.</summary>
-internal sealed record PoisonRecord(string Reason, long DequeueCount, string MessageId, string Body);
+internal sealed record PoisonRecord(string Reason, long DequeueCount, string MessageId, string Body, int BodyLength);
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(PoisonRecord))]

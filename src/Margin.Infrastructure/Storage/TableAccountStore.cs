@@ -20,8 +20,8 @@ public sealed class TableAccountStore : TableStore, IAccountStore
     /// <summary>Entities per transaction, Table Storage's limit.</summary>
     public const int MaxTransactionEntities = 100;
 
-    /// <summary>A transaction's payload budget, kept well under the 4 MiB request limit for the batch envelope.</summary>
-    public const int MaxTransactionChars = 3 * 1024 * 1024;
+    /// <summary>A transaction's payload budget in (estimated) bytes, under the 4 MiB request limit with room for the batch envelope.</summary>
+    public const int MaxTransactionChars = 3_500_000;
 
     private readonly AccountPartitioner _partitioner;
 
@@ -55,9 +55,16 @@ public sealed class TableAccountStore : TableStore, IAccountStore
             throw new ArgumentException($"account {duplicate.Key} appears {duplicate.Count()} times in one write", nameof(accounts));
         }
 
-        foreach (var partition in accounts.GroupBy(a => _partitioner.KeyOfAccount(a.Id), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        // Every entity is built (and every id and size checked) before the first write, so a bad account refuses the
+        // whole call instead of failing it half-way.
+        var partitions = accounts
+            .Select(a => AccountEntityCodec.ToEntity(a, _partitioner.KeyOfAccount(a.Id)))
+            .GroupBy(e => e.PartitionKey, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
+        foreach (var partition in partitions)
         {
-            foreach (var batch in Batches(partition.Select(a => AccountEntityCodec.ToEntity(a, partition.Key))))
+            foreach (var batch in Batches(partition))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await Table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken).ConfigureAwait(false);
@@ -126,5 +133,8 @@ public sealed class TableAccountStore : TableStore, IAccountStore
         }
     }
 
-    private static int Size(TableEntity e) => e.RowKey.Length + e.Sum(kv => kv.Key.Length + (kv.Value?.ToString()?.Length ?? 0) + 32);
+    /// <summary>An upper estimate of an entity's bytes in a batch body: the SDK escapes every <c>"</c> as <c>\u0022</c> (6 bytes), and the envelope adds about 1 KiB.</summary>
+    private static int Size(TableEntity e) => 1_024 + (2 * e.RowKey.Length) + e.Sum(kv => kv.Key.Length + 32 + Escaped(kv.Value?.ToString()));
+
+    private static int Escaped(string? text) => text is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(text) + (5 * text.Count(c => c == '"'));
 }

@@ -53,12 +53,39 @@ public sealed class AzuriteInstance : IDisposable
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
         _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                lock (_errors)
+                {
+                    _errors.AppendLine(line);
+                }
+            }
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        WaitForPort(TablePort);
-        WaitForPort(QueuePort);
+        try
+        {
+            WaitForPort(TablePort);
+            WaitForPort(QueuePort);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // xunit does not dispose a fixture whose constructor failed: stop what we started here, then report.
+            Dispose();
+            string errors;
+            lock (_errors)
+            {
+                errors = _errors.ToString();
+            }
+
+            throw new InvalidOperationException($"{ex.Message}; Azurite's stderr: {errors}", ex);
+        }
     }
+
+    private readonly System.Text.StringBuilder _errors = new();
+    private bool _disposed;
 
     public int BlobPort { get; }
 
@@ -73,6 +100,12 @@ public sealed class AzuriteInstance : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             // TERM first (Azurite flushes and exits), KILL if it has not gone after 10 s. Only this PID, which we started.

@@ -66,6 +66,22 @@ public sealed class StorageWorkQueueTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task ABodyThatIsNotBase64_IsReportedNotThrown_SoItCanBePoisoned()
+    {
+        var (queue, name) = await NewQueueAsync();
+        await new QueueClient(azurite.ConnectionString, name).SendMessageAsync("{not base64}");
+        await queue.EnqueueAsync([Item], CancellationToken.None);
+
+        var received = await queue.ReceiveAsync(32, TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        Assert.Equal(2, received.Count);
+        var bad = Assert.Single(received, r => r.Item is null);
+        Assert.Contains("not base64", bad.Problem, StringComparison.Ordinal);
+        Assert.Equal(Item, Assert.Single(received, r => r.Item is not null).Item);
+        await queue.PoisonAsync(bad, bad.Problem!, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Enqueue_AnInvalidItem_IsRefusedBeforeAnySend()
     {
         var (queue, _) = await NewQueueAsync();
