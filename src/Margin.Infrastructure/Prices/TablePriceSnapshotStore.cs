@@ -49,6 +49,12 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
             return;
         }
 
+        // A write that crashed before its meta row left rows behind: remove them, so this write is the whole partition.
+        await foreach (var stale in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {snapshot.Id}"), maxPerPage: 1_000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            await Table.DeleteEntityAsync(stale.PartitionKey, stale.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         var rows = new List<TableEntity>();
         foreach (var a in snapshot.Assets.Values.OrderBy(a => a.Asset.Symbol, StringComparer.Ordinal))
         {
@@ -77,6 +83,14 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
         foreach (var d in snapshot.Defects.Values.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
             rows.Add(new TableEntity(snapshot.Id, "d:" + d.Key) { ["Field"] = d.Field, ["Problem"] = d.Problem });
+        }
+
+        foreach (var row in rows)
+        {
+            if (AccountEntityCodec.KeyProblem(row.RowKey) is { } problem)
+            {
+                throw new ArgumentException($"snapshot {snapshot.Id}: {row.RowKey[2..]} cannot be a row key: {problem.Replace("the account id", "the id", StringComparison.Ordinal)}", nameof(snapshot));
+            }
         }
 
         foreach (var chunk in rows.Chunk(100))

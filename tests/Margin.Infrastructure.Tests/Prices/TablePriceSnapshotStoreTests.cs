@@ -66,6 +66,19 @@ public sealed class TablePriceSnapshotStoreTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task Write_AfterACrashedWrite_ReplacesItsLeftoverRows()
+    {
+        var (store, table) = await NewStoreAsync();
+        await table.UpsertEntityAsync(new TableEntity("snap-1", "a:DOGE") { ["Price"] = "0.1" });
+
+        await store.WriteAsync(Snapshot(), CancellationToken.None);
+
+        var read = await store.ReadAsync("snap-1", CancellationToken.None);
+        Assert.NotNull(read);
+        Assert.False(read.Assets.ContainsKey("DOGE"));
+    }
+
+    [Fact]
     public async Task Latest_PointsOnlyAtACompleteSnapshot()
     {
         var (store, table) = await NewStoreAsync();
