@@ -68,21 +68,10 @@ public sealed partial class MarginModel
         {
             var b = balances[i];
             cursor = new Cursor(Stage.Balance, i);
-            if (b.Quantity == 0m)
+            var idx = ResolveBalance(account.Id, b, i);
+            if (idx < 0)
             {
-                if (!_assetIndex.ContainsKey(b.Asset.Symbol))
-                {
-                    ResolveAsset(account.Id, b.Asset.Symbol, i);
-                }
-
                 continue;
-            }
-
-            var idx = ResolveAsset(account.Id, b.Asset.Symbol, i);
-
-            if (b.Quantity < 0m && _assets[idx].Parameters.Borrow is null)
-            {
-                throw new InvalidAccountException(account.Id, $"balances[{i}].quantity", $"{b.Asset} is not borrowable, but the balance is {b.Quantity.ToString(CultureInfo.InvariantCulture)}");
             }
 
             ledger[idx] = b.Quantity;
@@ -94,17 +83,11 @@ public sealed partial class MarginModel
         {
             var p = positions[j];
             cursor = new Cursor(Stage.Position, j);
-            if (p.Quantity == 0m)
+            if (ResolvePosition(account, j) is not { } inst)
             {
-                if (!_instruments.ContainsKey(p.InstrumentId))
-                {
-                    ResolveInstrument(account, j);
-                }
-
                 continue;
             }
 
-            var inst = ResolveInstrument(account, j);
 
             var slot = book.SlotOfAsset[inst.UnderlyingIndex];
             if (slot < 0)
@@ -255,16 +238,7 @@ public sealed partial class MarginModel
             }
         }
 
-        var material = gross * Parameters.DependencyMateriality;
-        if (suspect > 0m && suspect >= material)
-        {
-            flags |= MarginFlags.PriceSuspect;
-        }
-
-        if (switched > 0m && switched >= material)
-        {
-            flags |= MarginFlags.KillSwitch;
-        }
+        flags |= DependencyFlags(suspect, switched, gross);
 
         cursor = default;
         var losses = new double[u];

@@ -213,22 +213,10 @@ public sealed partial class MarginModel
         {
             var b = balances[i];
             cursor = new Cursor(Stage.Balance, i);
-            if (IsZero(b.Quantity))
+            var idx = ResolveBalance(account.Id, b, i);
+            if (idx < 0)
             {
-                // A zero balance depends on no price, but an asset the parameters do not know is still a ledger error.
-                if (!_assetIndex.ContainsKey(b.Asset.Symbol))
-                {
-                    ResolveAsset(account.Id, b.Asset.Symbol, i);
-                }
-
                 continue;
-            }
-
-            var idx = ResolveAsset(account.Id, b.Asset.Symbol, i);
-            var st = _assets[idx];
-            if (decimal.IsNegative(b.Quantity) && st.Parameters.Borrow is null)
-            {
-                throw new InvalidAccountException(account.Id, $"balances[{i}].quantity", $"{b.Asset} is not borrowable, but the balance is {b.Quantity.ToString(CultureInfo.InvariantCulture)}");
             }
 
             // Account.Create guarantees one balance per asset, so a balance's asset is always new here.
@@ -243,17 +231,11 @@ public sealed partial class MarginModel
         {
             var p = positions[j];
             cursor = new Cursor(Stage.Position, j);
-            if (IsZero(p.Quantity))
+            if (ResolvePosition(account, j) is not { } inst)
             {
-                if (!_instruments.ContainsKey(p.InstrumentId))
-                {
-                    ResolveInstrument(account, j);
-                }
-
                 continue;
             }
 
-            var inst = ResolveInstrument(account, j);
             var underlying = view.Asset(inst.UnderlyingIndex);
             var q = p.Quantity;
             decimal exposure;
@@ -434,16 +416,7 @@ public sealed partial class MarginModel
 
         if (anyDependency)
         {
-            var material = GrossExposure(account, ledger, pnlCoins, order[..touched]) * Parameters.DependencyMateriality;
-            if (suspect > 0m && suspect >= material)
-            {
-                flags |= MarginFlags.PriceSuspect;
-            }
-
-            if (switched > 0m && switched >= material)
-            {
-                flags |= MarginFlags.KillSwitch;
-            }
+            flags |= DependencyFlags(suspect, switched, GrossExposure(account, ledger, pnlCoins, order[..touched]));
         }
 
         cursor = default;
@@ -520,6 +493,66 @@ public sealed partial class MarginModel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsZero<T>(T value)
         where T : INumberBase<T> => T.IsZero(value);
+
+    /// <summary>The flags a dependency sets when material: exposure behind an unusable price (<c>PriceSuspect</c>) or a paused asset (<c>KillSwitch</c>) of at least <c>DependencyMateriality</c> of the gross exposure.</summary>
+    private MarginFlags DependencyFlags(decimal suspect, decimal switched, decimal gross)
+    {
+        var material = gross * Parameters.DependencyMateriality;
+        var flags = MarginFlags.None;
+        if (suspect > 0m && suspect >= material)
+        {
+            flags |= MarginFlags.PriceSuspect;
+        }
+
+        if (switched > 0m && switched >= material)
+        {
+            flags |= MarginFlags.KillSwitch;
+        }
+
+        return flags;
+    }
+
+    /// <summary>A balance's asset index, or -1 for a zero balance; an unknown or unpriced asset, or a borrow of an asset that cannot be borrowed, fails the account with the field.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ResolveBalance(string accountId, Balance b, int i)
+    {
+        if (IsZero(b.Quantity))
+        {
+            // A zero balance depends on no price, but an asset the parameters do not know is still a ledger error.
+            if (!_assetIndex.ContainsKey(b.Asset.Symbol))
+            {
+                ResolveAsset(accountId, b.Asset.Symbol, i);
+            }
+
+            return -1;
+        }
+
+        var idx = ResolveAsset(accountId, b.Asset.Symbol, i);
+        if (decimal.IsNegative(b.Quantity) && _assets[idx].Parameters.Borrow is null)
+        {
+            throw new InvalidAccountException(accountId, $"balances[{i}].quantity", $"{b.Asset} is not borrowable, but the balance is {b.Quantity.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return idx;
+    }
+
+    /// <summary>A position's instrument, or null for a zero position (whose instrument must still be known).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private InstrumentState? ResolvePosition(Account account, int j)
+    {
+        var p = account.Positions[j];
+        if (IsZero(p.Quantity))
+        {
+            if (!_instruments.ContainsKey(p.InstrumentId))
+            {
+                ResolveInstrument(account, j);
+            }
+
+            return null;
+        }
+
+        return ResolveInstrument(account, j);
+    }
 
     private int ResolveAsset(string accountId, string symbol, int balance)
     {
