@@ -199,10 +199,10 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
         && a.Defects.Count == b.Defects.Count && a.Defects.All(kv => b.Defects.TryGetValue(kv.Key, out var o) && o == kv.Value)
         && Correlations(a.Correlations) == Correlations(b.Correlations);
 
-    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Text(decimal value) => StoredDecimal.Format(value);
 
     private static decimal Number(TableEntity e, string name) =>
-        decimal.TryParse(e.GetString(name), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+        StoredDecimal.TryParse(e.GetString(name), out var value)
             ? value
             : throw new InvalidOperationException($"snapshot {e.PartitionKey}, row {e.RowKey}: {name} is '{e.GetString(name)}', not an invariant decimal");
 

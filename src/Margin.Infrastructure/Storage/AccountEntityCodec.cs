@@ -166,10 +166,10 @@ internal static class AccountEntityCodec
         return rows;
     }
 
-    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Text(decimal value) => StoredDecimal.Format(value);
 
     private static decimal Number(string text, string field) =>
-        decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+        StoredDecimal.TryParse(text, out var value)
             ? value
             : throw new FormatException($"{field} is '{text}', not an invariant decimal");
 }
