@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 
 namespace Margin.Cli.Tests;
 

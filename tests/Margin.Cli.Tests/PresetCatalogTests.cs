@@ -1,4 +1,4 @@
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 using Margin.Cli.Presets;
 using Margin.Engine.Methodologies;
 using Margin.Engine.Parameters;

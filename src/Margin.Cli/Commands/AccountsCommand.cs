@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 using Margin.Engine.Accounts;
 using Margin.Infrastructure.Storage;
 

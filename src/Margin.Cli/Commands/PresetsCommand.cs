@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 using Margin.Cli.Presets;
 
 namespace Margin.Cli.Commands;

@@ -1,4 +1,4 @@
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 using Margin.Engine.Accounts;
 using Margin.Engine.Evaluation;
 using Margin.Engine.Liquidation;

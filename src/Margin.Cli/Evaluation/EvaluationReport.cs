@@ -1,4 +1,4 @@
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 using Margin.Engine.Liquidation;
 using Margin.Engine.Methodologies;
 using Margin.Engine.Results;

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 
 namespace Margin.Cli.Presets;
 
@@ -46,19 +45,8 @@ internal static class PresetCatalog
     public static (ParameterSet? Set, IReadOnlyList<InputProblem> Problems) Load(string name)
     {
         var text = Text(name) ?? throw new ArgumentException(Unknown(name), nameof(name));
-        var problems = new List<InputProblem>();
-        ParameterSet? set;
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            set = InputObject.From(document.RootElement, ParametersReader.Root, problems) is { } root ? ParametersReader.ReadSet(root, problems) : null;
-        }
-        catch (JsonException ex)
-        {
-            problems.Add(new InputProblem(null, $"not valid JSON: {ex.Message}"));
-            set = null;
-        }
-
+        var (set, read) = ParametersReader.ReadDocument(text);
+        var problems = read.ToList();
         if (set is not null && set.Metadata is null)
         {
             problems.Add(new InputProblem($"{ParametersReader.Root}.{ParametersMetadata.Property}", "a preset must carry a metadata block naming its sources"));

@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Globalization;
 using Margin.Cli.Evaluation;
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 using Margin.Engine.Liquidation;
 using Margin.Engine.Methodologies;
 using Margin.Engine.Results;

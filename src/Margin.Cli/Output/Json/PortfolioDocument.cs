@@ -1,3 +1,4 @@
+using Margin.Infrastructure.Documents;
 using Margin.Engine.Results;
 
 namespace Margin.Cli.Output.Json;

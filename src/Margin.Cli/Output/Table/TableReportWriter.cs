@@ -1,7 +1,7 @@
 using System.Globalization;
 using Margin.Cli.Evaluation;
 using Margin.Cli.Output.Json;
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 using Margin.Engine.Liquidation;
 using Margin.Engine.Methodologies;
 using Margin.Engine.Results;

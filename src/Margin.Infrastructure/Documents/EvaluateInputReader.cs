@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Reads a <c>margin evaluate</c> document (schemaVersion 1): a price snapshot, risk parameters and accounts.</summary>
 /// <remarks>
@@ -8,7 +8,7 @@ namespace Margin.Cli.Input;
 /// inconsistent parameters, invalid planner options, an unknown top-level property) are returned instead of an input: nothing may be evaluated.
 /// Each account is read on its own, so one malformed account never stops the others.
 /// </remarks>
-internal static class EvaluateInputReader
+public static class EvaluateInputReader
 {
     /// <summary>The only input schema version this build reads.</summary>
     public const int SchemaVersion = 1;

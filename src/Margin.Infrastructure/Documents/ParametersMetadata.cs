@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Margin.Engine.Methodologies;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Where a parameter set comes from: the <c>parameters.metadata</c> block every preset carries (optional elsewhere).</summary>
 /// <param name="Name">The preset's name, lower-case letters, digits and '-' (<c>binance-unified</c>).</param>
@@ -11,7 +11,7 @@ namespace Margin.Cli.Input;
 /// <param name="TakenOn">The date the numbers were taken from the sources.</param>
 /// <param name="Sources">The public sources, at least one, each with a title and an absolute http(s) URL.</param>
 /// <param name="Notes">What is exact, what is simplified, and anything else a reader must know.</param>
-internal sealed record ParametersMetadata(
+public sealed record ParametersMetadata(
     string Name,
     MethodologyKind? Methodology,
     string? Description,
@@ -36,7 +36,7 @@ internal sealed record ParametersMetadata(
     public static string NameOf(MethodologyKind kind) => Methodologies.First(m => m.Kind == kind).Name;
 
     /// <summary>Reads and validates a metadata block; returns null (with problems reported) when it is not usable.</summary>
-    public static ParametersMetadata? Read(InputObject o)
+    internal static ParametersMetadata? Read(InputObject o)
     {
         var name = o.String("name", required: true);
         var methodology = o.Choice("methodology", [.. Methodologies.Select(m => m.Name)], required: true);
@@ -114,7 +114,7 @@ internal sealed record ParametersMetadata(
 }
 
 /// <summary>One public source of a parameter set.</summary>
-internal sealed record MetadataSource(string Title, string Url);
+public sealed record MetadataSource(string Title, string Url);
 
 /// <summary>Validated risk parameters and, when the input has it, where they come from.</summary>
-internal sealed record ParameterSet(Margin.Engine.Parameters.RiskParameters Parameters, ParametersMetadata? Metadata);
+public sealed record ParameterSet(Margin.Engine.Parameters.RiskParameters Parameters, ParametersMetadata? Metadata);

@@ -3,10 +3,10 @@ using Margin.Engine.Domain;
 using Margin.Engine.Parameters;
 using Margin.Engine.Portfolio;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>The <c>portfolio</c> and <c>projection</c> sections of the parameters (docs/evaluate.md).</summary>
-internal static partial class ParametersReader
+public static partial class ParametersReader
 {
     /// <summary>Reads <c>projection</c>: <c>multiplier</c> (z_p) and <c>horizonDays</c>; absent means the engine's defaults.</summary>
     private static ProjectionParameters? ReadProjection(InputObject? o)

@@ -1,7 +1,7 @@
+using Margin.Infrastructure.Documents;
 using System.Globalization;
-using Margin.Cli.Output;
 
-namespace Margin.Cli.Tests;
+namespace Margin.Infrastructure.Tests.Documents;
 
 public sealed class DecimalTextTests
 {

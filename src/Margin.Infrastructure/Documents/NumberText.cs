@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Reads exact decimals, doubles and integers from JSON numbers or numeric strings.</summary>
 /// <remarks>
@@ -16,7 +16,7 @@ namespace Margin.Cli.Input;
 /// decimal places or significant digits than a decimal holds) is refused with the reason, never silently rounded.
 /// </para>
 /// </remarks>
-internal static class NumberText
+public static class NumberText
 {
     private const NumberStyles StringStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
 

@@ -3,7 +3,7 @@ using Margin.Engine.Domain;
 using Margin.Engine.Prices;
 using Margin.Engine.Statistics;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Maps the document's <c>snapshot</c> object to a <see cref="PriceSnapshot"/>.</summary>
 /// <remarks>
@@ -12,11 +12,11 @@ namespace Margin.Cli.Input;
 /// zero, negative or malformed price, an unknown property) is a <see cref="PriceDefect"/> of that entry instead: only the
 /// accounts that depend on it fail, and they say which price and why.
 /// </remarks>
-internal static class SnapshotReader
+public static class SnapshotReader
 {
     public const string Root = "snapshot";
 
-    public static PriceSnapshot? Read(InputObject snapshot, List<InputProblem> problems)
+    internal static PriceSnapshot? Read(InputObject snapshot, List<InputProblem> problems)
     {
         var id = snapshot.String("id", required: true);
         var asOf = snapshot.Time("asOf", required: true);

@@ -1,9 +1,10 @@
+using System.Text.Json;
 using System.Collections.Immutable;
 using Margin.Engine.Domain;
 using Margin.Engine.Instruments;
 using Margin.Engine.Parameters;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Maps the document's <c>parameters</c> object to validated <see cref="RiskParameters"/>.</summary>
 /// <remarks>
@@ -13,7 +14,7 @@ namespace Margin.Cli.Input;
 /// <c>parameters.</c> followed by the engine's path. The engine runs only when the shape is right, so its rules are
 /// reported on a second pass once the shape problems are fixed.
 /// </remarks>
-internal static partial class ParametersReader
+public static partial class ParametersReader
 {
     public const string Root = "parameters";
 
@@ -21,10 +22,30 @@ internal static partial class ParametersReader
     private static readonly string[] s_contracts = ["linear", "inverse"];
     private static readonly string[] s_rights = ["call", "put"];
 
-    public static RiskParameters? Read(InputObject parameters, List<InputProblem> problems) => ReadSet(parameters, problems)?.Parameters;
+    /// <summary>Reads a parameters document (the evaluate schema's <c>parameters</c> object, as a whole JSON text); every problem names its field under <c>parameters</c>.</summary>
+    /// <param name="json">The JSON text of one parameters object.</param>
+    /// <returns>The parameter set, or null with at least one problem.</returns>
+    public static (ParameterSet? Set, IReadOnlyList<InputProblem> Problems) ReadDocument(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var problems = new List<InputProblem>();
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var set = InputObject.From(document.RootElement, Root, problems) is { } root ? ReadSet(root, problems) : null;
+            return (problems.Count == 0 ? set : null, problems);
+        }
+        catch (JsonException ex)
+        {
+            problems.Add(new InputProblem(null, $"not valid JSON: {ex.Message}"));
+            return (null, problems);
+        }
+    }
+
+    internal static RiskParameters? Read(InputObject parameters, List<InputProblem> problems) => ReadSet(parameters, problems)?.Parameters;
 
     /// <summary>Reads the parameters and their optional <c>metadata</c> block (docs/evaluate.md, "Parameters metadata").</summary>
-    public static ParameterSet? ReadSet(InputObject parameters, List<InputProblem> problems)
+    internal static ParameterSet? ReadSet(InputObject parameters, List<InputProblem> problems)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(problems);

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Margin.Engine.Domain;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Reads one JSON object of the input strictly: typed properties with precise paths, duplicates and unknown properties reported.</summary>
 /// <remarks>

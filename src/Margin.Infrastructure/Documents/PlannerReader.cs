@@ -1,6 +1,6 @@
 using Margin.Engine.Liquidation;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Maps the document's optional <c>planner</c> object to validated <see cref="PlannerOptions"/>.</summary>
 /// <remarks>
@@ -9,11 +9,11 @@ namespace Margin.Cli.Input;
 /// unknown) are reported first; the engine's rules run once the shape is right. Whether the settlement asset is a
 /// configured, priced asset is decided by the planner for each account.
 /// </remarks>
-internal static class PlannerReader
+public static class PlannerReader
 {
     public const string Root = "planner";
 
-    public static PlannerOptions? Read(InputObject planner, List<InputProblem> problems)
+    internal static PlannerOptions? Read(InputObject planner, List<InputProblem> problems)
     {
         var before = problems.Count;
         var feeRate = planner.Decimal("feeRate", required: true);
@@ -41,7 +41,7 @@ internal static class PlannerReader
             message = cut >= 0 ? message[..cut] : message;
             if (ex.ActualValue is decimal actual)
             {
-                message += $" (got {Output.DecimalText.Format(actual)})";
+                message += $" (got {DecimalText.Format(actual)})";
             }
 
             problems.Add(new InputProblem(planner.Child(ex.ParamName ?? string.Empty), message));

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Margin.Cli.Input;
+using Margin.Infrastructure.Documents;
 
-namespace Margin.Cli.Tests;
+namespace Margin.Infrastructure.Tests.Documents;
 
 public sealed class NumberTextTests
 {

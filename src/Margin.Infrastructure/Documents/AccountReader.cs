@@ -2,7 +2,7 @@ using System.Text.Json;
 using Margin.Engine.Accounts;
 using Margin.Engine.Domain;
 
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Maps one element of <c>accounts</c> to an <see cref="Account"/>, independently of every other element.</summary>
 /// <remarks>
@@ -10,7 +10,7 @@ namespace Margin.Cli.Input;
 /// <see cref="InvalidAccountException"/> raised by the engine read alike. Every problem of the account is reported, not
 /// only the first.
 /// </remarks>
-internal static class AccountReader
+public static class AccountReader
 {
     private static readonly string[] s_modes = ["standard", "portfolio"];
 

@@ -1,4 +1,4 @@
-namespace Margin.Cli.Input;
+namespace Margin.Infrastructure.Documents;
 
 /// <summary>Builds the dotted paths used in error messages: <c>parameters.assets.BTC.initial.tiers[1].upToUsd</c>.</summary>
 /// <remarks>The same notation as the engine's parameter paths, so a problem found by the CLI and one found by the engine read alike.</remarks>
