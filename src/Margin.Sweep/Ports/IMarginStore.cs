@@ -1,0 +1,49 @@
+using Margin.Sweep.Orders;
+using Margin.Sweep.Results;
+
+namespace Margin.Sweep.Ports;
+
+/// <summary>The <c>margin</c> table: per account partition, the latest results, the liquidation outbox and the sweep receipts.</summary>
+/// <remarks>
+/// Rows live in the partition of their account (the accounts table's partition), so an account's result and its order
+/// commit in one transaction. Writes are optimistic: a row read with a <c>ConcurrencyToken</c> is replaced only if
+/// nobody changed it since; a row without one is inserted only if absent. A conflict throws
+/// <see cref="StoreConflictException"/> and the caller re-reads.
+/// </remarks>
+public interface IMarginStore
+{
+    /// <summary>What a sweep needs of one partition, in one query: every stored result and every order not yet closed.</summary>
+    /// <param name="partition">The partition.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    Task<MarginPartition> ReadPartitionAsync(int partition, CancellationToken cancellationToken);
+
+    /// <summary>Writes results, orders and the receipt of one partition, in as few transactions as the store allows.</summary>
+    /// <remarks>
+    /// An account's result and its orders always share a transaction; the receipt goes in the last one. When a
+    /// transaction conflicts, the ones before it stay committed and <see cref="StoreConflictException"/> is thrown.
+    /// </remarks>
+    /// <param name="write">The rows to write.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    Task CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken);
+
+    /// <summary>One account's stored result and its orders (open and closed, newest first), or a null result when none is stored.</summary>
+    /// <param name="accountId">The account.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    Task<(StoredResult? Result, IReadOnlyList<StoredOrder> Orders)> ReadAccountAsync(string accountId, CancellationToken cancellationToken);
+
+    /// <summary>Orders, page by page: all of them, or only those the broker has not accepted yet (the outbox a relay drains).</summary>
+    /// <param name="unsentOnly">Only unsent orders that are still open.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    IAsyncEnumerable<StoredOrder> ReadOrdersAsync(bool unsentOnly, CancellationToken cancellationToken);
+
+    /// <summary>Marks an order sent after the broker accepted it. Returns false when the order changed meanwhile (the caller re-reads; an order already sent stays sent).</summary>
+    /// <param name="order">The order as read.</param>
+    /// <param name="at">When the broker accepted it.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    Task<bool> MarkSentAsync(StoredOrder order, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The receipts of a sweep, one per partition it has processed.</summary>
+    /// <param name="sweepId">The sweep.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    IAsyncEnumerable<SweepReceipt> ReadReceiptsAsync(string sweepId, CancellationToken cancellationToken);
+}
