@@ -98,6 +98,14 @@ public sealed class StorageWorkQueue : IWorkQueue
     }
 
     /// <inheritdoc/>
+    public async Task ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
     public async Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

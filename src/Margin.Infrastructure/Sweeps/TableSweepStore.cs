@@ -19,7 +19,7 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     public const string TableName = "sweeps";
 
     private const string SweepPartition = "sweep";
-
+    private const string LatestPartition = "latest";
 
     /// <summary>Creates the store over the <c>sweeps</c> table.</summary>
     /// <param name="table">The table client.</param>
@@ -34,9 +34,10 @@ public sealed class TableSweepStore : TableStore, ISweepStore
         ArgumentNullException.ThrowIfNull(sweep);
         ArgumentException.ThrowIfNullOrWhiteSpace(sweep.SweepId);
         ArgumentOutOfRangeException.ThrowIfLessThan(sweep.WorkItems, 1);
-        if (sweep.SweepId == SweepPartition)
+        ArgumentOutOfRangeException.ThrowIfLessThan(sweep.PartitionCount, 1);
+        if (sweep.SweepId is SweepPartition or LatestPartition)
         {
-            throw new ArgumentException($"'{SweepPartition}' is reserved and cannot name a sweep", nameof(sweep));
+            throw new ArgumentException($"'{sweep.SweepId}' is reserved and cannot name a sweep", nameof(sweep));
         }
 
         try
@@ -70,7 +71,44 @@ public sealed class TableSweepStore : TableStore, ISweepStore
             e.GetDateTimeOffset("StartedAt") ?? throw Missing(sweepId, "StartedAt"),
             e.GetDateTimeOffset("Deadline") ?? throw Missing(sweepId, "Deadline"),
             e.GetInt32("WorkItems") ?? throw Missing(sweepId, "WorkItems"),
-            e.GetBoolean("NoLiquidation") ?? false);
+            e.GetBoolean("NoLiquidation") ?? false,
+            e.GetInt32("PartitionCount") ?? throw Missing(sweepId, "PartitionCount"),
+            e.GetDateTimeOffset("EnqueuedAt"));
+    }
+
+    /// <inheritdoc/>
+    public async Task MarkEnqueuedAsync(string sweepId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
+        try
+        {
+            // Merge with ETag "*": only the EnqueuedAt property changes, and only on a stored record (no upsert).
+            await Table.UpdateEntityAsync(new TableEntity(SweepPartition, sweepId) { ["EnqueuedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidOperationException($"sweep {sweepId} is not stored; it cannot be marked enqueued", ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task SetLatestAsync(string sweepId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
+        await Table.UpsertEntityAsync(new TableEntity(LatestPartition, LatestPartition) { ["SweepId"] = sweepId }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<SweepRecord?> GetLatestAsync(CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(LatestPartition, LatestPartition, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!row.HasValue || row.Value!.GetString("SweepId") is not { Length: > 0 } id)
+        {
+            return null;
+        }
+
+        return await GetAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"the latest sweep pointer names {id}, which is not stored");
     }
 
     /// <inheritdoc/>
@@ -108,6 +146,8 @@ public sealed class TableSweepStore : TableStore, ISweepStore
         ["Deadline"] = s.Deadline,
         ["WorkItems"] = s.WorkItems,
         ["NoLiquidation"] = s.NoLiquidation,
+        ["PartitionCount"] = s.PartitionCount,
+        ["EnqueuedAt"] = s.EnqueuedAt,
     };
 
     private static InvalidOperationException Missing(string sweepId, string property) => new($"sweep {sweepId}: {property} is missing from its stored record");

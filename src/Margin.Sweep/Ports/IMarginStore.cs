@@ -12,10 +12,15 @@ namespace Margin.Sweep.Ports;
 /// </remarks>
 public interface IMarginStore
 {
-    /// <summary>What a sweep needs of one partition, in one query: every stored result and every order not yet closed.</summary>
+    /// <summary>The partition an account's rows live in (the accounts table's).</summary>
+    /// <param name="accountId">The account id.</param>
+    int PartitionOf(string accountId);
+
+    /// <summary>What a sweep needs of one partition, in one query: every stored result, every order not yet closed, and the sweep's receipt if written.</summary>
     /// <param name="partition">The partition.</param>
+    /// <param name="sweepId">The sweep whose receipt to include (its presence means the partition is done for that sweep).</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    Task<MarginPartition> ReadPartitionAsync(int partition, CancellationToken cancellationToken);
+    Task<MarginPartition> ReadPartitionAsync(int partition, string sweepId, CancellationToken cancellationToken);
 
     /// <summary>Writes results, orders and the receipt of one partition, in as few transactions as the store allows.</summary>
     /// <remarks>

@@ -27,4 +27,19 @@ public interface ISweepStore
     /// <param name="sweepId">The sweep id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken);
+
+    /// <summary>Records that every work item of a sweep was enqueued (idempotent).</summary>
+    /// <param name="sweepId">The sweep id; the sweep must be stored.</param>
+    /// <param name="at">When.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task MarkEnqueuedAsync(string sweepId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Points <c>latest</c> at a stored sweep (the one StartSweep checks before starting another).</summary>
+    /// <param name="sweepId">The sweep id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task SetLatestAsync(string sweepId, CancellationToken cancellationToken);
+
+    /// <summary>The latest sweep started, or null before the first.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<SweepRecord?> GetLatestAsync(CancellationToken cancellationToken);
 }

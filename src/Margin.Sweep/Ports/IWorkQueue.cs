@@ -23,6 +23,12 @@ public interface IWorkQueue
     /// <param name="cancellationToken">Cancels the call.</param>
     Task CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken);
 
+    /// <summary>Gives a message back after a failed attempt: it becomes visible again after <paramref name="delay"/> (the Functions host's retry).</summary>
+    /// <param name="message">The received message.</param>
+    /// <param name="delay">How long until it may be received again; zero for at once.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken);
+
     /// <summary>Moves a message that cannot be processed to the poison queue, with the reason, and deletes it here.</summary>
     /// <param name="message">The received message.</param>
     /// <param name="reason">Why it is poison.</param>

@@ -7,4 +7,5 @@ namespace Margin.Sweep.Ports;
 /// <param name="Partition">The partition.</param>
 /// <param name="Results">Stored results by account id.</param>
 /// <param name="OpenOrders">Orders not in a terminal state, by order id (some may be past their time to live).</param>
-public sealed record MarginPartition(int Partition, IReadOnlyDictionary<string, StoredResult> Results, IReadOnlyDictionary<string, StoredOrder> OpenOrders);
+/// <param name="Receipt">The receipt of the sweep asked for, or null when that sweep has not finished this partition.</param>
+public sealed record MarginPartition(int Partition, IReadOnlyDictionary<string, StoredResult> Results, IReadOnlyDictionary<string, StoredOrder> OpenOrders, SweepReceipt? Receipt);

@@ -10,8 +10,9 @@ namespace Margin.Sweep.Results;
 /// <param name="Accounts">Accounts read from the partition (evaluated, failed or skipped as older).</param>
 /// <param name="Written">Results written because they changed materially.</param>
 /// <param name="Unchanged">Results confirmed unchanged (not rewritten).</param>
+/// <param name="Superseded">Accounts skipped because their stored result is from a newer snapshot or sweep.</param>
 /// <param name="Failed">Accounts that could not be evaluated (their reason is in their result row).</param>
 /// <param name="Orders">New liquidation orders put in the outbox.</param>
-/// <param name="ByStatus">Evaluated accounts per status.</param>
+/// <param name="ByStatus">Accounts per status: evaluated ones by their new status, superseded ones by their stored status.</param>
 /// <param name="At">When the receipt was written.</param>
-public sealed record SweepReceipt(string SweepId, int Partition, int WorkItem, int Accounts, int Written, int Unchanged, int Failed, int Orders, ImmutableSortedDictionary<MarginStatus, int> ByStatus, DateTimeOffset At);
+public sealed record SweepReceipt(string SweepId, int Partition, int WorkItem, int Accounts, int Written, int Unchanged, int Superseded, int Failed, int Orders, ImmutableSortedDictionary<MarginStatus, int> ByStatus, DateTimeOffset At);

@@ -17,7 +17,7 @@ public sealed class TableSweepStoreTests(AzuriteInstance azurite)
         return store;
     }
 
-    private static SweepRecord Sweep(string snapshot = "snap-1") => new($"sweep-{snapshot}", snapshot, "params-3", Now, Now.AddMinutes(5), 16, NoLiquidation: false);
+    private static SweepRecord Sweep(string snapshot = "snap-1") => new($"sweep-{snapshot}", snapshot, "params-3", Now, Now.AddMinutes(5), 16, NoLiquidation: false, PartitionCount: 256);
 
     [Fact]
     public async Task CreateOrGet_StartsASweepOnce_EvenWhenTwoStartersRace()
@@ -45,5 +45,42 @@ public sealed class TableSweepStoreTests(AzuriteInstance azurite)
 
         Assert.Equal([0, 7], await store.DoneAsync(sweep.SweepId, CancellationToken.None));
         Assert.Empty(await store.DoneAsync("sweep-other", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task MarkEnqueued_SetsEnqueuedAt_AndFailsForAnUnknownSweep()
+    {
+        var store = await NewStoreAsync();
+        var (sweep, _) = await store.CreateOrGetAsync(Sweep(), CancellationToken.None);
+        Assert.Null(sweep.EnqueuedAt);
+
+        await store.MarkEnqueuedAsync(sweep.SweepId, Now.AddSeconds(3), CancellationToken.None);
+
+        Assert.Equal(sweep with { EnqueuedAt = Now.AddSeconds(3) }, await store.GetAsync(sweep.SweepId, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.MarkEnqueuedAsync("sweep-nope", Now, CancellationToken.None));
+        Assert.Contains("sweep-nope", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Latest_IsNullFirst_ThenTheSweepItPointsAt()
+    {
+        var store = await NewStoreAsync();
+        Assert.Null(await store.GetLatestAsync(CancellationToken.None));
+        var (first, _) = await store.CreateOrGetAsync(Sweep("a"), CancellationToken.None);
+        var (second, _) = await store.CreateOrGetAsync(Sweep("b"), CancellationToken.None);
+
+        await store.SetLatestAsync(first.SweepId, CancellationToken.None);
+        await store.SetLatestAsync(second.SweepId, CancellationToken.None);
+
+        Assert.Equal(second, await store.GetLatestAsync(CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("sweep")]
+    [InlineData("latest")]
+    public async Task CreateOrGet_ReservedId_IsRefused(string id)
+    {
+        var store = await NewStoreAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => store.CreateOrGetAsync(Sweep() with { SweepId = id }, CancellationToken.None));
     }
 }

@@ -1,0 +1,98 @@
+using Margin.Engine.Results;
+using Margin.Sweep.Options;
+using Margin.Sweep.Orders;
+using Margin.Sweep.Ports;
+
+namespace Margin.Sweep.UseCases;
+
+/// <summary>Applies an executor's report to its order and the account's flag (Service Bus trigger on <c>liquidation-events</c>).</summary>
+/// <remarks>
+/// States only move forward: Open -> Accepted -> PartiallyFilled -> a terminal state (Filled, Failed, Expired); a
+/// report that would move backwards, repeat a state, or touch a closed order changes nothing (redeliveries are harmless).
+/// Accepted and PartiallyFilled renew the order's time to live from the report's time. A terminal report closes the
+/// order and, in the same transaction, clears the account's <c>LiquidationInFlight</c> and open order, so the next sweep
+/// may start a new episode if the account is still liquidatable.
+/// </remarks>
+public sealed class RecordLiquidationEvent
+{
+    private readonly IMarginStore _margin;
+    private readonly SweepOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the use case.</summary>
+    public RecordLiquidationEvent(IMarginStore margin, SweepOptions options, TimeProvider time)
+    {
+        _margin = margin ?? throw new ArgumentNullException(nameof(margin));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+    }
+
+    /// <summary>Applies an event.</summary>
+    /// <param name="e">The event (valid: <see cref="LiquidationEvent.Problems"/> empty).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ArgumentException">The event is invalid.</exception>
+    public async Task<EventOutcome> ExecuteAsync(LiquidationEvent e, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.Problems() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException($"liquidation event for order {e.OrderId}: {string.Join("; ", problems)}", nameof(e));
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var (result, orders) = await _margin.ReadAccountAsync(e.AccountId, cancellationToken).ConfigureAwait(false);
+            var order = orders.FirstOrDefault(o => string.Equals(o.OrderId, e.OrderId, StringComparison.Ordinal));
+            if (order is null)
+            {
+                return EventOutcome.UnknownOrder;
+            }
+
+            if (order.State.IsTerminal() || e.State <= order.State)
+            {
+                return EventOutcome.Ignored;
+            }
+
+            var now = _time.GetUtcNow();
+            var updated = order with
+            {
+                State = e.State,
+                UpdatedAt = now,
+                ExpiresAt = e.State.IsTerminal() ? order.ExpiresAt : Max(order.ExpiresAt, e.At + _options.OrderTimeToLive),
+            };
+            var results = new List<Results.StoredResult>();
+            if (e.State.IsTerminal() && result is not null && string.Equals(result.OpenOrderId, order.OrderId, StringComparison.Ordinal))
+            {
+                results.Add(result with { OpenOrderId = null, Flags = result.Flags & ~MarginFlags.LiquidationInFlight });
+            }
+
+            try
+            {
+                await _margin.CommitAsync(new MarginPartitionWrite(_margin.PartitionOf(e.AccountId), results, [updated], Receipt: null), cancellationToken).ConfigureAwait(false);
+                return e.State.IsTerminal() ? EventOutcome.Closed : EventOutcome.Applied;
+            }
+            catch (StoreConflictException) when (attempt < _options.MaxCommitAttempts)
+            {
+                // A sweep or another report changed the order or the result: read again.
+            }
+        }
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+}
+
+/// <summary>What applying an executor event did.</summary>
+public enum EventOutcome
+{
+    /// <summary>The order moved to a non-terminal state (accepted, partially filled); its time to live was renewed.</summary>
+    Applied,
+
+    /// <summary>The order closed (filled, failed, expired) and the account's flag was cleared.</summary>
+    Closed,
+
+    /// <summary>A repeated, backward or late report: nothing changed.</summary>
+    Ignored,
+
+    /// <summary>No such order for that account.</summary>
+    UnknownOrder,
+}

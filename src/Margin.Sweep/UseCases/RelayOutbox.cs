@@ -1,0 +1,76 @@
+using Margin.Sweep.Orders;
+using Margin.Sweep.Ports;
+
+namespace Margin.Sweep.UseCases;
+
+/// <summary>Publishes outbox orders a crash or a broker outage left unsent (timer).</summary>
+/// <remarks>
+/// Reads every open, unsent order, publishes them in batches and marks each sent after the broker accepted it. Running it
+/// twice, or beside a ProcessShard publishing the same orders, sends an order at most a few times, and the broker's
+/// duplicate detection on the order id keeps one. Orders past their time to live are not sent: the next sweep expires
+/// them. With no broker configured it only counts them.
+/// </remarks>
+public sealed class RelayOutbox
+{
+    private const int BatchSize = 100;
+
+    private readonly IMarginStore _margin;
+    private readonly IOrderPublisher _publisher;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the use case.</summary>
+    public RelayOutbox(IMarginStore margin, IOrderPublisher publisher, TimeProvider time)
+    {
+        _margin = margin ?? throw new ArgumentNullException(nameof(margin));
+        _publisher = publisher ?? throw new ArgumentNullException(nameof(publisher));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+    }
+
+    /// <summary>Relays the outbox.</summary>
+    /// <param name="cancellationToken">Cancels between batches.</param>
+    /// <exception cref="Exception">The broker failed: the orders not yet marked stay in the outbox and the timer retries.</exception>
+    public async Task<RelayOutcome> ExecuteAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var pending = new List<StoredOrder>();
+        var expired = 0;
+        await foreach (var order in _margin.ReadOrdersAsync(unsentOnly: true, cancellationToken).ConfigureAwait(false))
+        {
+            if (order.IsOpenAt(now))
+            {
+                pending.Add(order);
+            }
+            else
+            {
+                expired++;
+            }
+        }
+
+        if (!_publisher.IsConfigured)
+        {
+            return new RelayOutcome(pending.Count, 0, expired, Configured: false);
+        }
+
+        var sent = 0;
+        foreach (var batch in pending.Chunk(BatchSize))
+        {
+            await _publisher.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
+            foreach (var order in batch)
+            {
+                if (await _margin.MarkSentAsync(order, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+                {
+                    sent++;
+                }
+            }
+        }
+
+        return new RelayOutcome(pending.Count, sent, expired, Configured: true);
+    }
+}
+
+/// <summary>What a relay did.</summary>
+/// <param name="Pending">Open unsent orders found.</param>
+/// <param name="Sent">Orders published and marked sent.</param>
+/// <param name="Expired">Unsent orders past their time to live (left for the next sweep to expire).</param>
+/// <param name="Configured">Whether a broker is configured (when not, every pending order stays in the outbox).</param>
+public sealed record RelayOutcome(int Pending, int Sent, int Expired, bool Configured);
