@@ -12,9 +12,9 @@ public sealed class BinanceSourceTests
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
     // The documented response of GET /api/v3/ticker/bookTicker with the symbols parameter (an array of
-    // symbol, bidPrice, bidQty, askPrice, askQty):
-    // https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#symbol-order-book-ticker
-    // (also https://github.com/binance/binance-spot-api-docs/blob/master/rest-api.md#symbol-order-book-ticker)
+    // symbol, bidPrice, bidQty, askPrice, askQty), "Symbol order book ticker" in the official spot API reference:
+    // https://github.com/binance/binance-spot-api-docs/blob/master/rest-api.md#symbol-order-book-ticker
+    // (published at https://developers.binance.com/docs/binance-spot-api-docs/rest-api)
     private const string Documented = """
         [
           { "symbol": "BTCUSDT", "bidPrice": "97012.34000000", "bidQty": "1.20000000", "askPrice": "97012.35000000", "askQty": "0.45000000" },
@@ -22,7 +22,8 @@ public sealed class BinanceSourceTests
         ]
         """;
 
-    // Binance's error body, here for an unknown symbol (HTTP 400): https://developers.binance.com/docs/binance-spot-api-docs/rest-api/general-api-information
+    // Binance's error body, the reference's own sample, answered with HTTP 400 for an unknown symbol ("Error Codes"):
+    // https://github.com/binance/binance-spot-api-docs/blob/master/rest-api.md#error-codes
     private const string InvalidSymbol = """{"code":-1121,"msg":"Invalid symbol."}""";
 
     private static BinanceSource Source(FixtureServer server, HttpClient http, decimal usdPerQuoteUnit = 1m) => new(
