@@ -159,7 +159,7 @@ public sealed class BinanceSource : IOracleSource
             using var json = JsonDocument.Parse(response.Body);
             var root = json.RootElement;
             return root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("code", out var code) && code.TryGetInt32(out var value)
+                && root.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var value)
                 ? (value, root.TryGetProperty("msg", out var msg) && msg.ValueKind == JsonValueKind.String ? msg.GetString() : null)
                 : (null, null);
         }

@@ -30,8 +30,8 @@ public sealed class PythHermesSource : IOracleSource
         _http = httpClient;
         SourceId = OracleOptionsCheck.SourceId(options.SourceId, Options);
         _baseAddress = OracleOptionsCheck.BaseAddress(options.BaseAddress, Options);
-        _feeds = OracleOptionsCheck.Assets(options.Feeds, Options, nameof(options.Feeds), id => TryNormalize(id, out _) ? null : $"'{id}' is not a feed id: 64 hexadecimal digits, with or without 0x")
-            .ToDictionary(kv => kv.Key, kv => TryNormalize(kv.Value, out var id) ? id : throw new InvalidOperationException("checked above"));
+        _feeds = OracleOptionsCheck.Assets(options.Feeds, Options, nameof(options.Feeds), id => Normalize(id) is null ? $"'{id}' is not a feed id: 64 hexadecimal digits, with or without 0x" : null)
+            .ToDictionary(kv => kv.Key, kv => Normalize(kv.Value)!);
     }
 
     /// <inheritdoc/>
@@ -82,7 +82,7 @@ public sealed class PythHermesSource : IOracleSource
                 throw response.ShapeFailure("an entry of 'parsed' has no 'id' string");
             }
 
-            if (!TryNormalize(idElement.GetString(), out var id) || !owners.TryGetValue(id, out var feedOwners))
+            if (Normalize(idElement.GetString()) is not { } id || !owners.TryGetValue(id, out var feedOwners))
             {
                 continue; // Not a feed that was asked for.
             }
@@ -188,22 +188,21 @@ public sealed class PythHermesSource : IOracleSource
         return true;
     }
 
-    private static bool TryNormalize(string? feedId, out string id)
+    /// <summary>The feed id in lowercase without <c>0x</c>, or null when it is not 64 hexadecimal digits.</summary>
+    private static string? Normalize(string? feedId)
     {
         var hex = feedId is not null && feedId.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? feedId[2..] : feedId;
         if (hex is null || hex.Length != 64 || !hex.All(char.IsAsciiHexDigit))
         {
-            id = string.Empty;
-            return false;
+            return null;
         }
 
-        id = string.Create(hex.Length, hex, static (span, source) =>
+        return string.Create(hex.Length, hex, static (span, source) =>
         {
             for (var i = 0; i < source.Length; i++)
             {
                 span[i] = char.ToLowerInvariant(source[i]);
             }
         });
-        return true;
     }
 }

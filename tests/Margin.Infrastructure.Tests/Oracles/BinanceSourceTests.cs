@@ -152,6 +152,20 @@ public sealed class BinanceSourceTests
         Assert.Contains("code -1100", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"code\":\"-1121\",\"msg\":\"Invalid symbol.\"}")]
+    [InlineData("<html>Bad request</html>")]
+    public async Task Fetch_BadRequestWithoutBinancesErrorBody_Throws(string body)
+    {
+        await using var server = await FixtureServer.StartAsync(FixtureServer.Json(body, 400));
+        using var http = new HttpClient();
+
+        var ex = await Assert.ThrowsAsync<OracleSourceException>(() => Source(server, http).FetchAsync([Btc], CancellationToken.None));
+
+        Assert.Contains("'binance'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("HTTP 400", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Fetch_MalformedJson_Throws()
     {
