@@ -69,7 +69,8 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
         var stored = await ReadRowsAsync(version, cancellationToken).ConfigureAwait(false);
         if (stored.ContainsKey(Global))
         {
-            return (version, Same(version, stored, rows));
+            EnsureSame(version, stored, rows);
+            return (version, false);
         }
 
         // Rows without a global row are an import that crashed: remove them, so this import is the whole partition.
@@ -94,7 +95,8 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
             // Another import of this version finished first.
-            return (version, Same(version, await ReadRowsAsync(version, cancellationToken).ConfigureAwait(false), rows));
+            EnsureSame(version, await ReadRowsAsync(version, cancellationToken).ConfigureAwait(false), rows);
+            return (version, false);
         }
     }
 
@@ -261,8 +263,8 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
         return row;
     }
 
-    /// <summary>Whether stored rows hold the same content as new ones; false never happens: other content throws.</summary>
-    private static bool Same(string version, Dictionary<string, TableEntity> stored, Dictionary<string, TableEntity> rows)
+    /// <summary>Refuses to import over a stored version with other content, naming the rows that differ.</summary>
+    private static void EnsureSame(string version, Dictionary<string, TableEntity> stored, Dictionary<string, TableEntity> rows)
     {
         var differing = rows.Keys.Union(stored.Keys, StringComparer.Ordinal)
             .Where(k => k != Global && !(stored.TryGetValue(k, out var s) && rows.TryGetValue(k, out var r) && Text(s) == Text(r)))
@@ -273,8 +275,6 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
             var where = differing.Count == 0 ? "the global members differ" : $"rows {string.Join(", ", differing.Take(10))}{(differing.Count > 10 ? ", .." : string.Empty)} differ";
             throw new InvalidOperationException($"parameters version {version} is already stored with other content ({where}); versions are immutable: import it under a new version");
         }
-
-        return false;
     }
 
     /// <summary>Reads and reassembles a stored version: its JSON (null when not stored) and what is wrong with the rows, if anything.</summary>
