@@ -18,10 +18,10 @@ public sealed class TableAccountStore : TableStore, IAccountStore
     public const string TableName = "accounts";
 
     /// <summary>Entities per transaction, Table Storage's limit.</summary>
-    public const int MaxTransactionEntities = 100;
+    public const int MaxTransactionEntities = TableTransactions.MaxEntities;
 
     /// <summary>A transaction's payload budget in (estimated) bytes, under the 4 MiB request limit with room for the batch envelope.</summary>
-    public const int MaxTransactionChars = 3_500_000;
+    public const int MaxTransactionChars = TableTransactions.MaxBytes;
 
     private readonly AccountPartitioner _partitioner;
 
@@ -109,32 +109,5 @@ public sealed class TableAccountStore : TableStore, IAccountStore
     }
 
     /// <summary>Splits one partition's entities into transactions of at most 100 entities and <see cref="MaxTransactionChars"/>.</summary>
-    internal static IEnumerable<List<TableEntity>> Batches(IEnumerable<TableEntity> entities)
-    {
-        var batch = new List<TableEntity>();
-        var chars = 0;
-        foreach (var e in entities)
-        {
-            var size = Size(e);
-            if (batch.Count > 0 && (batch.Count == MaxTransactionEntities || chars + size > MaxTransactionChars))
-            {
-                yield return batch;
-                batch = [];
-                chars = 0;
-            }
-
-            batch.Add(e);
-            chars += size;
-        }
-
-        if (batch.Count > 0)
-        {
-            yield return batch;
-        }
-    }
-
-    /// <summary>An upper estimate of an entity's bytes in a batch body: the SDK escapes every <c>"</c> as <c>\u0022</c> (6 bytes), and the envelope adds about 1 KiB.</summary>
-    private static int Size(TableEntity e) => 1_024 + (2 * e.RowKey.Length) + e.Sum(kv => kv.Key.Length + 32 + Escaped(kv.Value?.ToString()));
-
-    private static int Escaped(string? text) => text is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(text) + (5 * text.Count(c => c == '"'));
+    internal static IEnumerable<List<TableEntity>> Batches(IEnumerable<TableEntity> entities) => TableTransactions.Split(entities);
 }

@@ -1,26 +1,34 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace Margin.Infrastructure.Tests.Azurite;
 
 /// <summary>
 /// One Azurite process for the test assembly: started from the repository's <c>node_modules</c> (test.sh installs it) on
-/// free loopback ports with on-disk storage in a fresh temporary folder, and stopped by its PID (TERM, then KILL).
+/// loopback ports the OS picks, with on-disk storage in a fresh temporary folder, and stopped by its PID (TERM, then KILL).
 /// </summary>
 /// <remarks>
 /// Never skipped: if Azurite is not installed, the fixture fails every test that needs it with the command that installs
 /// it. ARCHITECTURE.md's measured facts apply: <c>--skipApiVersionCheck</c> (the SDK asks for an API version Azurite
 /// rejects otherwise), on-disk storage (in-memory persistence misbehaves under load).
+/// Ports: Azurite is asked for port 0 on every service, so the OS binds a free port atomically, and the ports are read
+/// from its "successfully listening at http://127.0.0.1:PORT" lines. Picking free ports first and passing them would race
+/// with any other process taking one in between. A start that exits or stalls before listening is retried (bounded).
 /// </remarks>
-public sealed class AzuriteInstance : IDisposable
+public sealed partial class AzuriteInstance : IDisposable
 {
     /// <summary>Azurite's well-known development account key.</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    /// <summary>How many starts are tried before the fixture gives up.</summary>
+    private const int Attempts = 3;
+
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
+
     private readonly Process _process;
     private readonly string _directory;
+    private bool _disposed;
 
     public AzuriteInstance()
     {
@@ -32,60 +40,29 @@ public sealed class AzuriteInstance : IDisposable
         }
 
         _directory = Directory.CreateTempSubdirectory("margin-azurite-").FullName;
-        (BlobPort, QueuePort, TablePort) = (FreePort(), FreePort(), FreePort());
-        var start = new ProcessStartInfo("node")
+        var failures = new System.Text.StringBuilder();
+        for (var attempt = 1; ; attempt++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-        {
-            script, "--silent", "--skipApiVersionCheck", "--disableTelemetry", "--location", _directory,
-            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--blobPort", BlobPort.ToString(CultureInfo.InvariantCulture),
-            "--queuePort", QueuePort.ToString(CultureInfo.InvariantCulture),
-            "--tablePort", TablePort.ToString(CultureInfo.InvariantCulture),
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
+            var started = Start(script, _directory);
+            var ports = started.WaitForPorts(s_startTimeout);
+            if (ports is { } p)
             {
-                lock (_errors)
-                {
-                    _errors.AppendLine(line);
-                }
-            }
-        };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        try
-        {
-            WaitForPort(TablePort);
-            WaitForPort(QueuePort);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
-        {
-            // xunit does not dispose a fixture whose constructor failed: stop what we started here, then report.
-            Dispose();
-            string errors;
-            lock (_errors)
-            {
-                errors = _errors.ToString();
+                _process = started.Process;
+                (BlobPort, QueuePort, TablePort) = p;
+                return;
             }
 
-            throw new InvalidOperationException($"{ex.Message}; Azurite's stderr: {errors}", ex);
+            // xunit does not dispose a fixture whose constructor failed: stop what we started here, then retry or report.
+            Stop(started.Process);
+            started.Process.Dispose();
+            failures.AppendLine(CultureInfo.InvariantCulture, $"attempt {attempt}: {started.Failure}");
+            if (attempt == Attempts)
+            {
+                DeleteDirectory(_directory);
+                throw new InvalidOperationException($"Azurite did not start after {Attempts} attempts:{Environment.NewLine}{failures}");
+            }
         }
     }
-
-    private readonly System.Text.StringBuilder _errors = new();
-    private bool _disposed;
 
     public int BlobPort { get; }
 
@@ -106,25 +83,62 @@ public sealed class AzuriteInstance : IDisposable
         }
 
         _disposed = true;
-        if (!_process.HasExited)
-        {
-            // TERM first (Azurite flushes and exits), KILL if it has not gone after 10 s. Only this PID, which we started.
-            using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
-            {
-                term?.WaitForExit(5_000);
-            }
+        Stop(_process);
+        _process.Dispose();
+        DeleteDirectory(_directory);
+    }
 
-            if (!_process.WaitForExit(10_000))
-            {
-                _process.Kill();
-                _process.WaitForExit(5_000);
-            }
+    private static StartedAzurite Start(string script, string directory)
+    {
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            script, "--silent", "--skipApiVersionCheck", "--disableTelemetry", "--location", directory,
+            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+            "--blobPort", "0", "--queuePort", "0", "--tablePort", "0",
+        })
+        {
+            start.ArgumentList.Add(arg);
         }
 
-        _process.Dispose();
+        var started = new StartedAzurite(Process.Start(start) ?? throw new InvalidOperationException("node did not start"));
+        started.Process.OutputDataReceived += (_, e) => started.Line(e.Data);
+        started.Process.ErrorDataReceived += (_, e) => started.Line(e.Data);
+        started.Process.BeginOutputReadLine();
+        started.Process.BeginErrorReadLine();
+        return started;
+    }
+
+    /// <summary>Stops a process this fixture started, by its PID: TERM first (Azurite flushes and exits), KILL after 10 s.</summary>
+    private static void Stop(Process process)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+        {
+            term?.WaitForExit(5_000);
+        }
+
+        if (!process.WaitForExit(10_000))
+        {
+            process.Kill();
+            process.WaitForExit(5_000);
+        }
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
         catch (IOException)
         {
@@ -132,36 +146,69 @@ public sealed class AzuriteInstance : IDisposable
         }
     }
 
-    private void WaitForPort(int port)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} before listening on {port}");
-            }
+    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at https?://[^:/]+:(\d+)")]
+    private static partial Regex ListeningLine();
 
-            try
+    /// <summary>A started Azurite process and what it has printed: the ports it listens on, once it says so.</summary>
+    private sealed class StartedAzurite(Process process)
+    {
+        private readonly Dictionary<string, int> _ports = new(StringComparer.Ordinal);
+        private readonly System.Text.StringBuilder _output = new();
+
+        public Process Process { get; } = process;
+
+        public string Failure { get; private set; } = string.Empty;
+
+        public void Line(string? line)
+        {
+            if (line is null)
             {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
                 return;
             }
-            catch (SocketException)
+
+            lock (_output)
             {
-                Thread.Sleep(100);
+                _output.AppendLine(line);
+                if (ListeningLine().Match(line) is { Success: true } m)
+                {
+                    _ports[m.Groups[1].Value] = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+                }
+
+                Monitor.PulseAll(_output);
             }
         }
 
-        throw new TimeoutException($"Azurite did not listen on 127.0.0.1:{port} within 30 s");
-    }
+        /// <summary>The three ports once Azurite listens on all of them, or null (with <see cref="Failure"/>) when it exits or stalls first.</summary>
+        public (int Blob, int Queue, int Table)? WaitForPorts(TimeSpan timeout)
+        {
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                lock (_output)
+                {
+                    if (_ports.TryGetValue("Blob", out var blob) && _ports.TryGetValue("Queue", out var queue) && _ports.TryGetValue("Table", out var table))
+                    {
+                        return (blob, queue, table);
+                    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+                    Monitor.Wait(_output, TimeSpan.FromMilliseconds(200));
+                }
+
+                if (Process.HasExited || clock.Elapsed > timeout)
+                {
+                    // Let the readers drain what the process printed last (the bind error comes just before the exit).
+                    Process.WaitForExit(1_000);
+                    lock (_output)
+                    {
+                        Failure = Process.HasExited
+                            ? $"Azurite exited with code {Process.ExitCode} before listening; its output: {_output}"
+                            : $"Azurite did not report listening on all its ports within {timeout.TotalSeconds} s; its output: {_output}";
+                    }
+
+                    return null;
+                }
+            }
+        }
     }
 
     private static string RepositoryRoot()
