@@ -11,14 +11,8 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
-# npm ci only when Azurite is missing or the lock file changed since the last install.
-if [ ! -f node_modules/azurite/package.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "test.sh: Node.js with npm is required for Azurite (the storage tests); see README.md" >&2
-    exit 2
-  fi
-  npm ci --no-audit --no-fund --loglevel=error || { echo "test.sh: npm ci failed (Azurite could not be installed)" >&2; exit 2; }
-fi
+# Azurite into ./node_modules (npm ci only when it is missing or the lock file changed); the tests start their own instances.
+scripts/azurite.sh install || exit 2
 
 results=".artifacts/test-results"
 rm -rf "$results"

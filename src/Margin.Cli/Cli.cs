@@ -20,6 +20,11 @@ internal static class Cli
         root.Subcommands.Add(DemoCommand.Create(io));
         root.Subcommands.Add(PresetsCommand.Create(io));
         root.Subcommands.Add(AccountsCommand.Create(io));
+        root.Subcommands.Add(SeedCommand.Create(io));
+        root.Subcommands.Add(SweepCommand.Create(io));
+        root.Subcommands.Add(SweepsCommand.Create(io));
+        root.Subcommands.Add(ParamsCommand.Create(io));
+        root.Subcommands.Add(OrdersCommand.Create(io));
         var parseResult = root.Parse(args);
         return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
     }

@@ -47,9 +47,18 @@ public sealed class AccountsImportTests(AzuriteInstance azurite)
     [Fact]
     public async Task Import_WithoutAStorageAccount_SaysHowToGiveOne()
     {
-        var run = await CliRunner.RunAsync("accounts", "import", "/nonexistent.jsonl", "--connection-string", " ");
+        var path = Path.GetTempFileName();
+        try
+        {
+            var run = await CliRunner.RunAsync("accounts", "import", path, "--connection-string", " ");
 
-        Assert.Equal(2, run.ExitCode);
-        Assert.Contains("no storage account", run.Stderr, StringComparison.Ordinal);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("Storage:ConnectionString", run.Stderr, StringComparison.Ordinal);
+            Assert.Contains("UseDevelopmentStorage=true", run.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

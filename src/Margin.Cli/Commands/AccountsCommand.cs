@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Azure.Data.Tables;
 using Margin.Infrastructure.Documents;
 using Margin.Engine.Accounts;
+using Margin.Cli.Hosting;
 using Margin.Infrastructure.Storage;
 
 namespace Margin.Cli.Commands;
@@ -22,36 +22,39 @@ internal static class AccountsCommand
     public static Command Create(CommandIo io)
     {
         var file = new Argument<FileInfo>("file") { Description = "a JSON Lines file: one account object per line" };
-        var connection = new Option<string?>("--connection-string") { Description = "the storage connection string (default: $MARGIN_STORAGE, then $AzureWebJobsStorage)" };
-        var partitions = new Option<int>("--partitions") { Description = "the deployment's partition count N (fixed for a deployment)", DefaultValueFactory = _ => 256 };
-        var import = new Command("import", "Import accounts from a JSON Lines file into the accounts table.") { file, connection, partitions };
-        import.SetAction((parseResult, cancellationToken) => ImportAsync(io, parseResult.GetRequiredValue(file), parseResult.GetValue(connection), parseResult.GetValue(partitions), cancellationToken));
-        return new Command("accounts", "The accounts table: bulk import.") { import };
+        var connection = StorageCommand.Connection();
+        var partitions = StorageCommand.Partitions();
+        var import = new Command("import", "Import accounts from a JSON Lines file into the accounts table.") { file, connection, partitions, StorageCommand.Prefix() };
+        import.SetAction((parse, ct) => ImportAsync(io, parse, parse.GetRequiredValue(file), connection, partitions, ct));
+        var showConnection = StorageCommand.Connection();
+        var showPartitions = StorageCommand.Partitions();
+        var id = new Argument<string>("id") { Description = "the account id" };
+        var historyCount = new Option<int>("--history") { Description = "how many status changes to show, newest first", DefaultValueFactory = _ => 20 };
+        var show = new Command("show", "Show an account: its ledger row, latest margin result, orders and status history.") { id, historyCount, showConnection, showPartitions, StorageCommand.Prefix() };
+        show.SetAction((parse, ct) => AccountShow.RunAsync(io, parse, parse.GetRequiredValue(id), parse.GetValue(historyCount), showConnection, showPartitions, ct));
+
+        var rpConnection = StorageCommand.Connection();
+        var rpPartitions = StorageCommand.Partitions();
+        var to = new Option<int>("--to") { Description = "the new partition count M", Required = true };
+        var repartition = new Command("repartition", "Move every account (and its margin rows) from the current partition count N (--partitions) to M; stop the timers first, then set Storage:Partitions to M.") { to, rpConnection, rpPartitions, StorageCommand.Prefix() };
+        repartition.SetAction((parse, ct) => AccountShow.RepartitionAsync(io, parse, parse.GetValue(to), rpConnection, rpPartitions, ct));
+        return new Command("accounts", "The accounts table: bulk import, show one account, repartition.") { import, show, repartition };
     }
 
-    private static async Task<int> ImportAsync(CommandIo io, FileInfo file, string? connection, int partitions, CancellationToken cancellationToken)
+    private static async Task<int> ImportAsync(CommandIo io, ParseResult parse, FileInfo file, Option<string?> connection, Option<int?> partitions, CancellationToken cancellationToken)
     {
-        connection ??= Environment.GetEnvironmentVariable("MARGIN_STORAGE") ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage");
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            await io.Error.WriteLineAsync("margin accounts import: no storage account: pass --connection-string or set MARGIN_STORAGE (Azurite: UseDevelopmentStorage=true)".AsMemory(), cancellationToken).ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
-        }
-
-        if (partitions is < 1 or > AccountPartitioner.MaxPartitions)
-        {
-            await io.Error.WriteLineAsync($"margin accounts import: --partitions must be in [1, {AccountPartitioner.MaxPartitions}] (got {partitions})".AsMemory(), cancellationToken).ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
-        }
-
         if (!file.Exists)
         {
-            await io.Error.WriteLineAsync($"margin accounts import: {file.FullName} does not exist".AsMemory(), cancellationToken).ConfigureAwait(false);
+            return await StorageCommand.FailAsync(io, "accounts import", $"{file.FullName} does not exist", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await StorageCommand.SettingsAsync(io, "accounts import", parse, connection, partitions, null, cancellationToken).ConfigureAwait(false) is not { } settings)
+        {
             return ExitCodes.InvalidInput;
         }
 
-        var store = new TableAccountStore(new TableServiceClient(connection).GetTableClient(TableAccountStore.TableName), new AccountPartitioner(partitions));
-        await store.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var store = (await StorageCommand.OpenAsync(settings, cancellationToken).ConfigureAwait(false)).Accounts;
+        var count = settings.Storage.Partitions;
         var batch = new List<Account>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var imported = 0;
@@ -102,7 +105,7 @@ internal static class AccountsCommand
 
         await store.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
         imported += batch.Count;
-        await io.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"imported {imported} account(s) into {TableAccountStore.TableName} ({partitions} partitions); {failed} line(s) failed").AsMemory(), cancellationToken).ConfigureAwait(false);
+        await io.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"imported {imported} account(s) into {TableAccountStore.TableName} ({count} partitions); {failed} line(s) failed").AsMemory(), cancellationToken).ConfigureAwait(false);
         await io.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return failed == 0 ? ExitCodes.Success : ExitCodes.InvalidInput;
     }

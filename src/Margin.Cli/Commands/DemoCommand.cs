@@ -1,52 +1,51 @@
 using System.CommandLine;
+using System.Globalization;
+using Margin.Cli.Hosting;
 
 namespace Margin.Cli.Commands;
 
-/// <summary><c>margin demo</c>: evaluates the shipped example book and prints it (a full sweep replaces this in a later issue).</summary>
+/// <summary><c>margin demo</c>: seeds a generated book (10,000 accounts by default), runs a full sweep against the configured storage (Azurite locally) and prints the summary.</summary>
+/// <remarks>./demo.sh starts a local Azurite and runs this; on its own it needs a storage connection (<c>--connection</c> or settings).</remarks>
 internal static class DemoCommand
 {
-    /// <summary>The book, relative to the repository root and to the executable's directory (the csproj copies it there).</summary>
-    public const string BookPath = "examples/evaluate-book.json";
-
     public static Command Create(CommandIo io)
     {
-        var output = CommonOptions.Output();
-        var command = new Command("demo", $"Evaluate the shipped example book ({BookPath}) and print the results.")
+        var connection = StorageCommand.Connection();
+        var partitions = StorageCommand.Partitions();
+        var accounts = new Option<int>("--accounts") { Description = "how many accounts to seed", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<int>("--seed") { Description = "the generator seed", DefaultValueFactory = _ => 1 };
+        var workers = SweepCommand.Workers();
+        var workItems = SweepCommand.WorkItems();
+        var command = new Command("demo", "Seed a generated book, run a sweep over it (prices from the simulated demo market), and print accounts per status, orders and throughput.")
         {
-            output,
+            accounts, seed, workers, workItems, connection, partitions, StorageCommand.Prefix(),
         };
-        command.SetAction(async (parseResult, cancellationToken) =>
+        command.SetAction(async (parse, ct) =>
         {
-            if (FindBook() is not { } book)
+            var count = parse.GetValue(accounts);
+            if (count is < 1 or > Sweep.Seeding.BookGenerator.MaxAccounts)
             {
-                await io.Error.WriteLineAsync($"margin demo: {BookPath} was found neither beside the executable ({AppContext.BaseDirectory}) nor above the current directory".AsMemory(), cancellationToken).ConfigureAwait(false);
+                return await StorageCommand.FailAsync(io, "demo", $"--accounts must be in [1, {Sweep.Seeding.BookGenerator.MaxAccounts}] (got {count})", ct).ConfigureAwait(false);
+            }
+
+            if (await StorageCommand.SettingsAsync(io, "demo", parse, connection, partitions, SweepCommand.Overrides(parse, workers, workItems), ct).ConfigureAwait(false) is not { } settings)
+            {
                 return ExitCodes.InvalidInput;
             }
 
-            var title = $"margin demo: {BookPath}, evaluated in standard mode";
-            return await EvaluateCommand.RunAsync(book, CommonOptions.Parse(parseResult.GetValue(output)), io, title, cancellationToken).ConfigureAwait(false);
+            await io.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"margin demo: {count:N0} generated accounts, {settings.Storage.Partitions} partitions, {settings.Sweep.WorkItems} work items, {settings.Drain.Workers} workers").AsMemory(), ct).ConfigureAwait(false);
+            try
+            {
+                var storage = await StorageCommand.OpenAsync(settings, ct).ConfigureAwait(false);
+                await Seeder.RunAsync(io, storage, count, parse.GetValue(seed), Seeder.DefaultParameters, Seeder.DefaultMarket, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException)
+            {
+                return await StorageCommand.FailAsync(io, "demo", ex.Message, ct).ConfigureAwait(false);
+            }
+
+            return await SweepCommand.RunAsync(io, settings, ct).ConfigureAwait(false);
         });
         return command;
-    }
-
-    /// <summary>The book beside the executable, else in the nearest directory above the current one that has it.</summary>
-    public static FileInfo? FindBook()
-    {
-        var beside = new FileInfo(Path.Combine(AppContext.BaseDirectory, BookPath));
-        if (beside.Exists)
-        {
-            return beside;
-        }
-
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = new FileInfo(Path.Combine(dir.FullName, BookPath));
-            if (candidate.Exists)
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }

@@ -17,6 +17,9 @@ public sealed class TableMarginHistoryStore : TableStore, IMarginHistoryStore
     /// <summary>The table's name.</summary>
     public const string TableName = "marginhistory";
 
+    /// <summary>How many accounts' changes are written at once.</summary>
+    public const int WriteConcurrency = 16;
+
     /// <summary>Creates the store over the <c>marginhistory</c> table.</summary>
     /// <param name="table">The table client.</param>
     public TableMarginHistoryStore(TableClient table)
@@ -39,14 +42,23 @@ public sealed class TableMarginHistoryStore : TableStore, IMarginHistoryStore
             rows[(e.PartitionKey, e.RowKey)] = e;
         }
 
-        foreach (var account in rows.Values.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
+        // Each account is its own partition, so a sweep's changes are many one-row writes: send them concurrently
+        // (one plain upsert for a single row, transactions for an account with several).
+        var options = new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(rows.Values.GroupBy(e => e.PartitionKey, StringComparer.Ordinal), options, async (account, ct) =>
         {
-            foreach (var batch in TableTransactions.Split(account))
+            var all = account.ToList();
+            if (all.Count == 1)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                await Table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken).ConfigureAwait(false);
+                await Table.UpsertEntityAsync(all[0], TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                return;
             }
-        }
+
+            foreach (var batch in TableTransactions.Split(all))
+            {
+                await Table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -35,15 +35,25 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     }
 
     /// <inheritdoc/>
-    public async Task<MarginPartition> ReadPartitionAsync(int partition, CancellationToken cancellationToken)
+    public int PartitionOf(string accountId) => _partitioner.PartitionOf(accountId);
+
+    /// <inheritdoc/>
+    public async Task<MarginPartition> ReadPartitionAsync(int partition, string sweepId, CancellationToken cancellationToken)
     {
         var key = PartitionKey(partition);
+        if (TableKeys.Problem("the sweep id", sweepId, MarginEntityCodec.ReceiptPrefix.Length) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(sweepId));
+        }
+
+        var receiptKey = MarginEntityCodec.ReceiptKey(sweepId);
         var results = new Dictionary<string, StoredResult>(StringComparer.Ordinal);
         var orders = new Dictionary<string, StoredOrder>(StringComparer.Ordinal);
+        SweepReceipt? receipt = null;
 
-        // One query: every result row, and the order rows still open (closed ones are filtered out by the service).
+        // One query: every result row, the order rows still open (closed ones are filtered out by the service), and this sweep's receipt.
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {key} and ((RowKey ge {"r:"} and RowKey lt {"r;"}) or (RowKey ge {"o:"} and RowKey lt {"o;"} and Open eq {true}))");
+            $"PartitionKey eq {key} and ((RowKey ge {"r:"} and RowKey lt {"r;"}) or (RowKey ge {"o:"} and RowKey lt {"o;"} and Open eq {true}) or RowKey eq {receiptKey})");
         await foreach (var page in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1_000, cancellationToken: cancellationToken).AsPages().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             foreach (var e in page.Values)
@@ -53,6 +63,10 @@ public sealed class TableMarginStore : TableStore, IMarginStore
                     var r = MarginEntityCodec.ToResult(e);
                     results[r.AccountId] = r;
                 }
+                else if (e.RowKey.StartsWith(MarginEntityCodec.ReceiptPrefix, StringComparison.Ordinal))
+                {
+                    receipt = MarginEntityCodec.ToReceipt(e);
+                }
                 else
                 {
                     var o = MarginEntityCodec.ToOrder(e);
@@ -61,7 +75,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
             }
         }
 
-        return new MarginPartition(partition, results, orders);
+        return new MarginPartition(partition, results, orders, receipt);
     }
 
     /// <inheritdoc/>
@@ -132,7 +146,11 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Merges <c>Sent</c> and <c>SentAt</c> into the row if its ETag still matches; false on 412, 409 or a row gone (404).</remarks>
+    /// <remarks>
+    /// Merges only <c>Sent</c> and <c>SentAt</c> into the row, unconditionally (ETag <c>*</c>): sending is monotonic (an
+    /// order is never unsent) and a merge leaves the state an executor event may have written meanwhile untouched, so an
+    /// order just inserted (no token yet) can be marked as safely as one read back. False when the row is gone (404).
+    /// </remarks>
     public async Task<bool> MarkSentAsync(StoredOrder order, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
@@ -142,10 +160,6 @@ public sealed class TableMarginStore : TableStore, IMarginStore
         }
 
         var row = MarginEntityCodec.OrderKey(order.OrderId);
-        if (order.ConcurrencyToken is null)
-        {
-            throw new ArgumentException($"order {order.OrderId} has no concurrency token: only an order read from the store can be marked sent", nameof(order));
-        }
 
         var key = KeyOfAccount(order.AccountId, "order's account id");
         var entity = new TableEntity(key, row)
@@ -155,7 +169,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
         };
         try
         {
-            await Table.UpdateEntityAsync(entity, new ETag(order.ConcurrencyToken), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await Table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412 || IsRowGone(ex))

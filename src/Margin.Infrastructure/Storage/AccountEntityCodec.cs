@@ -144,7 +144,17 @@ internal static class AccountEntityCodec
             throw new FormatException($"{name} is missing");
         }
 
-        using var doc = JsonDocument.Parse(json);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"{name} is not valid JSON: {ex.Message}", ex);
+        }
+
+        using var _ = doc;
         if (doc.RootElement.ValueKind != JsonValueKind.Array)
         {
             throw new FormatException($"{name} is not a JSON array");

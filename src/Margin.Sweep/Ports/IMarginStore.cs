@@ -41,7 +41,7 @@ public interface IMarginStore
     /// <param name="cancellationToken">Cancels the read.</param>
     IAsyncEnumerable<StoredOrder> ReadOrdersAsync(bool unsentOnly, CancellationToken cancellationToken);
 
-    /// <summary>Marks an order sent after the broker accepted it. Returns false when the order changed meanwhile (the caller re-reads; an order already sent stays sent).</summary>
+    /// <summary>Marks an order sent after the broker accepted it, touching nothing else of the row (sending is monotonic). Returns false when the order no longer exists.</summary>
     /// <param name="order">The order as read.</param>
     /// <param name="at">When the broker accepted it.</param>
     /// <param name="cancellationToken">Cancels the write.</param>

@@ -137,7 +137,9 @@ public sealed class ProcessShard
                 continue;
             }
 
-            await PublishAsync(decision.NewOrders, outcome, cancellationToken).ConfigureAwait(false);
+            // This decision's orders, and any an earlier crashed attempt of this sweep committed but did not send.
+            var unsent = decision.NewOrders.Concat(OrdersOf(state, sweep.SweepId)).DistinctBy(o => o.OrderId, StringComparer.Ordinal).ToList();
+            await PublishAsync(unsent, outcome, cancellationToken).ConfigureAwait(false);
             return decision.Write.Receipt!;
         }
     }
@@ -146,7 +148,7 @@ public sealed class ProcessShard
     private static List<StoredOrder> OrdersOf(MarginPartition state, string sweepId) =>
         [.. state.OpenOrders.Values.Where(o => !o.Sent && string.Equals(o.SweepId, sweepId, StringComparison.Ordinal))];
 
-    private async Task PublishAsync(IReadOnlyList<StoredOrder> orders, ShardOutcome outcome, CancellationToken cancellationToken)
+    private async Task PublishAsync(List<StoredOrder> orders, ShardOutcome outcome, CancellationToken cancellationToken)
     {
         if (orders.Count == 0)
         {
@@ -244,7 +246,8 @@ public sealed class ProcessShard
             {
                 results.Add(next with { ConcurrencyToken = previous?.ConcurrencyToken });
                 written++;
-                if (previous?.Status != next.Status || previous is null)
+                // A change of status (or of failure), and a first result that is not Healthy; a new healthy account is not news.
+                if (previous is null ? next.Status != MarginStatus.Healthy : previous.Status != next.Status || previous.Problem != next.Problem)
                 {
                     changes.Add(new StatusChange(next.AccountId, model.Snapshot.AsOf, sweep.SweepId, sweep.SnapshotId, sweep.ParamsVersion, next.AccountVersion, previous?.Status, next.Status, next.Flags, next.MarginRatio, next.Problem ?? $"{next.ReasonRule}: {next.Reason}", newOrder?.OrderId));
                 }

@@ -88,7 +88,8 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         WorkItem: 2,
         Accounts: 10,
         Written: 3,
-        Unchanged: 6,
+        Unchanged: 5,
+        Superseded: 1,
         Failed: 1,
         Orders: 1,
         ImmutableSortedDictionary.CreateRange(new Dictionary<MarginStatus, int> { [MarginStatus.Healthy] = 7, [MarginStatus.Liquidatable] = 2 }),
@@ -126,7 +127,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         var receipt = Receipt(2);
 
         await store.CommitAsync(Write(2, [result, failed], [open, filled], receipt), CancellationToken.None);
-        var partition = await store.ReadPartitionAsync(2, CancellationToken.None);
+        var partition = await store.ReadPartitionAsync(2, "sweep-other", CancellationToken.None);
 
         Assert.Equal(2, partition.Partition);
         Assert.Equal(result, partition.Results[accounts[0]] with { ConcurrencyToken = null });
@@ -183,7 +184,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         var (store, _, partitioner) = await NewStoreAsync();
         var account = AccountsIn(partitioner, 3, 1)[0];
         await store.CommitAsync(Write(3, [Result(account)], [Order(account)]), CancellationToken.None);
-        var first = await store.ReadPartitionAsync(3, CancellationToken.None);
+        var first = await store.ReadPartitionAsync(3, "sweep-other", CancellationToken.None);
         var stale = first.Results[account];
         await store.CommitAsync(Write(3, [stale with { SweepId = "sweep-2" }]), CancellationToken.None);
 
@@ -191,12 +192,12 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         Assert.Contains($"partition p0003, row r:{account}", ex.Message, StringComparison.Ordinal);
         Assert.Contains("changed since it was read", ex.Message, StringComparison.Ordinal);
 
-        var fresh = (await store.ReadPartitionAsync(3, CancellationToken.None)).Results[account];
+        var fresh = (await store.ReadPartitionAsync(3, "sweep-other", CancellationToken.None)).Results[account];
         Assert.Equal("sweep-2", fresh.SweepId);
         var closed = first.OpenOrders.Values.Single() with { State = OrderState.Expired };
         await store.CommitAsync(Write(3, [fresh with { SweepId = "sweep-3", OpenOrderId = null }], [closed]), CancellationToken.None);
 
-        var after = await store.ReadPartitionAsync(3, CancellationToken.None);
+        var after = await store.ReadPartitionAsync(3, "sweep-other", CancellationToken.None);
         Assert.Equal("sweep-3", after.Results[account].SweepId);
         Assert.Empty(after.OpenOrders);
         Assert.Equal(OrderState.Expired, Assert.Single((await store.ReadAccountAsync(account, CancellationToken.None)).Orders).State);
@@ -208,7 +209,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         var (store, table, partitioner) = await NewStoreAsync();
         var account = AccountsIn(partitioner, 0, 1)[0];
         await store.CommitAsync(Write(0, [Result(account)]), CancellationToken.None);
-        var read = (await store.ReadPartitionAsync(0, CancellationToken.None)).Results[account];
+        var read = (await store.ReadPartitionAsync(0, "sweep-other", CancellationToken.None)).Results[account];
         await table.DeleteEntityAsync("p0000", "r:" + account);
 
         var ex = await Assert.ThrowsAsync<StoreConflictException>(() => store.CommitAsync(Write(0, [read]), CancellationToken.None));
@@ -226,7 +227,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         var ex = await Assert.ThrowsAsync<StoreConflictException>(() => store.CommitAsync(Write(0, accounts.Select(a => Result(a)).ToList(), receipt: Receipt(0)), CancellationToken.None));
 
         Assert.Contains($"row r:{accounts[120]}", ex.Message, StringComparison.Ordinal);
-        var partition = await store.ReadPartitionAsync(0, CancellationToken.None);
+        var partition = await store.ReadPartitionAsync(0, "sweep-other", CancellationToken.None);
         Assert.Equal(101, partition.Results.Count);
         Assert.All(accounts.Take(100), a => Assert.True(partition.Results.ContainsKey(a)));
         Assert.Empty(await ListAsync(store.ReadReceiptsAsync("sweep-1", CancellationToken.None)));
@@ -253,7 +254,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         }
 
         await store.CommitAsync(write, CancellationToken.None);
-        var partition = await store.ReadPartitionAsync(0, CancellationToken.None);
+        var partition = await store.ReadPartitionAsync(0, "sweep-other", CancellationToken.None);
         Assert.Equal(30, partition.Results.Count);
         Assert.Equal(accounts.Select(a => $"{a}:3").Order(), partition.OpenOrders.Keys.Order());
         Assert.Equal(90, (await ListAsync(store.ReadOrdersAsync(unsentOnly: false, CancellationToken.None))).Count);
@@ -285,7 +286,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         }
 
         await store.CommitAsync(write, CancellationToken.None);
-        var partition = await store.ReadPartitionAsync(0, CancellationToken.None);
+        var partition = await store.ReadPartitionAsync(0, "sweep-other", CancellationToken.None);
         Assert.Equal(surrogate, partition.OpenOrders[$"{accounts[0]}:3"].Body);
         Assert.All(accounts.Skip(1), a => Assert.Equal(quoted, partition.OpenOrders[$"{a}:3"].Body));
     }
@@ -300,7 +301,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => store.CommitAsync(Write(0, [Result(accounts[0]), Result(accounts[1])], orders), CancellationToken.None));
 
         Assert.Contains($"account {accounts[1]} has 101 rows", ex.Message, StringComparison.Ordinal);
-        Assert.Empty((await store.ReadPartitionAsync(0, CancellationToken.None)).Results);
+        Assert.Empty((await store.ReadPartitionAsync(0, "sweep-other", CancellationToken.None)).Results);
     }
 
     [Fact]
@@ -329,7 +330,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         var accounts = AccountsIn(partitioner, 0, 1_100);
         await store.CommitAsync(Write(0, accounts.Select(a => Result(a)).ToList(), accounts.Take(300).Select(a => Order(a)).ToList()), CancellationToken.None);
 
-        var partition = await store.ReadPartitionAsync(0, CancellationToken.None);
+        var partition = await store.ReadPartitionAsync(0, "sweep-other", CancellationToken.None);
 
         Assert.Equal(1_100, partition.Results.Count);
         Assert.Equal(300, partition.OpenOrders.Count);
@@ -356,26 +357,32 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
     }
 
     [Fact]
-    public async Task MarkSent_FreshToken_MarksIt_StaleTokenReturnsFalse_AlreadySentReturnsTrue()
+    public async Task MarkSent_TouchesOnlySent_KeepsAStateWrittenMeanwhile_WorksWithoutAToken_FalseWhenGone()
     {
         var (store, _, partitioner) = await NewStoreAsync();
         var a = AccountsIn(partitioner, 2, 1)[0];
-        await store.CommitAsync(Write(2, orders: [Order(a, 1), Order(a, 2)]), CancellationToken.None);
-        var read = (await store.ReadPartitionAsync(2, CancellationToken.None)).OpenOrders;
+        var fresh = Order(a, 3);
+        await store.CommitAsync(Write(2, orders: [Order(a, 1), Order(a, 2), fresh]), CancellationToken.None);
+        var read = (await store.ReadPartitionAsync(2, "sweep-other", CancellationToken.None)).OpenOrders;
 
         Assert.True(await store.MarkSentAsync(read[$"{a}:1"], Now.AddSeconds(5), CancellationToken.None));
         var stale = read[$"{a}:2"];
         await store.CommitAsync(Write(2, orders: [stale with { State = OrderState.Accepted }]), CancellationToken.None);
-        Assert.False(await store.MarkSentAsync(stale, Now, CancellationToken.None));
+        Assert.True(await store.MarkSentAsync(stale, Now.AddSeconds(6), CancellationToken.None));
+        Assert.Null(fresh.ConcurrencyToken);
+        Assert.True(await store.MarkSentAsync(fresh, Now.AddSeconds(7), CancellationToken.None));
+        Assert.False(await store.MarkSentAsync(Order(a, 9), Now, CancellationToken.None));
 
-        var after = (await store.ReadPartitionAsync(2, CancellationToken.None)).OpenOrders;
+        var after = (await store.ReadPartitionAsync(2, "sweep-other", CancellationToken.None)).OpenOrders;
         Assert.True(after[$"{a}:1"].Sent);
         Assert.Equal(Now.AddSeconds(5), after[$"{a}:1"].SentAt);
         Assert.Equal(OrderState.Open, after[$"{a}:1"].State);
-        Assert.False(after[$"{a}:2"].Sent);
+        Assert.True(after[$"{a}:2"].Sent);
+        Assert.Equal(OrderState.Accepted, after[$"{a}:2"].State);
+        Assert.True(after[$"{a}:3"].Sent);
         Assert.True(await store.MarkSentAsync(after[$"{a}:1"], Now.AddHours(1), CancellationToken.None));
-        Assert.Equal(Now.AddSeconds(5), (await store.ReadPartitionAsync(2, CancellationToken.None)).OpenOrders[$"{a}:1"].SentAt);
-        Assert.Equal([$"{a}:2"], (await ListAsync(store.ReadOrdersAsync(unsentOnly: true, CancellationToken.None))).Select(o => o.OrderId));
+        Assert.Equal(Now.AddSeconds(5), (await store.ReadPartitionAsync(2, "sweep-other", CancellationToken.None)).OpenOrders[$"{a}:1"].SentAt);
+        Assert.Empty(await ListAsync(store.ReadOrdersAsync(unsentOnly: true, CancellationToken.None)));
     }
 
     [Fact]
@@ -400,6 +407,19 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task ReadPartition_IncludesTheAskedSweepsReceiptOnly()
+    {
+        var (store, _, _) = await NewStoreAsync();
+        await store.CommitAsync(Write(1, receipt: Receipt(1)), CancellationToken.None);
+        await store.CommitAsync(Write(1, receipt: Receipt(1, "sweep-2") with { Written = 9 }), CancellationToken.None);
+
+        AssertSameReceipt(Receipt(1), (await store.ReadPartitionAsync(1, "sweep-1", CancellationToken.None)).Receipt!);
+        Assert.Equal(9, (await store.ReadPartitionAsync(1, "sweep-2", CancellationToken.None)).Receipt!.Written);
+        Assert.Null((await store.ReadPartitionAsync(1, "sweep-3", CancellationToken.None)).Receipt);
+        Assert.Null((await store.ReadPartitionAsync(0, "sweep-1", CancellationToken.None)).Receipt);
+    }
+
+    [Fact]
     public async Task ReadPartition_MalformedRow_ThrowsNamingTheRowAndProperty()
     {
         var (store, table, partitioner) = await NewStoreAsync(partitions: 1);
@@ -409,7 +429,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         row["MarginRatio"] = "1,5";
         await table.UpdateEntityAsync(row, Azure.ETag.All, TableUpdateMode.Replace);
 
-        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadPartitionAsync(0, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadPartitionAsync(0, "sweep-other", CancellationToken.None));
 
         Assert.Contains($"margin table, partition p0000, row r:{a}: MarginRatio is '1,5'", ex.Message, StringComparison.Ordinal);
     }

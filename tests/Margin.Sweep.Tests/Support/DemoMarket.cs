@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using Margin.Engine.Domain;
 using Margin.Engine.Parameters;
 using Margin.Engine.Prices;
 using Margin.Infrastructure.Documents;
@@ -24,23 +21,7 @@ public static class DemoMarket
     public static string RepositoryFile(params string[] parts) => Path.Combine([RepositoryRoot(), .. parts]);
 
     /// <summary>The reference assets of market.json, with the asOf it states.</summary>
-    public static (DateTimeOffset AsOf, IReadOnlyList<ReferenceAsset> Assets) ReadMarket(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
-        var asOf = DateTimeOffset.Parse(root.GetProperty("asOf").GetString()!, CultureInfo.InvariantCulture);
-        var assets = new List<ReferenceAsset>();
-        foreach (var asset in root.GetProperty("assets").EnumerateObject())
-        {
-            assets.Add(new ReferenceAsset(
-                Asset.Of(asset.Name),
-                decimal.Parse(asset.Value.GetProperty("price").GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture),
-                asset.Value.GetProperty("volatility").GetDouble(),
-                asset.Value.GetProperty("marketLoading").GetDouble()));
-        }
-
-        return (asOf, assets);
-    }
+    public static (DateTimeOffset AsOf, IReadOnlyList<ReferenceAsset> Assets) ReadMarket(string json) => MarketDocument.Read(json);
 
     private static (RiskParameters, PriceSnapshot, IReadOnlyList<ReferenceAsset>) Load()
     {

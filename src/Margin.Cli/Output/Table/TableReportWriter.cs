@@ -22,7 +22,7 @@ internal static class TableReportWriter
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(terminal);
-        var console = CreateConsole(output, terminal);
+        var console = ConsoleFactory.Create(output, terminal);
 
         // ASCII borders when redirected: a CI log or a file is not always read as UTF-8.
         var ascii = !terminal.IsTerminal;
@@ -94,19 +94,6 @@ internal static class TableReportWriter
         }
 
         output.Flush();
-    }
-
-    private static IAnsiConsole CreateConsole(TextWriter output, TerminalProfile terminal)
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = terminal.IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal.IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = terminal.Width;
-        return console;
     }
 
     private static Spectre.Console.Table SummaryTable(EvaluationReport report)

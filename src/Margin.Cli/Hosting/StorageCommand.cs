@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using Margin.Cli.Commands;
+using Margin.Infrastructure.Composition;
+
+namespace Margin.Cli.Hosting;
+
+/// <summary>What commands that work on a deployment's storage share: the <c>--connection</c> and <c>--partitions</c> flags, the settings, and the stores.</summary>
+internal static class StorageCommand
+{
+    public static Option<string?> Connection() => new("--connection", "--connection-string")
+    {
+        Description = "the storage connection string (Azurite or an account key); default: Storage:ConnectionString from appsettings.json, $MARGIN_Storage__ConnectionString, $MARGIN_STORAGE or $AzureWebJobsStorage",
+    };
+
+    public static Option<int?> Partitions() => new("--partitions")
+    {
+        Description = "the deployment's partition count N (fixed when it is created; default Storage:Partitions, 256)",
+    };
+
+    public static Option<string?> Prefix() => new("--prefix")
+    {
+        Description = "put in front of every table and queue name, so several deployments share one storage account (default Storage:Prefix, empty)",
+    };
+
+    /// <summary>The settings with the flags applied, or null after writing every problem to stderr.</summary>
+    public static async Task<MarginSettings?> SettingsAsync(CommandIo io, string command, ParseResult parse, Option<string?> connection, Option<int?> partitions, IReadOnlyDictionary<string, string?>? more, CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (parse.GetValue(connection) is { Length: > 0 } cs)
+        {
+            overrides["Storage:ConnectionString"] = cs;
+        }
+
+        if (parse.GetValue(partitions) is { } n)
+        {
+            overrides["Storage:Partitions"] = n.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (parse.RootCommandResult.Command.Options.Concat(parse.CommandResult.Command.Options).FirstOrDefault(o => o.Name == "--prefix") is Option<string?> prefix && parse.GetValue(prefix) is { } p)
+        {
+            overrides["Storage:Prefix"] = p;
+        }
+
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
+        }
+
+        try
+        {
+            return MarginSettings.Load(overrides);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or InvalidDataException)
+        {
+            await io.Error.WriteLineAsync($"margin {command}: invalid settings:{Environment.NewLine}{ex.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>The deployment's stores, with every table and queue created.</summary>
+    public static async Task<MarginStorage> OpenAsync(MarginSettings settings, CancellationToken cancellationToken)
+    {
+        var storage = MarginStorage.Create(settings.Storage);
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        return storage;
+    }
+
+    public static async Task<int> FailAsync(CommandIo io, string command, string message, CancellationToken cancellationToken)
+    {
+        await io.Error.WriteLineAsync($"margin {command}: {message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+        return ExitCodes.InvalidInput;
+    }
+}

@@ -1,0 +1,191 @@
+using System.Collections.Immutable;
+using Azure.Data.Tables;
+using Margin.Engine.Accounts;
+using Margin.Engine.Domain;
+using Margin.Engine.Prices;
+using Margin.Engine.Results;
+using Margin.Infrastructure.Storage;
+using Margin.Infrastructure.Tests.Azurite;
+using Margin.Sweep.Orders;
+using Margin.Sweep.UseCases;
+
+namespace Margin.Integration.Tests;
+
+/// <summary>Orders across sweeps (episodes, time to live, executor events), the kill switch, no-liquidation mode, overlapping sweeps and bad accounts, against a real Azurite.</summary>
+[Collection(AzuriteGroup.Name)]
+public sealed class OrderLifecycleTests(AzuriteInstance azurite)
+{
+    private static readonly DateTimeOffset T0 = ExampleBook.Snapshot.AsOf;
+
+    private async Task<World> BookAsync(TimeSpan? after = null, string? parametersJson = null)
+    {
+        var world = await World.CreateAsync(azurite, T0 + (after ?? TimeSpan.FromSeconds(30)), partitions: 4);
+        await world.UseParametersAsync(parametersJson ?? ExampleBook.ParametersJson);
+        await world.UseSnapshotAsync(ExampleBook.Snapshot);
+        await world.Storage.Accounts.UpsertAsync([.. ExampleBook.Accounts], CancellationToken.None);
+        return world;
+    }
+
+    // The example snapshot again under a new id and time, and the clock set just after it (so it is fresh).
+    private static async Task NewSnapshotAsync(World world, TimeSpan at)
+    {
+        var s = ExampleBook.Snapshot;
+        world.Time.SetUtcNow(T0 + at + TimeSpan.FromSeconds(30));
+        await world.UseSnapshotAsync(PriceSnapshot.Create($"demo-{(long)at.TotalSeconds}", T0 + at, s.Quote, s.Assets.Values, s.Instruments.Values, s.Defects.Values, null, s.Correlations));
+    }
+
+    [Fact]
+    public async Task Sweeps_AnOpenOrderSuppressesASecondOne_UntilItsTimeToLivePasses_ThenANewEpisodeStarts()
+    {
+        var world = await BookAsync();
+        await world.SweepAsync();
+        var first = OrderIds.For("liquidatable", 1);
+        Assert.Equal(first, (await world.ResultAsync("liquidatable")).OpenOrderId);
+
+        await NewSnapshotAsync(world, TimeSpan.FromMinutes(5));
+        var second = await world.SweepAsync();
+        var during = await world.ResultAsync("liquidatable");
+        Assert.True(during.Flags.HasFlag(MarginFlags.LiquidationInFlight));
+        Assert.Equal(1, during.Episode);
+        Assert.Equal(0, (await world.ReceiptsAsync(second)).Sum(r => r.Orders));
+
+        await NewSnapshotAsync(world, TimeSpan.FromMinutes(20));
+        var third = await world.SweepAsync();
+        var after = await world.ResultAsync("liquidatable");
+        Assert.Equal(2, after.Episode);
+        Assert.Equal(OrderIds.For("liquidatable", 2), after.OpenOrderId);
+        var (_, orders) = await world.Storage.Margin.ReadAccountAsync("liquidatable", CancellationToken.None);
+        Assert.Equal(OrderState.Expired, orders.Single(o => o.OrderId == first).State);
+        Assert.Equal(OrderState.Open, orders.Single(o => o.Episode == 2).State);
+        Assert.Equal(third, orders.Single(o => o.Episode == 2).SweepId);
+    }
+
+    [Fact]
+    public async Task Events_AcceptedRenewsTheOrder_FilledClosesItAndClearsTheFlag_RepeatsAreIgnored()
+    {
+        var world = await BookAsync();
+        await world.SweepAsync();
+        var orderId = OrderIds.For("liquidatable", 1);
+        var events = world.Events();
+        var at = world.Time.GetUtcNow().AddMinutes(10);
+
+        Assert.Equal(EventOutcome.Applied, await events.ExecuteAsync(Event(orderId, OrderState.Accepted, at)));
+        Assert.Equal(EventOutcome.Ignored, await events.ExecuteAsync(Event(orderId, OrderState.Accepted, at)));
+        var (_, orders) = await world.Storage.Margin.ReadAccountAsync("liquidatable", CancellationToken.None);
+        Assert.Equal(at + world.Options.OrderTimeToLive, orders.Single().ExpiresAt);
+        Assert.True((await world.ResultAsync("liquidatable")).Flags.HasFlag(MarginFlags.LiquidationInFlight));
+
+        Assert.Equal(EventOutcome.Closed, await events.ExecuteAsync(Event(orderId, OrderState.Filled, at.AddMinutes(1))));
+        Assert.Equal(EventOutcome.Ignored, await events.ExecuteAsync(Event(orderId, OrderState.PartiallyFilled, at.AddMinutes(2))));
+        Assert.Equal(EventOutcome.UnknownOrder, await events.ExecuteAsync(Event("ord-nope", OrderState.Filled, at)));
+        var closed = await world.ResultAsync("liquidatable");
+        Assert.Null(closed.OpenOrderId);
+        Assert.False(closed.Flags.HasFlag(MarginFlags.LiquidationInFlight));
+
+        // Still liquidatable (the ledger has not caught up): the next sweep starts episode 2.
+        await NewSnapshotAsync(world, TimeSpan.FromMinutes(3));
+        await world.SweepAsync();
+        Assert.Equal(OrderIds.For("liquidatable", 2), (await world.ResultAsync("liquidatable")).OpenOrderId);
+    }
+
+    private static LiquidationEvent Event(string orderId, OrderState state, DateTimeOffset at) =>
+        new(LiquidationEvent.SchemaVersion, orderId, "liquidatable", state, at, ImmutableArray<FilledLeg>.Empty);
+
+    [Fact]
+    public async Task Sweep_GlobalKillSwitch_IssuesNoOrder()
+    {
+        var json = ExampleBook.ParametersJson.Replace("\"killSwitch\": false", "\"killSwitch\": true", StringComparison.Ordinal).Replace("\"demo-v1\"", "\"demo-v1-paused\"", StringComparison.Ordinal);
+        Assert.Contains("demo-v1-paused", json, StringComparison.Ordinal);
+        var world = await BookAsync(parametersJson: json);
+        var sweepId = await world.SweepAsync();
+
+        Assert.Empty(await world.OrdersAsync());
+        var liquidatable = await world.ResultAsync("liquidatable");
+        Assert.Equal(MarginStatus.Liquidatable, liquidatable.Status);
+        Assert.True(liquidatable.Flags.HasFlag(MarginFlags.KillSwitch));
+        Assert.Equal("demo-v1-paused", liquidatable.ParamsVersion);
+        Assert.Equal(0, (await world.ReceiptsAsync(sweepId)).Sum(r => r.Orders));
+    }
+
+    [Fact]
+    public async Task StartSweep_SnapshotOlderThanItsMaximumAge_RunsANoLiquidationSweep()
+    {
+        var world = await BookAsync(after: TimeSpan.FromMinutes(10));
+        var started = await world.Start().ExecuteAsync();
+
+        Assert.Equal(StartDecision.Started, started.Decision);
+        Assert.True(started.Sweep!.NoLiquidation);
+        Assert.EndsWith("-nl", started.Sweep.SweepId, StringComparison.Ordinal);
+        await world.DrainAsync(started.Sweep.SweepId);
+        Assert.Empty(await world.OrdersAsync());
+        foreach (var account in ExampleBook.Accounts.Where(a => !a.Balances.IsEmpty || !a.Positions.IsEmpty))
+        {
+            Assert.True((await world.ResultAsync(account.Id)).Flags.HasFlag(MarginFlags.PriceSuspect), account.Id);
+        }
+    }
+
+    [Fact]
+    public async Task StartSweep_WhileAnEarlierSweepIsUnfinished_StartsNothingUntilItsDeadline_AndTheOlderSweepNeverOverwritesTheNewer()
+    {
+        var world = await BookAsync();
+        var a = await world.Start().ExecuteAsync();
+        Assert.Equal(StartDecision.Started, a.Decision);
+        Assert.Equal(StartDecision.AlreadyStarted, (await world.Start().ExecuteAsync()).Decision);
+
+        await NewSnapshotAsync(world, TimeSpan.FromMinutes(1));
+        var busy = await world.Start().ExecuteAsync();
+        Assert.Equal(StartDecision.Busy, busy.Decision);
+        Assert.Contains(a.Sweep!.SweepId, busy.Why, StringComparison.Ordinal);
+
+        await NewSnapshotAsync(world, world.Options.Deadline + TimeSpan.FromMinutes(1));
+        var c = await world.Start().ExecuteAsync();
+        Assert.Equal(StartDecision.Started, c.Decision);
+
+        // Process the newer sweep first, then the abandoned older one: the older must not overwrite.
+        foreach (var item in StartSweep.WorkItemsOf(c.Sweep!))
+        {
+            await world.Process().ExecuteAsync(item);
+        }
+
+        foreach (var item in StartSweep.WorkItemsOf(a.Sweep))
+        {
+            await world.Process().ExecuteAsync(item);
+        }
+
+        foreach (var account in ExampleBook.Accounts)
+        {
+            Assert.Equal(c.Sweep!.SweepId, (await world.ResultAsync(account.Id)).SweepId);
+        }
+
+        var old = await world.ReceiptsAsync(a.Sweep.SweepId);
+        Assert.Equal(ExampleBook.Accounts.Count, old.Sum(r => r.Superseded));
+        Assert.Equal(0, old.Sum(r => r.Orders));
+        Assert.Single(await world.OrdersAsync(), o => o.AccountId == "liquidatable");
+    }
+
+    [Fact]
+    public async Task Sweep_MalformedAndUnknownAssetAccounts_AreRecordedWithTheirReason_AndTheRestCompletes()
+    {
+        var world = await BookAsync();
+        var unknown = Account.Create("unknown-asset", 1, MarginMode.Standard, [new Balance(Asset.Of("XYZ"), 5m)], []);
+        await world.Storage.Accounts.UpsertAsync([unknown], CancellationToken.None);
+        var table = world.Storage.TableService.GetTableClient(world.Storage.Options.Prefix + TableAccountStore.TableName);
+        var key = AccountPartitioner.KeyOf(world.Storage.Partitioner.PartitionOf("malformed"));
+        await table.AddEntityAsync(new TableEntity(key, "malformed") { ["SchemaVersion"] = 1, ["Version"] = 3L, ["MarginMode"] = "standard", ["Balances"] = "{not json", ["Positions"] = "[]" });
+
+        var sweepId = await world.SweepAsync();
+
+        var bad = await world.ResultAsync("malformed");
+        Assert.Null(bad.Status);
+        Assert.True(bad.Problem?.Contains("Balances", StringComparison.Ordinal), bad.Problem);
+        var missing = await world.ResultAsync("unknown-asset");
+        Assert.Null(missing.Status);
+        Assert.Contains("XYZ", missing.Problem, StringComparison.Ordinal);
+        var receipts = await world.ReceiptsAsync(sweepId);
+        Assert.Equal(2, receipts.Sum(r => r.Failed));
+        Assert.Equal(ExampleBook.Accounts.Count + 2, receipts.Sum(r => r.Accounts));
+        Assert.Equal(MarginStatus.Liquidatable, (await world.ResultAsync("liquidatable")).Status);
+        var history = await world.Storage.History.ReadAsync("malformed", 5, CancellationToken.None);
+        Assert.Contains("Balances", Assert.Single(history).Reason, StringComparison.Ordinal);
+    }
+}
