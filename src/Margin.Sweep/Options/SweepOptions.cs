@@ -36,6 +36,9 @@ public sealed record SweepOptions
     /// <summary>The planner's smallest order, USD.</summary>
     public decimal PlannerMinOrderUsd { get; init; } = 10m;
 
+    /// <summary>How many partitions of one work item are processed at once (their storage round trips overlap).</summary>
+    public int PartitionConcurrency { get; init; } = 4;
+
     /// <summary>How many times a partition is re-read and decided again after a concurrent writer won a race.</summary>
     public int MaxCommitAttempts { get; init; } = 5;
 
@@ -73,6 +76,11 @@ public sealed record SweepOptions
         if (PlannerMaxOrderUsd <= 0m || PlannerMinOrderUsd < 0m || PlannerMinOrderUsd > PlannerMaxOrderUsd)
         {
             problems.Add(Invariant($"{Section}:PlannerMinOrderUsd ({PlannerMinOrderUsd}) and PlannerMaxOrderUsd ({PlannerMaxOrderUsd}) must satisfy 0 <= min <= max, max > 0"));
+        }
+
+        if (PartitionConcurrency is < 1 or > 64)
+        {
+            problems.Add(Invariant($"{Section}:PartitionConcurrency must be in [1, 64] (got {PartitionConcurrency})"));
         }
 
         if (MaxCommitAttempts is < 1 or > 100)

@@ -86,11 +86,19 @@ public sealed class ProcessShard
 
         var reason = sweep.NoLiquidation ? $"sweep {sweep.SweepId} runs in no-liquidation mode: snapshot {sweep.SnapshotId} was older than its maximum age when the sweep started" : null;
         var model = await _models.GetAsync(sweep.SnapshotId, sweep.ParamsVersion, reason, cancellationToken).ConfigureAwait(false);
-        var outcome = new ShardOutcome(sweep.SweepId, workItem);
-        for (var partition = item.PartitionFrom; partition <= item.PartitionTo; partition++)
+        // Partitions are independent (each its own reads, transactions and receipt): overlap their storage round trips.
+        var parts = new System.Collections.Concurrent.ConcurrentBag<ShardOutcome>();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.PartitionConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(item.PartitionFrom, item.PartitionTo - item.PartitionFrom + 1), parallel, async (partition, token) =>
         {
-            var receipt = await ProcessPartitionAsync(sweep, model, workItem, partition, outcome, cancellationToken).ConfigureAwait(false);
-            outcome.Add(receipt);
+            var part = new ShardOutcome(sweep.SweepId, workItem);
+            part.Add(await ProcessPartitionAsync(sweep, model, workItem, partition, part, token).ConfigureAwait(false));
+            parts.Add(part);
+        }).ConfigureAwait(false);
+        var outcome = new ShardOutcome(sweep.SweepId, workItem);
+        foreach (var part in parts.OrderBy(p => p.Receipts[0].Partition))
+        {
+            outcome.Merge(part);
         }
 
         await _sweeps.MarkDoneAsync(sweep.SweepId, workItem, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);

@@ -68,4 +68,20 @@ public sealed class ShardOutcome
         _receipts.SelectMany(r => r.ByStatus).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
 
     internal void Add(SweepReceipt receipt) => _receipts.Add(receipt);
+
+    internal void Merge(ShardOutcome other)
+    {
+        _receipts.AddRange(other._receipts);
+        Reads += other.Reads;
+        Transactions += other.Transactions;
+        HistoryWrites += other.HistoryWrites;
+        Conflicts += other.Conflicts;
+        PartitionsAlreadyDone += other.PartitionsAlreadyDone;
+        OrdersPublished += other.OrdersPublished;
+        OrdersLeftInOutbox += other.OrdersLeftInOutbox;
+        foreach (var failure in other.PublishFailures)
+        {
+            PublishFailures.Add(failure);
+        }
+    }
 }
