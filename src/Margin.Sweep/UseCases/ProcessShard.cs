@@ -145,6 +145,13 @@ public sealed class ProcessShard
                 continue;
             }
 
+            // Retention: an account with earlier history drops what is older than Sweep:HistoryRetention.
+            var cutoff = _time.GetUtcNow() - _options.HistoryRetention;
+            await Parallel.ForEachAsync(
+                decision.Changes.Where(c => c.From is not null || state.Results.ContainsKey(c.AccountId)).Select(c => c.AccountId).Distinct(StringComparer.Ordinal),
+                new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (account, token) => outcome.AddPruned(await _history.PruneAsync(account, cutoff, token).ConfigureAwait(false))).ConfigureAwait(false);
+
             // This decision's orders, and any an earlier crashed attempt of this sweep committed but did not send.
             var unsent = decision.NewOrders.Concat(OrdersOf(state, sweep.SweepId)).DistinctBy(o => o.OrderId, StringComparer.Ordinal).ToList();
             await PublishAsync(unsent, outcome, cancellationToken).ConfigureAwait(false);

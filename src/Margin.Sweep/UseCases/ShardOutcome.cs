@@ -7,6 +7,7 @@ namespace Margin.Sweep.UseCases;
 public sealed class ShardOutcome
 {
     private readonly List<SweepReceipt> _receipts = [];
+    private int _historyPruned;
 
     /// <summary>Creates an empty outcome.</summary>
     public ShardOutcome(string sweepId, int workItem)
@@ -32,6 +33,9 @@ public sealed class ShardOutcome
 
     /// <summary>Status-change rows written to the history.</summary>
     public int HistoryWrites { get; internal set; }
+
+    /// <summary>History rows deleted as older than the retention.</summary>
+    public int HistoryPruned => _historyPruned;
 
     /// <summary>Commits that lost a race and were decided again.</summary>
     public int Conflicts { get; internal set; }
@@ -69,8 +73,11 @@ public sealed class ShardOutcome
 
     internal void Add(SweepReceipt receipt) => _receipts.Add(receipt);
 
+    internal void AddPruned(int rows) => Interlocked.Add(ref _historyPruned, rows);
+
     internal void Merge(ShardOutcome other)
     {
+        _historyPruned += other._historyPruned;
         _receipts.AddRange(other._receipts);
         Reads += other.Reads;
         Transactions += other.Transactions;
