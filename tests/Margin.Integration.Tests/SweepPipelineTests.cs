@@ -206,6 +206,24 @@ public sealed class SweepPipelineTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task Drain_AMessageThatIsNotAWorkItem_IsPoisonedAtOnceWithTheReason()
+    {
+        var world = await BookAsync();
+        var queue = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, world.Storage.Options.Prefix + Infrastructure.Queues.StorageWorkQueue.QueueName);
+        await queue.SendMessageAsync(Convert.ToBase64String("{\"v\":1,\"sweepId\":\"\"}"u8.ToArray()));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var outcome = await world.Drain(workers: 1).RunAsync(_ => Task.FromResult(true), cancellationToken: timeout.Token);
+
+        var poisoned = Assert.Single(outcome.Poisoned);
+        Assert.Contains("snapshotId is missing", poisoned.Reason, StringComparison.Ordinal);
+        Assert.Empty(outcome.Failures);
+        var poison = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, world.Storage.Options.Prefix + Infrastructure.Queues.StorageWorkQueue.PoisonQueueName);
+        var record = (await poison.ReceiveMessageAsync()).Value;
+        Assert.Contains("sweepId", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(record.Body.ToString())), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sweep_TwoCompetingWorkers_ProcessEveryWorkItemOnceInEffect()
     {
         var world = await BookAsync(partitions: 16);
