@@ -94,4 +94,19 @@ public sealed class TablePriceSnapshotStoreTests(AzuriteInstance azurite)
 
         Assert.Equal("snap-2", await store.GetLatestAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Latest_NeverMovesBackToAnOlderSnapshot()
+    {
+        var (store, _) = await NewStoreAsync();
+        var older = Snapshot("snap-old");
+        var newer = PriceSnapshot.Create("snap-new", older.AsOf.AddMinutes(1), older.Quote, older.Assets.Values, older.Instruments.Values, older.Defects.Values, null, older.Correlations);
+        await store.WriteAsync(older, CancellationToken.None);
+        await store.WriteAsync(newer, CancellationToken.None);
+
+        await store.SetLatestAsync("snap-new", CancellationToken.None);
+        await store.SetLatestAsync("snap-old", CancellationToken.None);
+
+        Assert.Equal("snap-new", await store.GetLatestAsync(CancellationToken.None));
+    }
 }

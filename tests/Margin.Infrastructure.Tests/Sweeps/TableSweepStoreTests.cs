@@ -75,6 +75,20 @@ public sealed class TableSweepStoreTests(AzuriteInstance azurite)
         Assert.Equal(second, await store.GetLatestAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task SetLatest_NeverMovesBackToAnOlderSweep_AndRefusesAnUnknownOne()
+    {
+        var store = await NewStoreAsync();
+        var (older, _) = await store.CreateOrGetAsync(Sweep("a"), CancellationToken.None);
+        var (newer, _) = await store.CreateOrGetAsync(Sweep("b") with { StartedAt = Now.AddMinutes(1) }, CancellationToken.None);
+
+        await store.SetLatestAsync(newer.SweepId, CancellationToken.None);
+        await store.SetLatestAsync(older.SweepId, CancellationToken.None);
+
+        Assert.Equal(newer, await store.GetLatestAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.SetLatestAsync("sweep-nope", CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("sweep")]
     [InlineData("latest")]
