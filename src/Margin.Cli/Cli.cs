@@ -26,6 +26,28 @@ internal static class Cli
         root.Subcommands.Add(ParamsCommand.Create(io));
         root.Subcommands.Add(OrdersCommand.Create(io));
         var parseResult = root.Parse(args);
-        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StorageFailure(ex) is { } failure)
+        {
+            // The storage account refused a request or could not be reached: say which and why, not a stack trace.
+            var message = failure.Status == 0
+                ? $"margin: the storage account could not be reached ({FirstLine(failure.Message)}); is Azurite running (scripts/azurite.sh start) and the connection string right?"
+                : $"margin: a storage request failed (HTTP {failure.Status}{(failure.ErrorCode is null ? string.Empty : $", {failure.ErrorCode}")}): {FirstLine(failure.Message)}";
+            await stderr.WriteLineAsync(message.AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
     }
+
+    // The SDK reports an unreachable service as RequestFailedException (status 0), wrapped in an AggregateException after its retries.
+    private static Azure.RequestFailedException? StorageFailure(Exception ex) => ex switch
+    {
+        Azure.RequestFailedException direct => direct,
+        AggregateException aggregate => aggregate.Flatten().InnerExceptions.Select(StorageFailure).FirstOrDefault(f => f is not null),
+        _ => null,
+    };
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

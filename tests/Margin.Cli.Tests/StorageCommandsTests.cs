@@ -116,4 +116,16 @@ public sealed class StorageCommandsTests(AzuriteInstance azurite)
         Assert.True(sweep.ExitCode == 0, sweep.Stderr + sweep.Stdout);
         Assert.Contains("0 written, 120 unchanged", sweep.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnyStorageCommand_UnreachableStorage_SaysSoWithoutAStackTrace()
+    {
+        const string Nowhere = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AzuriteInstance.AccountKey + ";TableEndpoint=http://127.0.0.1:1/devstoreaccount1;QueueEndpoint=http://127.0.0.1:1/devstoreaccount1;";
+
+        var run = await CliRunner.RunAsync("sweeps", "show", "--connection", Nowhere);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("the storage account could not be reached", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -97,17 +97,31 @@ internal static class AccountsCommand
             batch.Add(account);
             if (batch.Count == BatchSize)
             {
-                await store.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(io, store, batch, imported, line, cancellationToken).ConfigureAwait(false);
                 imported += batch.Count;
                 batch.Clear();
             }
         }
 
-        await store.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(io, store, batch, imported, line, cancellationToken).ConfigureAwait(false);
         imported += batch.Count;
         await io.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"imported {imported} account(s) into {TableAccountStore.TableName} ({count} partitions); {failed} line(s) failed").AsMemory(), cancellationToken).ConfigureAwait(false);
         await io.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return failed == 0 ? ExitCodes.Success : ExitCodes.InvalidInput;
+    }
+
+    // A storage failure mid-import says how far the import got before it propagates (the rows before it are written).
+    private static async Task WriteAsync(CommandIo io, TableAccountStore store, List<Account> batch, int imported, int line, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException)
+        {
+            await io.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"margin accounts import: storage failed while writing the {batch.Count} account(s) read up to line {line}; {imported} account(s) before them are imported; some of these may be (importing again is safe: rows are replaced)").AsMemory(), cancellationToken).ConfigureAwait(false);
+            throw;
+        }
     }
 
     private static List<string> Read(string text, int index, out Account? account)

@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>The input is unusable (missing file, not JSON, bad schemaVersion, inconsistent parameters) or at least one account could not be evaluated.</summary>
     public const int InvalidInput = 2;
+
+    /// <summary>A service the command needs failed (the storage account refused a request or could not be reached).</summary>
+    public const int Failed = 3;
 }
