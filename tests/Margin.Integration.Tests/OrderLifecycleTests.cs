@@ -164,6 +164,75 @@ public sealed class OrderLifecycleTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task Sweep_ALateOlderSweep_NeverOverwritesResultsANewerSweepLeftUnchanged_NorIssuesOrders()
+    {
+        var world = await BookAsync();
+        await world.SweepAsync();
+        var ordersBefore = (await world.OrdersAsync()).Select(o => o.OrderId).Order(StringComparer.Ordinal).ToList();
+        var before = new Dictionary<string, (MarginStatus? Status, double Ratio)>(StringComparer.Ordinal);
+        foreach (var account in ExampleBook.Accounts)
+        {
+            var r = await world.ResultAsync(account.Id);
+            before[account.Id] = (r.Status, r.MarginRatio);
+        }
+
+        // Sweep A on halved prices is started but its work items wait in the queue...
+        var s = ExampleBook.Snapshot;
+        var halved = s.Assets.Values.Select(a => a.Asset.Symbol == "USD" ? a : AssetPrice.Create(a.Asset, a.Price / 2, a.PublishTime, a.ReferencePrice / 2, a.Confidence / 2, a.UnusableReason, a.SigmaShort, a.SigmaLong));
+        world.Time.SetUtcNow(T0.AddMinutes(1).AddSeconds(30));
+        await world.UseSnapshotAsync(PriceSnapshot.Create("halved", T0.AddMinutes(1), s.Quote, halved, s.Instruments.Values, s.Defects.Values, null, s.Correlations));
+        var a = await world.Start().ExecuteAsync();
+        Assert.Equal(StartDecision.Started, a.Decision);
+
+        // ...past its deadline, sweep C on the original prices runs: nothing changed, so no result is restamped.
+        await NewSnapshotAsync(world, world.Options.Deadline + TimeSpan.FromMinutes(2));
+        var c = await world.Start().ExecuteAsync();
+        Assert.Equal(StartDecision.Started, c.Decision);
+        foreach (var item in StartSweep.WorkItemsOf(c.Sweep!))
+        {
+            await world.Process().ExecuteAsync(item);
+        }
+
+        Assert.Equal(0, (await world.ReceiptsAsync(c.Sweep!.SweepId)).Sum(r => r.Written));
+
+        // Then A's stale work items finally run: every partition is superseded by C's watermark.
+        foreach (var item in StartSweep.WorkItemsOf(a.Sweep!))
+        {
+            await world.Process().ExecuteAsync(item);
+        }
+
+        var receipts = await world.ReceiptsAsync(a.Sweep!.SweepId);
+        Assert.Equal(ExampleBook.Accounts.Count, receipts.Sum(r => r.Superseded));
+        Assert.Equal(0, receipts.Sum(r => r.Written + r.Orders));
+        foreach (var account in ExampleBook.Accounts)
+        {
+            var r = await world.ResultAsync(account.Id);
+            Assert.Equal(before[account.Id], (r.Status, r.MarginRatio));
+            Assert.NotEqual(a.Sweep.SweepId, r.SweepId);
+        }
+
+        Assert.Equal(ordersBefore, (await world.OrdersAsync()).Select(o => o.OrderId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProcessShard_AWorkItemProcessedAfterItsSnapshotsMaximumAge_IssuesNoOrder()
+    {
+        var world = await BookAsync();
+        var started = await world.Start().ExecuteAsync();
+        world.Time.Advance(world.Options.SnapshotMaxAge + TimeSpan.FromMinutes(1));
+
+        foreach (var item in StartSweep.WorkItemsOf(started.Sweep!))
+        {
+            await world.Process().ExecuteAsync(item);
+        }
+
+        Assert.Empty(await world.OrdersAsync());
+        var liquidatable = await world.ResultAsync("liquidatable");
+        Assert.Equal(MarginStatus.Liquidatable, liquidatable.Status);
+        Assert.True(liquidatable.Flags.HasFlag(MarginFlags.PriceSuspect));
+    }
+
+    [Fact]
     public async Task Sweep_MalformedAndUnknownAssetAccounts_AreRecordedWithTheirReason_AndTheRestCompletes()
     {
         var world = await BookAsync();

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Margin.Engine.Results;
 using Margin.Infrastructure.Storage;
+using Margin.Sweep.Ports;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Results;
 
@@ -23,6 +24,9 @@ internal static class MarginEntityCodec
     public const string ResultPrefix = "r:";
     public const string OrderPrefix = "o:";
     public const string ReceiptPrefix = "x:";
+
+    /// <summary>The row key of the partition's watermark.</summary>
+    public const string WatermarkKey = "w:";
 
     private static readonly MarginFlags s_knownFlags = Enum.GetValues<MarginFlags>().Aggregate(MarginFlags.None, (all, f) => all | f);
 
@@ -166,6 +170,18 @@ internal static class MarginEntityCodec
         CheckStrings(e);
         return e;
     }
+
+    public static TableEntity ToEntity(PartitionWatermark w, string partitionKey) => new(partitionKey, WatermarkKey)
+    {
+        ["SchemaVersion"] = SchemaVersion,
+        ["SnapshotAsOf"] = StoredTime.Checked(w.SnapshotAsOf, "SnapshotAsOf", WatermarkKey),
+        ["SweepId"] = w.SweepId,
+    };
+
+    public static PartitionWatermark ToWatermark(TableEntity e) => Read(e, () => new PartitionWatermark(
+        e.GetDateTimeOffset("SnapshotAsOf") ?? throw Missing("SnapshotAsOf"),
+        Required(e, "SweepId"),
+        e.ETag.ToString()));
 
     public static SweepReceipt ToReceipt(TableEntity e) => Read(e, () => new SweepReceipt(
         e.RowKey[ReceiptPrefix.Length..],

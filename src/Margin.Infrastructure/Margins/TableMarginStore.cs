@@ -50,10 +50,11 @@ public sealed class TableMarginStore : TableStore, IMarginStore
         var results = new Dictionary<string, StoredResult>(StringComparer.Ordinal);
         var orders = new Dictionary<string, StoredOrder>(StringComparer.Ordinal);
         SweepReceipt? receipt = null;
+        PartitionWatermark? watermark = null;
 
         // One query: every result row, the order rows still open (closed ones are filtered out by the service), and this sweep's receipt.
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {key} and ((RowKey ge {"r:"} and RowKey lt {"r;"}) or (RowKey ge {"o:"} and RowKey lt {"o;"} and Open eq {true}) or RowKey eq {receiptKey})");
+            $"PartitionKey eq {key} and ((RowKey ge {"r:"} and RowKey lt {"r;"}) or (RowKey ge {"o:"} and RowKey lt {"o;"} and Open eq {true}) or RowKey eq {receiptKey} or RowKey eq {MarginEntityCodec.WatermarkKey})");
         await foreach (var page in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1_000, cancellationToken: cancellationToken).AsPages().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             foreach (var e in page.Values)
@@ -67,6 +68,10 @@ public sealed class TableMarginStore : TableStore, IMarginStore
                 {
                     receipt = MarginEntityCodec.ToReceipt(e);
                 }
+                else if (e.RowKey == MarginEntityCodec.WatermarkKey)
+                {
+                    watermark = MarginEntityCodec.ToWatermark(e);
+                }
                 else
                 {
                     var o = MarginEntityCodec.ToOrder(e);
@@ -75,7 +80,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
             }
         }
 
-        return new MarginPartition(partition, results, orders, receipt);
+        return new MarginPartition(partition, results, orders, receipt, watermark);
     }
 
     /// <inheritdoc/>
@@ -283,18 +288,36 @@ public sealed class TableMarginStore : TableStore, IMarginStore
             }
 
             var entity = MarginEntityCodec.ToEntity(receipt, key);
-            var action = new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity);
+            List<TableTransactionAction> closing = [new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity)];
+            if (write.Watermark is { } w)
+            {
+                // The watermark commits with the receipt, under its ETag: a newer sweep that finished the partition meanwhile makes this commit conflict.
+                if (TableKeys.Problem("the watermark's sweep id", w.SweepId) is { } wProblem)
+                {
+                    throw new ArgumentException(wProblem, nameof(write));
+                }
+
+                var mark = MarginEntityCodec.ToEntity(w, key);
+                closing.Add(w.ConcurrencyToken is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, mark)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, mark, new ETag(w.ConcurrencyToken)));
+            }
+
             var last = transactions.Count > 0 ? transactions[^1] : null;
             if (last is not null
-                && last.Count < TableTransactions.MaxEntities
-                && last.Sum(a => TableTransactions.EstimatedBytes((TableEntity)a.Entity)) + TableTransactions.EstimatedBytes(entity) <= TableTransactions.MaxBytes)
+                && last.Count + closing.Count <= TableTransactions.MaxEntities
+                && last.Sum(a => TableTransactions.EstimatedBytes((TableEntity)a.Entity)) + closing.Sum(a => TableTransactions.EstimatedBytes((TableEntity)a.Entity)) <= TableTransactions.MaxBytes)
             {
-                last.Add(action);
+                last.AddRange(closing);
             }
             else
             {
-                transactions.Add([action]);
+                transactions.Add(closing);
             }
+        }
+        else if (write.Watermark is not null)
+        {
+            throw new ArgumentException("a watermark is written only with a receipt (it marks the partition finished)", nameof(write));
         }
 
         return transactions;

@@ -12,4 +12,5 @@ namespace Margin.Sweep.Ports;
 /// <param name="Results">Results to insert or replace.</param>
 /// <param name="Orders">Orders to insert (new) or replace (state changes).</param>
 /// <param name="Receipt">The sweep receipt to write (insert or replace, unconditionally), or null.</param>
-public sealed record MarginPartitionWrite(int Partition, IReadOnlyList<StoredResult> Results, IReadOnlyList<StoredOrder> Orders, SweepReceipt? Receipt);
+/// <param name="Watermark">The partition's new watermark, written in the receipt's transaction (insert without a token, replace under it), or null.</param>
+public sealed record MarginPartitionWrite(int Partition, IReadOnlyList<StoredResult> Results, IReadOnlyList<StoredOrder> Orders, SweepReceipt? Receipt, PartitionWatermark? Watermark = null);

@@ -86,6 +86,13 @@ public sealed class ProcessShard
 
         var reason = sweep.NoLiquidation ? $"sweep {sweep.SweepId} runs in no-liquidation mode: snapshot {sweep.SnapshotId} was older than its maximum age when the sweep started" : null;
         var model = await _models.GetAsync(sweep.SnapshotId, sweep.ParamsVersion, reason, cancellationToken).ConfigureAwait(false);
+        var age = _time.GetUtcNow() - model.Snapshot.AsOf;
+        if (reason is null && age > _options.SnapshotMaxAge)
+        {
+            // Processed late (a backlog, a retry after the deadline): its prices are too old to liquidate on now.
+            reason = string.Create(CultureInfo.InvariantCulture, $"work item of sweep {sweep.SweepId} processed {age.TotalSeconds:0} s after its snapshot {sweep.SnapshotId}, beyond the maximum age {_options.SnapshotMaxAge.TotalSeconds:0} s: no liquidation on it");
+            model = await _models.GetAsync(sweep.SnapshotId, sweep.ParamsVersion, reason, cancellationToken).ConfigureAwait(false);
+        }
         // Partitions are independent (each its own reads, transactions and receipt): overlap their storage round trips.
         var parts = new System.Collections.Concurrent.ConcurrentBag<ShardOutcome>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.PartitionConcurrency, CancellationToken = cancellationToken };
@@ -126,7 +133,9 @@ public sealed class ProcessShard
             }
 
             outcome.Reads++;
-            var decision = Decide(sweep, model, workItem, partition, state, accounts, cancellationToken);
+            var decision = state.Watermark is { } mark && !string.Equals(mark.SweepId, sweep.SweepId, StringComparison.Ordinal) && !IsNewer(model.Snapshot.AsOf, sweep.SweepId, mark.SnapshotAsOf, mark.SweepId)
+                ? Superseded(sweep, workItem, partition, state, accounts)
+                : Decide(sweep, model, workItem, partition, state, accounts, cancellationToken);
             if (decision.Changes.Count > 0)
             {
                 await _history.AppendAsync(decision.Changes, cancellationToken).ConfigureAwait(false);
@@ -274,7 +283,22 @@ public sealed class ProcessShard
         }
 
         var receipt = new SweepReceipt(sweep.SweepId, partition, workItem, accounts.Count, written, unchanged, superseded, failed, newOrders.Count, byStatus.ToImmutableSortedDictionary(), now);
-        return new PartitionDecision(new MarginPartitionWrite(partition, results, orders, receipt), newOrders, changes);
+        var watermark = new PartitionWatermark(model.Snapshot.AsOf, sweep.SweepId, state.Watermark?.ConcurrencyToken);
+        return new PartitionDecision(new MarginPartitionWrite(partition, results, orders, receipt, watermark), newOrders, changes);
+    }
+
+    // A newer sweep has finished the partition: this one writes nothing but its receipt (every account superseded), even
+    // where the newer sweep left a result unchanged and so never restamped it.
+    private PartitionDecision Superseded(SweepRecord sweep, int workItem, int partition, MarginPartition state, List<StoredAccount> accounts)
+    {
+        var byStatus = new SortedDictionary<MarginStatus, int>();
+        foreach (var account in accounts)
+        {
+            Count(byStatus, state.Results.GetValueOrDefault(account.AccountId)?.Status);
+        }
+
+        var receipt = new SweepReceipt(sweep.SweepId, partition, workItem, accounts.Count, 0, 0, accounts.Count, 0, 0, byStatus.ToImmutableSortedDictionary(), _time.GetUtcNow());
+        return new PartitionDecision(new MarginPartitionWrite(partition, [], [], receipt), [], []);
     }
 
     private StoredResult Evaluate(SweepRecord sweep, SweepModel model, StoredAccount stored, StoredResult? previous, StoredOrder? open, DateTimeOffset now, out StoredOrder? newOrder)
@@ -384,8 +408,10 @@ public sealed class ProcessShard
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Whether a result of (asOf, sweepId) is newer than the stored one: a later snapshot, or the same snapshot and a later sweep (ordinal).</summary>
-    internal static bool IsNewer(DateTimeOffset asOf, string sweepId, StoredResult stored) =>
-        asOf > stored.SnapshotAsOf || (asOf == stored.SnapshotAsOf && string.CompareOrdinal(sweepId, stored.SweepId) > 0);
+    internal static bool IsNewer(DateTimeOffset asOf, string sweepId, StoredResult stored) => IsNewer(asOf, sweepId, stored.SnapshotAsOf, stored.SweepId);
+
+    internal static bool IsNewer(DateTimeOffset asOf, string sweepId, DateTimeOffset storedAsOf, string storedSweepId) =>
+        asOf > storedAsOf || (asOf == storedAsOf && string.CompareOrdinal(sweepId, storedSweepId) > 0);
 
     private bool Changed(StoredResult previous, StoredResult next) =>
         previous.Status != next.Status

@@ -407,6 +407,25 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task Watermark_CommitsWithTheReceipt_UnderItsETag()
+    {
+        var (store, _, _) = await NewStoreAsync();
+        Assert.Null((await store.ReadPartitionAsync(2, "sweep-1", CancellationToken.None)).Watermark);
+
+        await store.CommitAsync(Write(2, receipt: Receipt(2)) with { Watermark = new PartitionWatermark(Now, "sweep-1") }, CancellationToken.None);
+        var first = (await store.ReadPartitionAsync(2, "sweep-1", CancellationToken.None)).Watermark!;
+        Assert.Equal((Now, "sweep-1"), (first.SnapshotAsOf, first.SweepId));
+
+        await store.CommitAsync(Write(2, receipt: Receipt(2, "sweep-2")) with { Watermark = first with { SnapshotAsOf = Now.AddMinutes(1), SweepId = "sweep-2" } }, CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<StoreConflictException>(() => store.CommitAsync(Write(2, receipt: Receipt(2, "sweep-3")) with { Watermark = first with { SweepId = "sweep-3" } }, CancellationToken.None));
+        Assert.Contains("w:", ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.CommitAsync(Write(2, receipt: Receipt(2, "sweep-4")) with { Watermark = new PartitionWatermark(Now, "sweep-4") }, CancellationToken.None));
+        Assert.Equal("sweep-2", (await store.ReadPartitionAsync(2, "sweep-1", CancellationToken.None)).Watermark!.SweepId);
+        Assert.Null((await store.ReadPartitionAsync(2, "sweep-3", CancellationToken.None)).Receipt);
+        Assert.Throws<ArgumentException>(() => store.Plan(Write(2) with { Watermark = new PartitionWatermark(Now, "sweep-5") }));
+    }
+
+    [Fact]
     public async Task ReadPartition_IncludesTheAskedSweepsReceiptOnly()
     {
         var (store, _, _) = await NewStoreAsync();
