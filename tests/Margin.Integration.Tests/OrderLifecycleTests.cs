@@ -82,10 +82,43 @@ public sealed class OrderLifecycleTests(AzuriteInstance azurite)
         Assert.Null(closed.OpenOrderId);
         Assert.False(closed.Flags.HasFlag(MarginFlags.LiquidationInFlight));
 
-        // Still liquidatable (the ledger has not caught up): the next sweep starts episode 2.
+        // Filled, but the ledger has not booked the fills yet (same account version): no second order on the stale book.
         await NewSnapshotAsync(world, TimeSpan.FromMinutes(3));
+        var waiting = await world.SweepAsync();
+        var held = await world.ResultAsync("liquidatable");
+        Assert.Null(held.OpenOrderId);
+        Assert.Equal(1, held.Episode);
+        Assert.NotNull(held.AwaitingLedgerVersion);
+        Assert.Contains("waiting for the ledger", held.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, (await world.ReceiptsAsync(waiting)).Sum(r => r.Orders));
+
+        // The ledger books the fills (a new version) and the account is still liquidatable: episode 2.
+        var account = ExampleBook.Accounts.Single(a => a.Id == "liquidatable");
+        await world.Storage.Accounts.UpsertAsync([Account.Create(account.Id, held.AwaitingLedgerVersion!.Value + 1, account.Mode, account.Balances, account.Positions)], CancellationToken.None);
+        await NewSnapshotAsync(world, TimeSpan.FromMinutes(4));
         await world.SweepAsync();
-        Assert.Equal(OrderIds.For("liquidatable", 2), (await world.ResultAsync("liquidatable")).OpenOrderId);
+        var next = await world.ResultAsync("liquidatable");
+        Assert.Equal(OrderIds.For("liquidatable", 2), next.OpenOrderId);
+        Assert.Null(next.AwaitingLedgerVersion);
+    }
+
+    [Fact]
+    public async Task Sweeps_AnAcceptedOrPartiallyFilledOrder_StaysOpenPastItsTimeToLive()
+    {
+        var world = await BookAsync();
+        await world.SweepAsync();
+        var orderId = OrderIds.For("liquidatable", 1);
+        Assert.Equal(EventOutcome.Applied, await world.Events().ExecuteAsync(Event(orderId, OrderState.PartiallyFilled, world.Time.GetUtcNow())));
+
+        await NewSnapshotAsync(world, world.Options.OrderTimeToLive * 3);
+        await world.SweepAsync();
+
+        var result = await world.ResultAsync("liquidatable");
+        Assert.Equal(orderId, result.OpenOrderId);
+        Assert.Equal(1, result.Episode);
+        Assert.True(result.Flags.HasFlag(MarginFlags.LiquidationInFlight));
+        var (_, orders) = await world.Storage.Margin.ReadAccountAsync("liquidatable", CancellationToken.None);
+        Assert.Equal(OrderState.PartiallyFilled, Assert.Single(orders).State);
     }
 
     private static LiquidationEvent Event(string orderId, OrderState state, DateTimeOffset at) =>

@@ -63,6 +63,7 @@ internal static class MarginEntityCodec
             ["Problem"] = r.Problem,
             ["Episode"] = r.Episode,
             ["OpenOrderId"] = r.OpenOrderId,
+            ["AwaitingLedgerVersion"] = r.AwaitingLedgerVersion,
         };
         CheckStrings(e);
         return e;
@@ -91,6 +92,7 @@ internal static class MarginEntityCodec
         Problem = e.GetString("Problem"),
         Episode = e.GetInt32("Episode") ?? throw Missing("Episode"),
         OpenOrderId = e.GetString("OpenOrderId"),
+        AwaitingLedgerVersion = e.GetInt64("AwaitingLedgerVersion"),
         ConcurrencyToken = e.ETag.ToString(),
     });
 

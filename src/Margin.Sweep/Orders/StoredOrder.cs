@@ -4,7 +4,7 @@ namespace Margin.Sweep.Orders;
 /// <remarks>
 /// <see cref="Body"/> is the order message exactly as it is published (<see cref="LiquidationOrder"/> as JSON), so a relay
 /// after a crash sends the same bytes. <see cref="Sent"/> turns true only after the broker accepted the message.
-/// <see cref="ExpiresAt"/> is the order's time to live; an accepted or partially filled report renews it.
+/// <see cref="ExpiresAt"/> is the order's time to live, which expires it only while no executor has taken it.
 /// </remarks>
 /// <param name="OrderId">The order id, derived from (account, episode): every retry names the same order.</param>
 /// <param name="AccountId">The account.</param>
@@ -32,6 +32,7 @@ public sealed record StoredOrder(
     string Body,
     string? ConcurrencyToken = null)
 {
-    /// <summary>Whether the order still counts as open at <paramref name="now"/>: not terminal and not past its time to live.</summary>
-    public bool IsOpenAt(DateTimeOffset now) => !State.IsTerminal() && now < ExpiresAt;
+    /// <summary>Whether the order still counts as open at <paramref name="now"/>: not terminal, and either an executor is working it (accepted, partially filled) or its time to live has not passed.</summary>
+    /// <remarks>The time to live only expires an order nobody has taken: an accepted or partially filled order stays open until a terminal report, so no second order is issued while an executor may still be selling.</remarks>
+    public bool IsOpenAt(DateTimeOffset now) => !State.IsTerminal() && (State != OrderState.Open || now < ExpiresAt);
 }

@@ -75,6 +75,9 @@ public sealed record StoredResult
     /// <summary>The order of the current episode while it is open, else null.</summary>
     public string? OpenOrderId { get; init; }
 
+    /// <summary>After an order closed with fills: the ledger version it was planned on. No new episode starts until the account's version is greater (the ledger has booked the fills), or a second order would sell what is already sold.</summary>
+    public long? AwaitingLedgerVersion { get; init; }
+
     /// <summary>The store's opaque row version, or null when the row is not stored yet.</summary>
     public string? ConcurrencyToken { get; init; }
 }

@@ -315,14 +315,17 @@ public sealed class ProcessShard
             EvaluatedAt = now,
             Episode = previous?.Episode ?? 0,
             OpenOrderId = open?.OrderId,
+            AwaitingLedgerVersion = previous?.AwaitingLedgerVersion,
         };
         if (stored.Account is not { } account)
         {
             return baseline with { Problem = $"account {stored.AccountId} cannot be read: {stored.Problem}" };
         }
 
+        // Fills of a closed order not yet booked by the ledger: no new episode until the account's version moves past it.
+        var awaiting = previous?.AwaitingLedgerVersion is { } booked && account.Version <= booked ? booked : (long?)null;
         MarginResult result;
-        var context = new EvaluationContext(LiquidationInFlight: open is not null);
+        var context = new EvaluationContext(LiquidationInFlight: open is not null || awaiting is not null);
         try
         {
             result = model.Model.Evaluate(account, context);
@@ -349,7 +352,8 @@ public sealed class ProcessShard
             MaintenanceRequirement = s.MaintenanceRequirement.Amount,
             InitialRequirement = s.InitialRequirement.Amount,
             ReasonRule = result.Reason.Rule,
-            Reason = result.Reason.Message,
+            Reason = awaiting is { } v ? $"{result.Reason.Message}; waiting for the ledger to book the fills of the last order (account version {account.Version}, planned on {v})" : result.Reason.Message,
+            AwaitingLedgerVersion = awaiting,
         };
         if (!s.ShouldLiquidate)
         {
@@ -418,6 +422,7 @@ public sealed class ProcessShard
         || previous.Flags != next.Flags
         || !string.Equals(previous.Problem, next.Problem, StringComparison.Ordinal)
         || !string.Equals(previous.OpenOrderId, next.OpenOrderId, StringComparison.Ordinal)
+        || previous.AwaitingLedgerVersion != next.AwaitingLedgerVersion
         || previous.Episode != next.Episode
         || RatioMoved(previous.MarginRatio, next.MarginRatio);
 

@@ -63,7 +63,11 @@ public sealed class RecordLiquidationEvent
             var results = new List<Results.StoredResult>();
             if (e.State.IsTerminal() && result is not null && string.Equals(result.OpenOrderId, order.OrderId, StringComparison.Ordinal))
             {
-                results.Add(result with { OpenOrderId = null, Flags = result.Flags & ~MarginFlags.LiquidationInFlight });
+                // Fills (a Filled report, an earlier partial fill, or filled legs on a failure) must reach the ledger before
+                // the account is planned again: hold new episodes until its version passes the one the order was planned on.
+                var filled = e.State == OrderState.Filled || order.State == OrderState.PartiallyFilled || !e.FilledLegs.IsDefaultOrEmpty;
+                var plannedOn = filled ? LiquidationOrderJson.Read(order.Body)?.AccountVersion : null;
+                results.Add(result with { OpenOrderId = null, Flags = result.Flags & ~MarginFlags.LiquidationInFlight, AwaitingLedgerVersion = plannedOn ?? result.AwaitingLedgerVersion });
             }
 
             try

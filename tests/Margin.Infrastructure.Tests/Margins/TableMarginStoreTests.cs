@@ -50,6 +50,7 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
         Reason = "MarginRatio \"∞\" >= 1",
         Episode = 3,
         OpenOrderId = $"{account}:3",
+        AwaitingLedgerVersion = 41,
     };
 
     private static StoredResult Failed(string account) => new()
