@@ -18,7 +18,10 @@ internal sealed class CrashingMarginStore(IMarginStore inner) : IMarginStore
 
     public Task<MarginPartition> ReadPartitionAsync(int partition, string sweepId, CancellationToken cancellationToken) => inner.ReadPartitionAsync(partition, sweepId, cancellationToken);
 
-    public async Task CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken)
+    /// <summary>The next partition commit with a receipt commits and then crashes: a crash between commit and publish.</summary>
+    public bool CrashAfterCommit { get; set; }
+
+    public async Task<int> CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken)
     {
         if (write.Receipt is not null && write.Results.Count >= 2 && CrashBetweenTransactions)
         {
@@ -29,7 +32,14 @@ internal sealed class CrashingMarginStore(IMarginStore inner) : IMarginStore
             throw new InjectedCrashException($"after the first transaction of partition {write.Partition}");
         }
 
-        await inner.CommitAsync(write, cancellationToken);
+        var transactions = await inner.CommitAsync(write, cancellationToken);
+        if (write.Receipt is not null && CrashAfterCommit)
+        {
+            CrashAfterCommit = false;
+            throw new InjectedCrashException($"after committing partition {write.Partition}, before publishing its orders");
+        }
+
+        return transactions;
     }
 
     public Task<(StoredResult? Result, IReadOnlyList<StoredOrder> Orders)> ReadAccountAsync(string accountId, CancellationToken cancellationToken) => inner.ReadAccountAsync(accountId, cancellationToken);

@@ -117,6 +117,42 @@ public sealed class PriceRefreshTests(AzuriteInstance azurite)
         }
     }
 
+    [Fact]
+    public async Task Refresh_WithHistory_EstimatesVolatilitiesAndCorrelationsFromIt_NotThePriors()
+    {
+        var world = await WorldAsync();
+        const double Sigma = 0.6, Rho = 0.8;
+        var random = new Random(42);
+        decimal btc = 50_000m, eth = 3_000m;
+        var points = new List<Sweep.Prices.PriceHistoryPoint>();
+        for (var h = 24 * 5; h >= 1; h--)
+        {
+            var t = Now.AddHours(-h);
+            points.Add(new("BTC", t, btc, 0m, 2, "hist"));
+            points.Add(new("ETH", t, eth, 0m, 2, "hist"));
+            double z1 = Normal(random), z2 = Normal(random), step = Sigma / Math.Sqrt(8760);
+            btc = Math.Round(btc * (decimal)Math.Exp(step * z1), 2);
+            eth = Math.Round(eth * (decimal)Math.Exp(step * ((Rho * z1) + (Math.Sqrt(1 - (Rho * Rho)) * z2))), 2);
+        }
+
+        await world.Storage.PriceHistory.AppendAsync(points, CancellationToken.None);
+        var fresh = world.Time.GetUtcNow().AddSeconds(-2);
+        var prices = new Dictionary<string, decimal>(Fair, StringComparer.Ordinal) { ["BTC"] = btc, ["ETH"] = eth };
+
+        var outcome = await Refresh(world, new ScriptedSource("a", fresh, prices)).ExecuteAsync();
+
+        var snapshot = outcome.Snapshot!;
+        Assert.True(outcome.EstimatesRecomputed);
+        var sigmaLong = snapshot.Assets["BTC"].SigmaLong!.Value;
+        Assert.InRange(sigmaLong, Sigma * 0.8, Sigma * 1.2);
+        Assert.NotEqual(Options.VolatilityPriors["BTC"], sigmaLong);
+        Assert.InRange(snapshot.Assets["ETH"].SigmaShort!.Value, Sigma * 0.6, Sigma * 1.4);
+        Assert.InRange(snapshot.Correlations![Asset.Of("BTC"), Asset.Of("ETH")], Rho - 0.15, Rho + 0.15);
+        Assert.Equal(Options.VolatilityPriors["SOL"], snapshot.Assets["SOL"].SigmaLong);
+    }
+
+    private static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
     /// <summary>A source double that quotes fixed prices, with overrides, at a fixed publish time.</summary>
     private sealed class ScriptedSource(string id, DateTimeOffset publishTime, Dictionary<string, decimal> prices, params (string Asset, decimal Price)[] overrides) : IOracleSource
     {

@@ -161,6 +161,36 @@ public sealed class SweepPipelineTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task ProcessShard_CrashAfterCommitBeforePublish_RetryPublishesTheCommittedOrdersOnce()
+    {
+        var world = await BookAsync(partitions: 1);
+        var crashing = new CrashingMarginStore(world.Storage.Margin) { CrashAfterCommit = true };
+        world.Margin = crashing;
+        var sweepId = await world.SweepAsync();
+
+        Assert.False(crashing.CrashAfterCommit);
+        var orders = await world.OrdersAsync();
+        Assert.NotEmpty(orders);
+        Assert.All(orders, o => Assert.True(o.Sent));
+        Assert.Equal(orders.Select(o => o.OrderId).Order(StringComparer.Ordinal), world.Publisher.Published.Order(StringComparer.Ordinal));
+        await AssertCompleteAndUniqueAsync(world, sweepId);
+    }
+
+    [Fact]
+    public async Task ProcessShard_ThreeWorkersOnTheSameWorkItemAtOnce_OneResultAndOneOrderPerAccount()
+    {
+        var world = await BookAsync(partitions: 2);
+        var started = await world.Start().ExecuteAsync();
+        foreach (var item in StartSweep.WorkItemsOf(started.Sweep!))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => world.Process().ExecuteAsync(item))));
+        }
+
+        await AssertCompleteAndUniqueAsync(world, started.Sweep!.SweepId);
+        Assert.Equal((await world.OrdersAsync()).Count, world.Publisher.Published.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
     public async Task ProcessShard_CrashBetweenPublishAndMarkingSent_RetryRepublishesTheSameOrderIds()
     {
         var world = await BookAsync(partitions: 1);
@@ -203,6 +233,10 @@ public sealed class SweepPipelineTests(AzuriteInstance azurite)
         Assert.Contains("attempt 5 of 5", poisoned.Reason, StringComparison.Ordinal);
         Assert.Contains("sw-missing", poisoned.Reason, StringComparison.Ordinal);
         Assert.Equal(0, await world.Storage.WorkQueue.ApproximateCountAsync(CancellationToken.None));
+        var poison = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, world.Storage.Options.Prefix + Infrastructure.Queues.StorageWorkQueue.PoisonQueueName);
+        var record = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((await poison.ReceiveMessageAsync()).Value.Body.ToString()));
+        Assert.Contains("\"dequeueCount\":5", record, StringComparison.Ordinal);
+        Assert.Contains("sw-missing", record, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     }
 
     /// <inheritdoc/>
-    public async Task CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken)
+    public async Task<int> CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken)
     {
         var transactions = Plan(write);
         var key = AccountPartitioner.KeyOf(write.Partition);
@@ -104,6 +104,8 @@ public sealed class TableMarginStore : TableStore, IMarginStore
                 throw new StoreConflictException($"{MarginEntityCodec.Where(key, row)}: {reason}; re-read and decide again", ex);
             }
         }
+
+        return transactions.Count;
     }
 
     /// <inheritdoc/>

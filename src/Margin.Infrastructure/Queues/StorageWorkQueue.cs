@@ -91,18 +91,37 @@ public sealed class StorageWorkQueue : IWorkQueue
     }
 
     /// <inheritdoc/>
-    public async Task CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken)
+    public async Task<bool> CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Azure.RequestFailedException ex) when (NotOurs(ex))
+        {
+            return false;
+        }
     }
 
+    // 404 MessageNotFound (deleted, or taken by another receiver whose receipt replaced ours) or 400 PopReceiptMismatch.
+    private static bool NotOurs(Azure.RequestFailedException ex) => ex.Status == 404 || (ex.Status == 400 && ex.ErrorCode is "PopReceiptMismatch");
+
     /// <inheritdoc/>
-    public async Task ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken)
+    public async Task<bool> ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
-        await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Azure.RequestFailedException ex) when (NotOurs(ex))
+        {
+            return false;
+        }
     }
 
     /// <inheritdoc/>
@@ -118,7 +137,7 @@ public sealed class StorageWorkQueue : IWorkQueue
             new PoisonRecord(reason, message.DequeueCount, message.MessageId, body, message.Body.Length),
             PoisonJsonContext.Default.PoisonRecord);
         await _poison.SendMessageAsync(Base64(record), cancellationToken).ConfigureAwait(false);
-        await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+        await CompleteAsync(message, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The most characters of a poisoned body kept in its record (the record stays under a message's 64 KiB once escaped and base64-encoded).</summary>

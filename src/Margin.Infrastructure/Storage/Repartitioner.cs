@@ -7,7 +7,8 @@ namespace Margin.Infrastructure.Storage;
 /// <para>Changing the partition count is a migration, never a configuration flip: stop the timers (no sweep may run),
 /// run this, then set <c>Storage:Partitions</c> to <c>M</c> everywhere.</para>
 /// <para>Idempotent and restartable: it scans partitions <c>0 .. max(N, M) - 1</c> and moves every row that is not in the
-/// partition <c>M</c> gives its account (written at the new key first, deleted at the old one after), so a run
+/// partition <c>M</c> gives its account (written at the new key first, deleted at the old one after, under the ETag it
+/// was read with, so a write the ledger made meanwhile fails the batch instead of being lost: run it again), so a run
 /// interrupted at any point is completed by running it again. Sweep receipts (<c>x:</c> rows) stay where they are: they
 /// describe the partitions of the sweeps that wrote them.</para>
 /// </remarks>
@@ -104,7 +105,7 @@ public sealed class Repartitioner
 
         foreach (var chunk in moving.Chunk(Batch))
         {
-            await table.SubmitTransactionAsync(chunk.Select(m => new TableTransactionAction(TableTransactionActionType.Delete, m.Row, Azure.ETag.All)).ToList(), cancellationToken).ConfigureAwait(false);
+            await table.SubmitTransactionAsync(chunk.Select(m => new TableTransactionAction(TableTransactionActionType.Delete, m.Row, m.Row.ETag)).ToList(), cancellationToken).ConfigureAwait(false);
         }
 
         return moving.Count;

@@ -29,7 +29,8 @@ public interface IMarginStore
     /// </remarks>
     /// <param name="write">The rows to write.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    Task CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken);
+    /// <returns>How many transactions were submitted.</returns>
+    Task<int> CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken);
 
     /// <summary>One account's stored result and its orders (open and closed, newest first), or a null result when none is stored.</summary>
     /// <param name="accountId">The account.</param>

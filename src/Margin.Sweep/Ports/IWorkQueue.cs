@@ -21,13 +21,15 @@ public interface IWorkQueue
     /// <summary>Deletes a processed message.</summary>
     /// <param name="message">The received message.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    Task CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken);
+    /// <returns>False when the message is no longer this receiver's (its visibility ran out and another receiver took it, or it is gone): the work it carried is idempotent, so that is not a failure.</returns>
+    Task<bool> CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken);
 
     /// <summary>Gives a message back after a failed attempt: it becomes visible again after <paramref name="delay"/> (the Functions host's retry).</summary>
     /// <param name="message">The received message.</param>
     /// <param name="delay">How long until it may be received again; zero for at once.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    Task ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken);
+    /// <returns>False when the message is no longer this receiver's.</returns>
+    Task<bool> ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken);
 
     /// <summary>Moves a message that cannot be processed to the poison queue, with the reason, and deletes it here.</summary>
     /// <param name="message">The received message.</param>

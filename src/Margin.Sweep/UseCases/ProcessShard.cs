@@ -144,8 +144,7 @@ public sealed class ProcessShard
 
             try
             {
-                await _margin.CommitAsync(decision.Write, cancellationToken).ConfigureAwait(false);
-                outcome.Transactions += TransactionsFor(decision.Write);
+                outcome.Transactions += await _margin.CommitAsync(decision.Write, cancellationToken).ConfigureAwait(false);
             }
             catch (StoreConflictException) when (attempt < _options.MaxCommitAttempts)
             {
@@ -205,9 +204,6 @@ public sealed class ProcessShard
             }
         }
     }
-
-    private static int TransactionsFor(MarginPartitionWrite write) =>
-        Math.Max(1, (int)Math.Ceiling((write.Results.Count + write.Orders.Count + (write.Receipt is null ? 0 : 1)) / 100.0));
 
     private PartitionDecision Decide(SweepRecord sweep, SweepModel model, int workItem, int partition, MarginPartition state, List<StoredAccount> accounts, CancellationToken cancellationToken)
     {

@@ -11,9 +11,9 @@ namespace Margin.Sweep.UseCases;
 /// starting twice starts once. Starts nothing while the latest earlier sweep has unfinished work items and is younger than
 /// its deadline. A snapshot older than <see cref="SweepOptions.SnapshotMaxAge"/>, or one that is itself unusable, gives a
 /// no-liquidation sweep: results are written, every one <c>PriceSuspect</c>, and no order is issued.</para>
-/// <para>Crash safety: the record is stored first, then every work item is enqueued, then the record is marked enqueued
-/// and made the latest. A retry after a crash finds the record unmarked and enqueues again; a work item delivered twice
-/// is processed once (ProcessShard is idempotent).</para>
+/// <para>Crash safety: the record is stored first and made the latest (so an overlapping start waits for it), then every
+/// work item is enqueued, then the record is marked enqueued. A retry after a crash finds the record unmarked and
+/// enqueues again; a work item delivered twice is processed once (ProcessShard is idempotent).</para>
 /// </remarks>
 public sealed class StartSweep
 {
@@ -87,14 +87,16 @@ public sealed class StartSweep
         var workItems = Math.Min(_options.WorkItems, partitions);
         var record = new SweepRecord(sweepId, snapshotId, paramsVersion, now, now + _options.Deadline, workItems, noLiquidation, partitions);
         var (sweep, _) = await _sweeps.CreateOrGetAsync(record, cancellationToken).ConfigureAwait(false);
+
+        // Latest first: from here on an overlapping start sees this sweep (unfinished) and waits, even if the enqueue below crashes.
+        await _sweeps.SetLatestAsync(sweep.SweepId, cancellationToken).ConfigureAwait(false);
         if (sweep.EnqueuedAt is null)
         {
             await _queue.EnqueueAsync(WorkItemsOf(sweep), cancellationToken).ConfigureAwait(false);
-            await _sweeps.MarkEnqueuedAsync(sweep.SweepId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            sweep = sweep with { EnqueuedAt = _time.GetUtcNow() };
+            var at = _time.GetUtcNow();
+            await _sweeps.MarkEnqueuedAsync(sweep.SweepId, at, cancellationToken).ConfigureAwait(false);
+            sweep = sweep with { EnqueuedAt = at };
         }
-
-        await _sweeps.SetLatestAsync(sweep.SweepId, cancellationToken).ConfigureAwait(false);
         var why = noLiquidation
             ? string.Create(CultureInfo.InvariantCulture, $"no-liquidation mode: snapshot {snapshotId} is {age.TotalSeconds:0} s old (maximum {_options.SnapshotMaxAge.TotalSeconds:0} s){(snapshot.Usable ? string.Empty : $" and unusable ({snapshot.UnusableReason})")}")
             : string.Create(CultureInfo.InvariantCulture, $"snapshot {snapshotId}, parameters {paramsVersion}, {sweep.WorkItems} work items over {sweep.PartitionCount} partitions");

@@ -93,7 +93,12 @@ public sealed class WorkQueueDrain
                     continue;
                 }
 
-                await _queue.CompleteAsync(message, token).ConfigureAwait(false);
+                if (!await _queue.CompleteAsync(message, token).ConfigureAwait(false))
+                {
+                    // Its visibility ran out while it was processed and another worker took it: that one completes it.
+                    outcome.AddFailure($"message {message.MessageId}: processed, but its visibility ran out first (another receiver has it; the work is idempotent)");
+                }
+
                 outcome.Add(done);
                 progress?.Invoke(done);
             }
