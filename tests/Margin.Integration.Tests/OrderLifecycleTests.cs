@@ -103,6 +103,25 @@ public sealed class OrderLifecycleTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task Events_AFillOnAnOrderASweepExpired_IsRecordedAndHoldsFurtherEpisodesForTheLedger()
+    {
+        var world = await BookAsync();
+        await world.SweepAsync();
+        var first = OrderIds.For("liquidatable", 1);
+        await NewSnapshotAsync(world, TimeSpan.FromMinutes(20));
+        await world.SweepAsync();
+        Assert.Equal(OrderIds.For("liquidatable", 2), (await world.ResultAsync("liquidatable")).OpenOrderId);
+
+        Assert.Equal(EventOutcome.LateReport, await world.Events().ExecuteAsync(Event(first, OrderState.Filled, world.Time.GetUtcNow())));
+
+        var (result, orders) = await world.Storage.Margin.ReadAccountAsync("liquidatable", CancellationToken.None);
+        Assert.Equal(OrderState.Filled, orders.Single(o => o.OrderId == first).State);
+        Assert.NotNull(result!.AwaitingLedgerVersion);
+        Assert.Equal(OrderIds.For("liquidatable", 2), result.OpenOrderId);
+        Assert.Equal(EventOutcome.Ignored, await world.Events().ExecuteAsync(Event(first, OrderState.Filled, world.Time.GetUtcNow())));
+    }
+
+    [Fact]
     public async Task Sweeps_AnAcceptedOrPartiallyFilledOrder_StaysOpenPastItsTimeToLive()
     {
         var world = await BookAsync();
@@ -138,6 +157,29 @@ public sealed class OrderLifecycleTests(AzuriteInstance azurite)
         Assert.True(liquidatable.Flags.HasFlag(MarginFlags.KillSwitch));
         Assert.Equal("demo-v1-paused", liquidatable.ParamsVersion);
         Assert.Equal(0, (await world.ReceiptsAsync(sweepId)).Sum(r => r.Orders));
+    }
+
+    [Fact]
+    public async Task Relay_AKillSwitchActivatedAfterTheSweep_HoldsItsOrdersUntilLifted()
+    {
+        var world = await BookAsync();
+        world.Publisher.FailNext(100);
+        await world.SweepAsync();
+        var orders = await world.OrdersAsync();
+        Assert.NotEmpty(orders);
+        world.Publisher.FailNext(0);
+
+        var paused = ExampleBook.ParametersJson.Replace("\"killSwitch\": false", "\"killSwitch\": true", StringComparison.Ordinal).Replace("\"demo-v1\"", "\"demo-v1-paused\"", StringComparison.Ordinal);
+        await world.UseParametersAsync(paused);
+        var held = await world.Relay().ExecuteAsync();
+        Assert.Equal(orders.Count, held.Held);
+        Assert.Equal(0, held.Sent);
+        Assert.Empty(world.Publisher.Published);
+
+        await world.Storage.Parameters.ActivateAsync("demo-v1", CancellationToken.None);
+        var sent = await world.Relay().ExecuteAsync();
+        Assert.Equal(orders.Count, sent.Sent);
+        Assert.Equal(0, sent.Held);
     }
 
     [Fact]

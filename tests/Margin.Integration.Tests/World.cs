@@ -58,7 +58,7 @@ internal sealed class World
 
     public StartSweep Start() => new(Storage.Snapshots, Storage.Parameters, Sweeps, Storage.WorkQueue, Storage.Accounts, Options, Time);
 
-    public RelayOutbox Relay() => new(Margin, Publisher, Time);
+    public RelayOutbox Relay() => new(Margin, Publisher, Models, Time);
 
     public RecordLiquidationEvent Events() => new(Margin, Options, Time);
 

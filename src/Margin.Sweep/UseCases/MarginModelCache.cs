@@ -19,6 +19,7 @@ public sealed class MarginModelCache
     private readonly IRiskParameterStore _parameters;
     private readonly object _gate = new();
     private readonly LinkedList<(string Key, Lazy<Task<SweepModel>> Model)> _entries = new();
+    private RiskParameters? _active;
 
     /// <summary>Creates the cache over the stores it reads from.</summary>
     public MarginModelCache(IPriceSnapshotStore snapshots, IRiskParameterStore parameters)
@@ -47,7 +48,8 @@ public sealed class MarginModelCache
 
             if (node is null)
             {
-                lazy = new Lazy<Task<SweepModel>>(() => LoadAsync(snapshotId, paramsVersion, noLiquidationReason, cancellationToken));
+                // Shared by every caller waiting for it, so not cancelled by the first caller's token; each caller stops waiting on its own.
+                lazy = new Lazy<Task<SweepModel>>(() => LoadAsync(snapshotId, paramsVersion, noLiquidationReason, CancellationToken.None));
                 _entries.AddFirst((key, lazy));
                 if (_entries.Count > Capacity)
                 {
@@ -64,7 +66,7 @@ public sealed class MarginModelCache
 
         try
         {
-            return await lazy.Value.ConfigureAwait(false);
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -85,6 +87,33 @@ public sealed class MarginModelCache
 
             throw;
         }
+    }
+
+    /// <summary>The active parameter version's parameters now (a kill switch activated mid-sweep is seen at publish time), or null when none is active.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public async Task<RiskParameters?> ActiveParametersAsync(CancellationToken cancellationToken)
+    {
+        var version = await _parameters.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
+        if (version is null)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            if (_active is { } cached && string.Equals(cached.Version, version, StringComparison.Ordinal))
+            {
+                return cached;
+            }
+        }
+
+        var parameters = await _parameters.GetAsync(version, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _active = parameters;
+        }
+
+        return parameters;
     }
 
     private async Task<SweepModel> LoadAsync(string snapshotId, string paramsVersion, string? noLiquidationReason, CancellationToken cancellationToken)

@@ -184,6 +184,15 @@ public sealed class ProcessShard
             return;
         }
 
+        // A kill switch activated after the sweep started holds its orders in the outbox (RelayOutbox sends them once lifted).
+        var active = await _models.ActiveParametersAsync(cancellationToken).ConfigureAwait(false);
+        var held = orders.RemoveAll(o => OrderGate.HoldReason(o, active) is not null);
+        outcome.OrdersLeftInOutbox += held;
+        if (orders.Count == 0)
+        {
+            return;
+        }
+
         try
         {
             await _publisher.PublishAsync(orders, cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,8 @@ namespace Margin.Sweep.UseCases;
 /// <summary>Applies an executor's report to its order and the account's flag (Service Bus trigger on <c>liquidation-events</c>).</summary>
 /// <remarks>
 /// States only move forward: Open -> Accepted -> PartiallyFilled -> a terminal state (Filled, Failed, Expired); a
-/// report that would move backwards, repeat a state, or touch a closed order changes nothing (redeliveries are harmless).
+/// report that would move backwards, repeat a state, or touch a closed order changes nothing (redeliveries are harmless),
+/// except a report of work on an order a sweep expired untaken: that is recorded (<see cref="EventOutcome.LateReport"/>).
 /// Accepted and PartiallyFilled renew the order's time to live from the report's time. A terminal report closes the
 /// order and, in the same transaction, clears the account's <c>LiquidationInFlight</c> and open order, so the next sweep
 /// may start a new episode if the account is still liquidatable.
@@ -48,12 +49,39 @@ public sealed class RecordLiquidationEvent
                 return EventOutcome.UnknownOrder;
             }
 
+            var now = _time.GetUtcNow();
+            if (order.State == OrderState.Expired && e.State is OrderState.Accepted or OrderState.PartiallyFilled or OrderState.Filled)
+            {
+                // An executor took an order a sweep had already expired (it was untaken past its time to live): money may
+                // have moved. Record the report on the order, and hold new episodes until the ledger books any fills.
+                var late = order with { State = e.State == OrderState.Accepted ? OrderState.Expired : e.State, UpdatedAt = now };
+                var hold = new List<Results.StoredResult>();
+                if (e.State != OrderState.Accepted && result is not null && LiquidationOrderJson.Read(order.Body)?.AccountVersion is { } plannedOn)
+                {
+                    hold.Add(result with { AwaitingLedgerVersion = Math.Max(plannedOn, result.AwaitingLedgerVersion ?? long.MinValue) });
+                }
+
+                if (late.State == order.State && hold.Count == 0)
+                {
+                    return EventOutcome.LateReport;
+                }
+
+                try
+                {
+                    await _margin.CommitAsync(new MarginPartitionWrite(_margin.PartitionOf(e.AccountId), hold, [late with { State = late.State == OrderState.PartiallyFilled ? OrderState.Filled : late.State }], Receipt: null), cancellationToken).ConfigureAwait(false);
+                    return EventOutcome.LateReport;
+                }
+                catch (StoreConflictException) when (attempt < _options.MaxCommitAttempts)
+                {
+                    continue;
+                }
+            }
+
             if (order.State.IsTerminal() || e.State <= order.State)
             {
                 return EventOutcome.Ignored;
             }
 
-            var now = _time.GetUtcNow();
             var updated = order with
             {
                 State = e.State,
@@ -99,4 +127,7 @@ public enum EventOutcome
 
     /// <summary>No such order for that account.</summary>
     UnknownOrder,
+
+    /// <summary>A report on an order a sweep had already expired (untaken past its time to live): recorded on the order (fills close it as filled) and, with fills, new episodes wait for the ledger; the account's current episode is left alone.</summary>
+    LateReport,
 }

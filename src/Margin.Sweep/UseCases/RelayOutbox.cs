@@ -8,7 +8,8 @@ namespace Margin.Sweep.UseCases;
 /// Reads every open, unsent order, publishes them in batches and marks each sent after the broker accepted it. Running it
 /// twice, or beside a ProcessShard publishing the same orders, sends an order at most a few times, and the broker's
 /// duplicate detection on the order id keeps one. Orders past their time to live are not sent: the next sweep expires
-/// them. With no broker configured it only counts them.
+/// them. Orders touching an asset paused by the parameters active now (or all orders, under the global kill switch) are
+/// held back until the switch is lifted. With no broker configured it only counts them.
 /// </remarks>
 public sealed class RelayOutbox
 {
@@ -17,10 +18,12 @@ public sealed class RelayOutbox
     private readonly IMarginStore _margin;
     private readonly IOrderPublisher _publisher;
     private readonly TimeProvider _time;
+    private readonly MarginModelCache _models;
 
     /// <summary>Creates the use case.</summary>
-    public RelayOutbox(IMarginStore margin, IOrderPublisher publisher, TimeProvider time)
+    public RelayOutbox(IMarginStore margin, IOrderPublisher publisher, MarginModelCache models, TimeProvider time)
     {
+        _models = models ?? throw new ArgumentNullException(nameof(models));
         _margin = margin ?? throw new ArgumentNullException(nameof(margin));
         _publisher = publisher ?? throw new ArgumentNullException(nameof(publisher));
         _time = time ?? throw new ArgumentNullException(nameof(time));
@@ -32,23 +35,29 @@ public sealed class RelayOutbox
     public async Task<RelayOutcome> ExecuteAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
+        var active = await _models.ActiveParametersAsync(cancellationToken).ConfigureAwait(false);
         var pending = new List<StoredOrder>();
         var expired = 0;
+        var held = 0;
         await foreach (var order in _margin.ReadOrdersAsync(unsentOnly: true, cancellationToken).ConfigureAwait(false))
         {
-            if (order.IsOpenAt(now))
+            if (!order.IsOpenAt(now))
             {
-                pending.Add(order);
+                expired++;
+            }
+            else if (OrderGate.HoldReason(order, active) is not null)
+            {
+                held++;
             }
             else
             {
-                expired++;
+                pending.Add(order);
             }
         }
 
         if (!_publisher.IsConfigured)
         {
-            return new RelayOutcome(pending.Count, 0, expired, Configured: false);
+            return new RelayOutcome(pending.Count, 0, expired, Configured: false) { Held = held };
         }
 
         var sent = 0;
@@ -64,7 +73,7 @@ public sealed class RelayOutbox
             }
         }
 
-        return new RelayOutcome(pending.Count, sent, expired, Configured: true);
+        return new RelayOutcome(pending.Count, sent, expired, Configured: true) { Held = held };
     }
 }
 
@@ -73,4 +82,8 @@ public sealed class RelayOutbox
 /// <param name="Sent">Orders published and marked sent.</param>
 /// <param name="Expired">Unsent orders past their time to live (left for the next sweep to expire).</param>
 /// <param name="Configured">Whether a broker is configured (when not, every pending order stays in the outbox).</param>
-public sealed record RelayOutcome(int Pending, int Sent, int Expired, bool Configured);
+public sealed record RelayOutcome(int Pending, int Sent, int Expired, bool Configured)
+{
+    /// <summary>Open unsent orders held back by a kill switch of the parameters active now (sent once it is lifted, if still within their time to live).</summary>
+    public int Held { get; init; }
+}
