@@ -45,6 +45,10 @@ public sealed class StorageCommandsTests(AzuriteInstance azurite)
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("no account nobody", unknown.Stderr, StringComparison.Ordinal);
 
+        var resumed = await RunAsync("sweep", "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr + resumed.Stdout);
+        Assert.Contains("4 of 4 work items done", resumed.Stdout, StringComparison.Ordinal);
+
         var again = await RunAsync("sweep", "--work-items", "4");
         Assert.True(again.ExitCode == 0, again.Stderr + again.Stdout);
         Assert.Contains("300 in", again.Stdout, StringComparison.Ordinal);

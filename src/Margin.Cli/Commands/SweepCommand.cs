@@ -13,15 +13,21 @@ internal static class SweepCommand
         var partitions = StorageCommand.Partitions();
         var workers = Workers();
         var workItems = WorkItems();
+        var resume = new Option<bool>("--resume") { Description = "do not start a sweep: finish the latest one's remaining work items (after an interrupted run)" };
         var command = new Command("sweep", "Refresh prices from the configured oracle sources, start a sweep and process every work item with W concurrent workers; print accounts per status, orders, throughput and storage operations.")
         {
-            workers, workItems, connection, partitions, StorageCommand.Prefix(),
+            workers, workItems, resume, connection, partitions, StorageCommand.Prefix(),
         };
         command.SetAction(async (parse, ct) =>
         {
             if (await StorageCommand.SettingsAsync(io, "sweep", parse, connection, partitions, Overrides(parse, workers, workItems), ct).ConfigureAwait(false) is not { } settings)
             {
                 return ExitCodes.InvalidInput;
+            }
+
+            if (parse.GetValue(resume))
+            {
+                return await SweepRunner.ResumeAsync(io, settings, await StorageCommand.OpenAsync(settings, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
             }
 
             return await RunAsync(io, settings, ct).ConfigureAwait(false);

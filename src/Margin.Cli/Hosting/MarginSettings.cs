@@ -40,6 +40,19 @@ internal sealed record MarginSettings(StorageOptions Storage, SweepOptions Sweep
             problems.Add($"Drain:Workers must be in [1, 64] (got {drain.Workers})");
         }
 
+        if (drain.MaxDequeueCount is < 1 or > 100)
+        {
+            problems.Add($"Drain:MaxDequeueCount must be in [1, 100] (got {drain.MaxDequeueCount})");
+        }
+
+        foreach (var (name, value, least) in new[] { ("Visibility", drain.Visibility, TimeSpan.FromSeconds(1)), ("RetryDelay", drain.RetryDelay, TimeSpan.Zero), ("PollInterval", drain.PollInterval, TimeSpan.FromMilliseconds(1)) })
+        {
+            if (value < least || value > TimeSpan.FromDays(7))
+            {
+                problems.Add($"Drain:{name} must be between {least} and 7 days (got {value})");
+            }
+        }
+
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join(Environment.NewLine, problems));

@@ -38,10 +38,38 @@ internal static class SweepRunner
         var started = await new StartSweep(storage.Snapshots, storage.Parameters, storage.Sweeps, storage.WorkQueue, storage.Accounts, settings.Sweep, time).ExecuteAsync(ct).ConfigureAwait(false);
         if (started.Decision is not StartDecision.Started || started.Sweep is not { } sweep)
         {
-            return await StorageCommand.FailAsync(io, "sweep", $"no sweep started ({started.Decision}): {started.Why}", ct).ConfigureAwait(false);
+            var hint = started.Decision == StartDecision.Busy ? " (margin sweep --resume finishes it)" : string.Empty;
+            return await StorageCommand.FailAsync(io, "sweep", $"no sweep started ({started.Decision}): {started.Why}{hint}", ct).ConfigureAwait(false);
         }
 
         console.MarkupLine(Markup.Escape($"sweep {sweep.SweepId}: {started.Why}"));
+        return await DrainAsync(io, console, settings, storage, sweep, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Resumes the latest sweep if it has unfinished work items (after an interrupted <c>margin sweep</c>).</summary>
+    public static async Task<int> ResumeAsync(CommandIo io, MarginSettings settings, MarginStorage storage, CancellationToken ct)
+    {
+        var console = ConsoleFactory.Create(io.Output, io.Terminal);
+        if (await storage.Sweeps.GetLatestAsync(ct).ConfigureAwait(false) is not { } sweep)
+        {
+            return await StorageCommand.FailAsync(io, "sweep --resume", "no sweep has been started yet", ct).ConfigureAwait(false);
+        }
+
+        if (sweep.EnqueuedAt is null)
+        {
+            // The start crashed before every work item was queued: queue them again (duplicates are harmless).
+            await storage.WorkQueue.EnqueueAsync(StartSweep.WorkItemsOf(sweep), ct).ConfigureAwait(false);
+            await storage.Sweeps.MarkEnqueuedAsync(sweep.SweepId, TimeProvider.System.GetUtcNow(), ct).ConfigureAwait(false);
+        }
+
+        var done = await storage.Sweeps.DoneAsync(sweep.SweepId, ct).ConfigureAwait(false);
+        console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"resuming sweep {sweep.SweepId}: {done.Count} of {sweep.WorkItems} work items done")));
+        return await DrainAsync(io, console, settings, storage, sweep, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<int> DrainAsync(CommandIo io, IAnsiConsole console, MarginSettings settings, MarginStorage storage, Sweep.Work.SweepRecord sweep, CancellationToken ct)
+    {
+        var time = TimeProvider.System;
         var models = new MarginModelCache(storage.Snapshots, storage.Parameters);
         var process = new ProcessShard(storage.Accounts, storage.Margin, storage.History, storage.Sweeps, OutboxOnlyPublisher.Instance, models, settings.Sweep, time);
         var drain = new WorkQueueDrain(storage.WorkQueue, process, settings.Drain, time);
