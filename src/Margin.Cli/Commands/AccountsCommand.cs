@@ -41,7 +41,7 @@ internal static class AccountsCommand
         return new Command("accounts", "The accounts table: bulk import, show one account, repartition.") { import, show, repartition };
     }
 
-    private static async Task<int> ImportAsync(CommandIo io, ParseResult parse, FileInfo file, Option<string?> connection, Option<int?> partitions, CancellationToken cancellationToken)
+    private static async Task<int> ImportAsync(CommandIo io, ParseResult parse, FileInfo file, Option<string?> connection, Option<int?> partitions, CancellationToken cancellationToken = default)
     {
         if (!file.Exists)
         {
@@ -111,7 +111,7 @@ internal static class AccountsCommand
     }
 
     // A storage failure mid-import says how far the import got before it propagates (the rows before it are written).
-    private static async Task WriteAsync(CommandIo io, TableAccountStore store, List<Account> batch, int imported, int line, CancellationToken cancellationToken)
+    private static async Task WriteAsync(CommandIo io, TableAccountStore store, List<Account> batch, int imported, int line, CancellationToken cancellationToken = default)
     {
         try
         {

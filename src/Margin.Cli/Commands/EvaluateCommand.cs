@@ -106,7 +106,7 @@ internal static class EvaluateCommand
         return input is null ? EvaluationReport.Rejected(problems) : BookEvaluator.Evaluate(input, cancellationToken);
     }
 
-    private static async Task WriteDiagnosticsAsync(EvaluationReport report, FileInfo file, TextWriter error, CancellationToken cancellationToken)
+    private static async Task WriteDiagnosticsAsync(EvaluationReport report, FileInfo file, TextWriter error, CancellationToken cancellationToken = default)
     {
         if (report.InputProblems.Count > 0)
         {

@@ -24,7 +24,7 @@ internal static class StorageCommand
     };
 
     /// <summary>The settings with the flags applied, or null after writing every problem to stderr.</summary>
-    public static async Task<MarginSettings?> SettingsAsync(CommandIo io, string command, ParseResult parse, Option<string?> connection, Option<int?> partitions, IReadOnlyDictionary<string, string?>? more, CancellationToken cancellationToken)
+    public static async Task<MarginSettings?> SettingsAsync(CommandIo io, string command, ParseResult parse, Option<string?> connection, Option<int?> partitions, IReadOnlyDictionary<string, string?>? more, CancellationToken cancellationToken = default)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (parse.GetValue(connection) is { Length: > 0 } cs)
@@ -59,14 +59,14 @@ internal static class StorageCommand
     }
 
     /// <summary>The deployment's stores, with every table and queue created.</summary>
-    public static async Task<MarginStorage> OpenAsync(MarginSettings settings, CancellationToken cancellationToken)
+    public static async Task<MarginStorage> OpenAsync(MarginSettings settings, CancellationToken cancellationToken = default)
     {
         var storage = MarginStorage.Create(settings.Storage);
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         return storage;
     }
 
-    public static async Task<int> FailAsync(CommandIo io, string command, string message, CancellationToken cancellationToken)
+    public static async Task<int> FailAsync(CommandIo io, string command, string message, CancellationToken cancellationToken = default)
     {
         await io.Error.WriteLineAsync($"margin {command}: {message}".AsMemory(), cancellationToken).ConfigureAwait(false);
         return ExitCodes.InvalidInput;

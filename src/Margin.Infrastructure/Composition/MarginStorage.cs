@@ -84,7 +84,7 @@ public sealed class MarginStorage
 
     /// <summary>Creates every table and queue that does not exist yet (idempotent).</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
         await Task.WhenAll(
             Accounts.EnsureCreatedAsync(cancellationToken),

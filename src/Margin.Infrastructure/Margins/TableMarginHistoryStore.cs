@@ -29,7 +29,7 @@ public sealed class TableMarginHistoryStore : TableStore, IMarginHistoryStore
 
     /// <inheritdoc/>
     /// <remarks>A change given twice in one call (same account, time and sweep) is written once, the later one.</remarks>
-    public async Task AppendAsync(IReadOnlyList<StatusChange> changes, CancellationToken cancellationToken)
+    public async Task AppendAsync(IReadOnlyList<StatusChange> changes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
 
@@ -62,7 +62,7 @@ public sealed class TableMarginHistoryStore : TableStore, IMarginHistoryStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<StatusChange>> ReadAsync(string accountId, int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StatusChange>> ReadAsync(string accountId, int max, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
         ArgumentOutOfRangeException.ThrowIfNegative(max);
@@ -89,7 +89,7 @@ public sealed class TableMarginHistoryStore : TableStore, IMarginHistoryStore
     }
 
     /// <inheritdoc/>
-    public async Task<int> PruneAsync(string accountId, DateTimeOffset before, CancellationToken cancellationToken)
+    public async Task<int> PruneAsync(string accountId, DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
         if (TableKeys.Problem("the account id", accountId) is not null)

@@ -38,7 +38,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     public int PartitionOf(string accountId) => _partitioner.PartitionOf(accountId);
 
     /// <inheritdoc/>
-    public async Task<MarginPartition> ReadPartitionAsync(int partition, string sweepId, CancellationToken cancellationToken)
+    public async Task<MarginPartition> ReadPartitionAsync(int partition, string sweepId, CancellationToken cancellationToken = default)
     {
         var key = PartitionKey(partition);
         if (TableKeys.Problem("the sweep id", sweepId, MarginEntityCodec.ReceiptPrefix.Length) is { } problem)
@@ -84,7 +84,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     }
 
     /// <inheritdoc/>
-    public async Task<int> CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken)
+    public async Task<int> CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken = default)
     {
         var transactions = Plan(write);
         var key = AccountPartitioner.KeyOf(write.Partition);
@@ -109,7 +109,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     }
 
     /// <inheritdoc/>
-    public async Task<(StoredResult? Result, IReadOnlyList<StoredOrder> Orders)> ReadAccountAsync(string accountId, CancellationToken cancellationToken)
+    public async Task<(StoredResult? Result, IReadOnlyList<StoredOrder> Orders)> ReadAccountAsync(string accountId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
         if (TableKeys.Problem("the account id", accountId, MarginEntityCodec.ResultPrefix.Length) is not null)
@@ -137,7 +137,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<StoredOrder> ReadOrdersAsync(bool unsentOnly, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredOrder> ReadOrdersAsync(bool unsentOnly, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Across every partition: a table scan bounded by the RowKey range, filtered by the service.
         var filter = unsentOnly
@@ -158,7 +158,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     /// order is never unsent) and a merge leaves the state an executor event may have written meanwhile untouched, so an
     /// order just inserted (no token yet) can be marked as safely as one read back. False when the row is gone (404).
     /// </remarks>
-    public async Task<bool> MarkSentAsync(StoredOrder order, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<bool> MarkSentAsync(StoredOrder order, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(order);
         if (order.Sent)
@@ -186,7 +186,7 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<SweepReceipt> ReadReceiptsAsync(string sweepId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<SweepReceipt> ReadReceiptsAsync(string sweepId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (TableKeys.Problem("the sweep id", sweepId, MarginEntityCodec.ReceiptPrefix.Length) is { } problem)
         {

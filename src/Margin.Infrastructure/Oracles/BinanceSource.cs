@@ -50,7 +50,7 @@ public sealed class BinanceSource : IOracleSource
     public string SourceId { get; }
 
     /// <inheritdoc/>
-    public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken)
+    public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         var fetch = new OracleFetchBuilder(SourceId, assets, "Binance's answer has no entry for its symbol");
         var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);
@@ -113,7 +113,7 @@ public sealed class BinanceSource : IOracleSource
     }
 
     /// <summary>Asks for <paramref name="symbols"/>; the answer's <c>Entries</c> are null when Binance does not know one of them (code -1121).</summary>
-    private async Task<Answer> QueryAsync(IReadOnlyList<string> symbols, CancellationToken cancellationToken)
+    private async Task<Answer> QueryAsync(IReadOnlyList<string> symbols, CancellationToken cancellationToken = default)
     {
         // The documented form of the list: ["BTCUSDT","BNBUSDT"], sent as %5B%22BTCUSDT%22,%22BNBUSDT%22%5D.
         var list = "%5B" + string.Join(',', symbols.Select(s => "%22" + Uri.EscapeDataString(s) + "%22")) + "%5D";

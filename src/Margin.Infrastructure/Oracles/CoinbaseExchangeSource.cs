@@ -36,7 +36,7 @@ public sealed class CoinbaseExchangeSource : IOracleSource
     public string SourceId { get; }
 
     /// <inheritdoc/>
-    public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken)
+    public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         var fetch = new OracleFetchBuilder(SourceId, assets, "Coinbase gave no ticker for its product");
         var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);
@@ -72,7 +72,7 @@ public sealed class CoinbaseExchangeSource : IOracleSource
         return fetch.Build();
     }
 
-    private async Task<Ticker> TickerAsync(string product, CancellationToken cancellationToken)
+    private async Task<Ticker> TickerAsync(string product, CancellationToken cancellationToken = default)
     {
         var uri = new Uri(_baseAddress, $"products/{Uri.EscapeDataString(product)}/ticker");
         var response = await OracleHttp.GetAsync(_http, SourceId, uri, cancellationToken).ConfigureAwait(false);

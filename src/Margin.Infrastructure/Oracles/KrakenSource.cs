@@ -44,7 +44,7 @@ public sealed class KrakenSource : IOracleSource
     public string SourceId { get; }
 
     /// <inheritdoc/>
-    public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken)
+    public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         var fetch = new OracleFetchBuilder(SourceId, assets, "Kraken's answer has no entry for its pair");
         var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);
@@ -122,7 +122,7 @@ public sealed class KrakenSource : IOracleSource
     }
 
     /// <summary>Asks for <paramref name="pairs"/>; the answer's <c>Result</c> is null when Kraken does not know one of them (<c>EQuery:Unknown asset pair</c>).</summary>
-    private async Task<Answer> QueryAsync(IReadOnlyList<string> pairs, CancellationToken cancellationToken)
+    private async Task<Answer> QueryAsync(IReadOnlyList<string> pairs, CancellationToken cancellationToken = default)
     {
         var uri = new Uri(_baseAddress, "0/public/Ticker?pair=" + string.Join(',', pairs.Select(Uri.EscapeDataString)));
         var response = await OracleHttp.GetAsync(_http, SourceId, uri, cancellationToken).ConfigureAwait(false);

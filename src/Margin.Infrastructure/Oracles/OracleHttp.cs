@@ -13,7 +13,7 @@ namespace Margin.Infrastructure.Oracles;
 /// </remarks>
 internal static class OracleHttp
 {
-    public static async Task<OracleResponse> GetAsync(HttpClient http, string sourceId, Uri uri, CancellationToken cancellationToken)
+    public static async Task<OracleResponse> GetAsync(HttpClient http, string sourceId, Uri uri, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

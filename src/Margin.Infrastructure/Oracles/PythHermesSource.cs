@@ -38,7 +38,7 @@ public sealed class PythHermesSource : IOracleSource
     public string SourceId { get; }
 
     /// <inheritdoc/>
-    public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken)
+    public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         var fetch = new OracleFetchBuilder(SourceId, assets, "Hermes' answer has no entry for its feed (an unknown or invalid feed id)");
         var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);

@@ -88,7 +88,7 @@ public sealed class ReplaySource : IOracleSource
     }
 
     /// <inheritdoc/>
-    public Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken)
+    public Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var now = _time.GetUtcNow();

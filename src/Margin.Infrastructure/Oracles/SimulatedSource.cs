@@ -66,7 +66,7 @@ public sealed class SimulatedSource : IOracleSource
     public string SourceId { get; }
 
     /// <inheritdoc/>
-    public Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken)
+    public Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var fetch = new OracleFetchBuilder(SourceId, assets, "not simulated");

@@ -111,7 +111,7 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
     }
 
     /// <inheritdoc/>
-    public async Task<RiskParameters?> GetAsync(string version, CancellationToken cancellationToken)
+    public async Task<RiskParameters?> GetAsync(string version, CancellationToken cancellationToken = default)
     {
         var (json, defect) = await LoadAsync(version, cancellationToken).ConfigureAwait(false);
         if (json is null)
@@ -137,7 +137,7 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
     }
 
     /// <inheritdoc/>
-    public async Task<string?> GetActiveVersionAsync(CancellationToken cancellationToken)
+    public async Task<string?> GetActiveVersionAsync(CancellationToken cancellationToken = default)
     {
         var pointer = await Table.GetEntityIfExistsAsync<TableEntity>(Active, Active, cancellationToken: cancellationToken).ConfigureAwait(false);
         return pointer.HasValue ? pointer.Value!.GetString("Version") : null;
@@ -151,7 +151,7 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
     /// </remarks>
     /// <exception cref="InvalidDataException">The stored version cannot be read.</exception>
     /// <exception cref="StoreConflictException">Another activation changed the pointer meanwhile.</exception>
-    public async Task ActivateAsync(string version, CancellationToken cancellationToken)
+    public async Task ActivateAsync(string version, CancellationToken cancellationToken = default)
     {
         if (await GetAsync(version, cancellationToken).ConfigureAwait(false) is null)
         {
@@ -184,7 +184,7 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default)
     {
         var versions = new List<string>();
         await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {Global}"), maxPerPage: 1_000, select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -278,7 +278,7 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
     }
 
     /// <summary>Reads and reassembles a stored version: its JSON (null when not stored) and what is wrong with the rows, if anything.</summary>
-    private async Task<(string? Json, string? Defect)> LoadAsync(string version, CancellationToken cancellationToken)
+    private async Task<(string? Json, string? Defect)> LoadAsync(string version, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(version);
         if (version == Active || TableKeys.Problem("the version", version) is not null)
@@ -387,7 +387,7 @@ public sealed class TableRiskParameterStore : TableStore, IRiskParameterStore
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private async Task<Dictionary<string, TableEntity>> ReadRowsAsync(string version, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, TableEntity>> ReadRowsAsync(string version, CancellationToken cancellationToken = default)
     {
         var rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
         await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {version}"), maxPerPage: 1_000, cancellationToken: cancellationToken).ConfigureAwait(false))

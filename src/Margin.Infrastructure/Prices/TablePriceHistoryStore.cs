@@ -32,7 +32,7 @@ public sealed class TablePriceHistoryStore : TableStore, IPriceHistoryStore
 
     /// <inheritdoc/>
     /// <remarks>A point given twice in one call (same asset and time) is written once, the later one.</remarks>
-    public async Task AppendAsync(IReadOnlyList<PriceHistoryPoint> points, CancellationToken cancellationToken)
+    public async Task AppendAsync(IReadOnlyList<PriceHistoryPoint> points, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(points);
         var rows = new Dictionary<(string, string), TableEntity>();
@@ -54,7 +54,7 @@ public sealed class TablePriceHistoryStore : TableStore, IPriceHistoryStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<PriceHistoryPoint>> ReadAsync(string asset, DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PriceHistoryPoint>> ReadAsync(string asset, DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default)
     {
         if (AssetProblem(asset) is { } problem)
         {

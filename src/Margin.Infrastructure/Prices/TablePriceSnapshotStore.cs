@@ -32,7 +32,7 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
     }
 
     /// <inheritdoc/>
-    public async Task WriteAsync(PriceSnapshot snapshot, CancellationToken cancellationToken)
+    public async Task WriteAsync(PriceSnapshot snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         if (snapshot.Id == LatestPartition)
@@ -115,7 +115,7 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
     }
 
     /// <inheritdoc/>
-    public async Task<PriceSnapshot?> ReadAsync(string snapshotId, CancellationToken cancellationToken)
+    public async Task<PriceSnapshot?> ReadAsync(string snapshotId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(snapshotId);
 
@@ -174,7 +174,7 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
     }
 
     /// <inheritdoc/>
-    public async Task SetLatestAsync(string snapshotId, CancellationToken cancellationToken)
+    public async Task SetLatestAsync(string snapshotId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(snapshotId);
         var exists = await Table.GetEntityIfExistsAsync<TableEntity>(snapshotId, Meta, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -216,7 +216,7 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
     }
 
     /// <inheritdoc/>
-    public async Task<string?> GetLatestAsync(CancellationToken cancellationToken)
+    public async Task<string?> GetLatestAsync(CancellationToken cancellationToken = default)
     {
         var latest = await Table.GetEntityIfExistsAsync<TableEntity>(LatestPartition, LatestPartition, cancellationToken: cancellationToken).ConfigureAwait(false);
         return latest.HasValue ? latest.Value!.GetString("SnapshotId") : null;

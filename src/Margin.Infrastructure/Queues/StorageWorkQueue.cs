@@ -44,14 +44,14 @@ public sealed class StorageWorkQueue : IWorkQueue
 
     /// <summary>Creates both queues if they do not exist.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
         await _queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await _poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    public async Task EnqueueAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken)
+    public async Task EnqueueAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
         foreach (var item in items)
@@ -70,7 +70,7 @@ public sealed class StorageWorkQueue : IWorkQueue
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<ReceivedWorkItem>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReceivedWorkItem>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(max, 32);
@@ -91,7 +91,7 @@ public sealed class StorageWorkQueue : IWorkQueue
     }
 
     /// <inheritdoc/>
-    public async Task<bool> CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken)
+    public async Task<bool> CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         try
@@ -109,7 +109,7 @@ public sealed class StorageWorkQueue : IWorkQueue
     private static bool NotOurs(Azure.RequestFailedException ex) => ex.Status == 404 || (ex.Status == 400 && ex.ErrorCode is "PopReceiptMismatch");
 
     /// <inheritdoc/>
-    public async Task<bool> ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken)
+    public async Task<bool> ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
@@ -125,7 +125,7 @@ public sealed class StorageWorkQueue : IWorkQueue
     }
 
     /// <inheritdoc/>
-    public async Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken)
+    public async Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
@@ -147,7 +147,7 @@ public sealed class StorageWorkQueue : IWorkQueue
 
     /// <summary>How many messages the work queue holds (approximate, as the service reports it).</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task<int> ApproximateCountAsync(CancellationToken cancellationToken)
+    public async Task<int> ApproximateCountAsync(CancellationToken cancellationToken = default)
     {
         var properties = await _queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
         return properties.Value.ApproximateMessagesCount;

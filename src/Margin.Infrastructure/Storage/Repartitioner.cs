@@ -31,7 +31,7 @@ public sealed class Repartitioner
     /// <param name="to">The new partition count M.</param>
     /// <param name="progress">Told after each scanned partition (partitions scanned, of the total).</param>
     /// <param name="cancellationToken">Cancels between batches; run again to finish.</param>
-    public async Task<(int Accounts, int MarginRows)> RunAsync(int from, int to, Action<int, int>? progress, CancellationToken cancellationToken)
+    public async Task<(int Accounts, int MarginRows)> RunAsync(int from, int to, Action<int, int>? progress, CancellationToken cancellationToken = default)
     {
         var target = new AccountPartitioner(to);
         _ = new AccountPartitioner(from);
@@ -78,7 +78,7 @@ public sealed class Repartitioner
         }
     }
 
-    private static async Task<int> MoveAsync(TableClient table, int partition, AccountPartitioner target, Func<TableEntity, string?> accountOf, CancellationToken cancellationToken)
+    private static async Task<int> MoveAsync(TableClient table, int partition, AccountPartitioner target, Func<TableEntity, string?> accountOf, CancellationToken cancellationToken = default)
     {
         var key = AccountPartitioner.KeyOf(partition);
         var moving = new List<(TableEntity Row, string To)>();

@@ -46,7 +46,7 @@ public sealed class TableAccountStore : TableStore, IAccountStore
     public static string? IdProblem(string accountId) => AccountEntityCodec.KeyProblem(accountId);
 
     /// <inheritdoc/>
-    public async Task UpsertAsync(IReadOnlyCollection<Account> accounts, CancellationToken cancellationToken)
+    public async Task UpsertAsync(IReadOnlyCollection<Account> accounts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(accounts);
         var duplicate = accounts.GroupBy(a => a.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
@@ -73,7 +73,7 @@ public sealed class TableAccountStore : TableStore, IAccountStore
     }
 
     /// <inheritdoc/>
-    public async Task<Account?> GetAsync(string accountId, CancellationToken cancellationToken)
+    public async Task<Account?> GetAsync(string accountId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
         if (AccountEntityCodec.KeyProblem(accountId) is not null)
@@ -92,7 +92,7 @@ public sealed class TableAccountStore : TableStore, IAccountStore
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<StoredAccount> ReadPartitionAsync(int partition, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredAccount> ReadPartitionAsync(int partition, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, PartitionCount);

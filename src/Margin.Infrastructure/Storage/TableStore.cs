@@ -18,5 +18,5 @@ public abstract class TableStore
 
     /// <summary>Creates the table if it does not exist.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken) => await Table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default) => await Table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
 }

@@ -29,7 +29,7 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     }
 
     /// <inheritdoc/>
-    public async Task<(SweepRecord Sweep, bool Created)> CreateOrGetAsync(SweepRecord sweep, CancellationToken cancellationToken)
+    public async Task<(SweepRecord Sweep, bool Created)> CreateOrGetAsync(SweepRecord sweep, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sweep);
         ArgumentException.ThrowIfNullOrWhiteSpace(sweep.SweepId);
@@ -54,7 +54,7 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     }
 
     /// <inheritdoc/>
-    public async Task<SweepRecord?> GetAsync(string sweepId, CancellationToken cancellationToken)
+    public async Task<SweepRecord?> GetAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(SweepPartition, sweepId, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -77,7 +77,7 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     }
 
     /// <inheritdoc/>
-    public async Task MarkEnqueuedAsync(string sweepId, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task MarkEnqueuedAsync(string sweepId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
         try
@@ -92,7 +92,7 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     }
 
     /// <inheritdoc/>
-    public async Task SetLatestAsync(string sweepId, CancellationToken cancellationToken)
+    public async Task SetLatestAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
         var sweep = await GetAsync(sweepId, cancellationToken).ConfigureAwait(false)
@@ -129,7 +129,7 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     }
 
     /// <inheritdoc/>
-    public async Task<SweepRecord?> GetLatestAsync(CancellationToken cancellationToken)
+    public async Task<SweepRecord?> GetLatestAsync(CancellationToken cancellationToken = default)
     {
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(LatestPartition, LatestPartition, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!row.HasValue || row.Value!.GetString("SweepId") is not { Length: > 0 } id)
@@ -142,7 +142,7 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     }
 
     /// <inheritdoc/>
-    public async Task MarkDoneAsync(string sweepId, int workItem, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task MarkDoneAsync(string sweepId, int workItem, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
         ArgumentOutOfRangeException.ThrowIfNegative(workItem);
@@ -150,7 +150,7 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
         var done = new List<int>();

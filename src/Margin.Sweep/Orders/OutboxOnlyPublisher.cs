@@ -16,6 +16,6 @@ public sealed class OutboxOnlyPublisher : IOrderPublisher
     public bool IsConfigured => false;
 
     /// <inheritdoc/>
-    public Task PublishAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken) =>
+    public Task PublishAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken = default) =>
         throw new InvalidOperationException("no Service Bus is configured: orders stay in the outbox");
 }

@@ -19,17 +19,17 @@ public interface IAccountStore
     /// <summary>Writes accounts (insert or replace), in as few transactions as the store allows.</summary>
     /// <param name="accounts">The accounts; ids must be distinct.</param>
     /// <param name="cancellationToken">Cancels the write; accounts of completed transactions stay written.</param>
-    Task UpsertAsync(IReadOnlyCollection<Account> accounts, CancellationToken cancellationToken);
+    Task UpsertAsync(IReadOnlyCollection<Account> accounts, CancellationToken cancellationToken = default);
 
     /// <summary>One account, or null when the store has none with that id.</summary>
     /// <param name="accountId">The account id.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    Task<Account?> GetAsync(string accountId, CancellationToken cancellationToken);
+    Task<Account?> GetAsync(string accountId, CancellationToken cancellationToken = default);
 
     /// <summary>Every account of a partition, page by page; a malformed stored account is reported, never skipped silently.</summary>
     /// <param name="partition">The partition, in <c>[0, PartitionCount)</c>.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    IAsyncEnumerable<StoredAccount> ReadPartitionAsync(int partition, CancellationToken cancellationToken);
+    IAsyncEnumerable<StoredAccount> ReadPartitionAsync(int partition, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One stored account as read: the account, or why it could not be read (with its id, so nothing is lost).</summary>

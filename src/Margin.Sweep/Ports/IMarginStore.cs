@@ -20,7 +20,7 @@ public interface IMarginStore
     /// <param name="partition">The partition.</param>
     /// <param name="sweepId">The sweep whose receipt to include (its presence means the partition is done for that sweep).</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    Task<MarginPartition> ReadPartitionAsync(int partition, string sweepId, CancellationToken cancellationToken);
+    Task<MarginPartition> ReadPartitionAsync(int partition, string sweepId, CancellationToken cancellationToken = default);
 
     /// <summary>Writes results, orders and the receipt of one partition, in as few transactions as the store allows.</summary>
     /// <remarks>
@@ -30,26 +30,26 @@ public interface IMarginStore
     /// <param name="write">The rows to write.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>How many transactions were submitted.</returns>
-    Task<int> CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken);
+    Task<int> CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken = default);
 
     /// <summary>One account's stored result and its orders (open and closed, newest first), or a null result when none is stored.</summary>
     /// <param name="accountId">The account.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    Task<(StoredResult? Result, IReadOnlyList<StoredOrder> Orders)> ReadAccountAsync(string accountId, CancellationToken cancellationToken);
+    Task<(StoredResult? Result, IReadOnlyList<StoredOrder> Orders)> ReadAccountAsync(string accountId, CancellationToken cancellationToken = default);
 
     /// <summary>Orders, page by page: all of them, or only those the broker has not accepted yet (the outbox a relay drains).</summary>
     /// <param name="unsentOnly">Only unsent orders that are still open.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    IAsyncEnumerable<StoredOrder> ReadOrdersAsync(bool unsentOnly, CancellationToken cancellationToken);
+    IAsyncEnumerable<StoredOrder> ReadOrdersAsync(bool unsentOnly, CancellationToken cancellationToken = default);
 
     /// <summary>Marks an order sent after the broker accepted it, touching nothing else of the row (sending is monotonic). Returns false when the order no longer exists.</summary>
     /// <param name="order">The order as read.</param>
     /// <param name="at">When the broker accepted it.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    Task<bool> MarkSentAsync(StoredOrder order, DateTimeOffset at, CancellationToken cancellationToken);
+    Task<bool> MarkSentAsync(StoredOrder order, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>The receipts of a sweep, one per partition it has processed.</summary>
     /// <param name="sweepId">The sweep.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    IAsyncEnumerable<SweepReceipt> ReadReceiptsAsync(string sweepId, CancellationToken cancellationToken);
+    IAsyncEnumerable<SweepReceipt> ReadReceiptsAsync(string sweepId, CancellationToken cancellationToken = default);
 }

@@ -12,5 +12,5 @@ public interface IOracleSource
     /// <param name="assets">The assets wanted.</param>
     /// <param name="cancellationToken">Cancels the call (the caller's timeout).</param>
     /// <exception cref="OracleSourceException">The request as a whole failed (transport, status code, malformed body); the message names the source.</exception>
-    Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken);
+    Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default);
 }

@@ -12,5 +12,5 @@ public interface IOrderPublisher
     /// <param name="orders">The orders.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidOperationException">The publisher is not configured.</exception>
-    Task PublishAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken);
+    Task PublishAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken = default);
 }

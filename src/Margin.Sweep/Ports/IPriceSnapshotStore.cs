@@ -9,19 +9,19 @@ public interface IPriceSnapshotStore
     /// <param name="snapshot">The snapshot.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="InvalidOperationException">A different snapshot with the same id is stored.</exception>
-    Task WriteAsync(PriceSnapshot snapshot, CancellationToken cancellationToken);
+    Task WriteAsync(PriceSnapshot snapshot, CancellationToken cancellationToken = default);
 
     /// <summary>A snapshot by id, or null when there is none.</summary>
     /// <param name="snapshotId">The snapshot id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    Task<PriceSnapshot?> ReadAsync(string snapshotId, CancellationToken cancellationToken);
+    Task<PriceSnapshot?> ReadAsync(string snapshotId, CancellationToken cancellationToken = default);
 
     /// <summary>Points <c>latest</c> at a stored snapshot.</summary>
     /// <param name="snapshotId">The snapshot id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    Task SetLatestAsync(string snapshotId, CancellationToken cancellationToken);
+    Task SetLatestAsync(string snapshotId, CancellationToken cancellationToken = default);
 
     /// <summary>The id of the latest snapshot, or null before the first.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
-    Task<string?> GetLatestAsync(CancellationToken cancellationToken);
+    Task<string?> GetLatestAsync(CancellationToken cancellationToken = default);
 }

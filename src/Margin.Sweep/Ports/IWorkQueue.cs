@@ -10,32 +10,32 @@ public interface IWorkQueue
     /// <summary>Enqueues work items, one message each.</summary>
     /// <param name="items">The items; each must be valid (<see cref="WorkItem.Problems"/> empty).</param>
     /// <param name="cancellationToken">Cancels the call; items already enqueued stay.</param>
-    Task EnqueueAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken);
+    Task EnqueueAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken = default);
 
     /// <summary>Receives up to <paramref name="max"/> messages, invisible to other receivers for <paramref name="visibility"/>.</summary>
     /// <param name="max">At most this many, in [1, 32].</param>
     /// <param name="visibility">How long a received message stays invisible.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    Task<IReadOnlyList<ReceivedWorkItem>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ReceivedWorkItem>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a processed message.</summary>
     /// <param name="message">The received message.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>False when the message is no longer this receiver's (its visibility ran out and another receiver took it, or it is gone): the work it carried is idempotent, so that is not a failure.</returns>
-    Task<bool> CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken);
+    Task<bool> CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken = default);
 
     /// <summary>Gives a message back after a failed attempt: it becomes visible again after <paramref name="delay"/> (the Functions host's retry).</summary>
     /// <param name="message">The received message.</param>
     /// <param name="delay">How long until it may be received again; zero for at once.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>False when the message is no longer this receiver's.</returns>
-    Task<bool> ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken);
+    Task<bool> ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken = default);
 
     /// <summary>Moves a message that cannot be processed to the poison queue, with the reason, and deletes it here.</summary>
     /// <param name="message">The received message.</param>
     /// <param name="reason">Why it is poison.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken);
+    Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A received message: the work item, or why its body could not be read (nothing is dropped: such a message is poisoned with the reason).</summary>

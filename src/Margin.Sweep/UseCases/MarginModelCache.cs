@@ -34,7 +34,7 @@ public sealed class MarginModelCache
     /// <param name="noLiquidationReason">Null, or why the sweep runs in no-liquidation mode (the snapshot is then treated as unusable).</param>
     /// <param name="cancellationToken">Cancels the load (a cancelled load is not cached).</param>
     /// <exception cref="InvalidOperationException">The snapshot or the parameter version is not stored.</exception>
-    public async Task<SweepModel> GetAsync(string snapshotId, string paramsVersion, string? noLiquidationReason, CancellationToken cancellationToken)
+    public async Task<SweepModel> GetAsync(string snapshotId, string paramsVersion, string? noLiquidationReason, CancellationToken cancellationToken = default)
     {
         var key = $"{snapshotId}\u001f{paramsVersion}\u001f{noLiquidationReason}";
         Lazy<Task<SweepModel>> lazy;
@@ -91,7 +91,7 @@ public sealed class MarginModelCache
 
     /// <summary>The active parameter version's parameters now (a kill switch activated mid-sweep is seen at publish time), or null when none is active.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public async Task<RiskParameters?> ActiveParametersAsync(CancellationToken cancellationToken)
+    public async Task<RiskParameters?> ActiveParametersAsync(CancellationToken cancellationToken = default)
     {
         var version = await _parameters.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
         if (version is null)
@@ -116,7 +116,7 @@ public sealed class MarginModelCache
         return parameters;
     }
 
-    private async Task<SweepModel> LoadAsync(string snapshotId, string paramsVersion, string? noLiquidationReason, CancellationToken cancellationToken)
+    private async Task<SweepModel> LoadAsync(string snapshotId, string paramsVersion, string? noLiquidationReason, CancellationToken cancellationToken = default)
     {
         var snapshot = await _snapshots.ReadAsync(snapshotId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"price snapshot {snapshotId} is not stored");

@@ -113,7 +113,7 @@ public sealed class ProcessShard
         return outcome;
     }
 
-    private async Task<SweepReceipt> ProcessPartitionAsync(SweepRecord sweep, SweepModel model, int workItem, int partition, ShardOutcome outcome, CancellationToken cancellationToken)
+    private async Task<SweepReceipt> ProcessPartitionAsync(SweepRecord sweep, SweepModel model, int workItem, int partition, ShardOutcome outcome, CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -171,7 +171,7 @@ public sealed class ProcessShard
     private static List<StoredOrder> OrdersOf(MarginPartition state, string sweepId) =>
         [.. state.OpenOrders.Values.Where(o => !o.Sent && string.Equals(o.SweepId, sweepId, StringComparison.Ordinal))];
 
-    private async Task PublishAsync(List<StoredOrder> orders, ShardOutcome outcome, CancellationToken cancellationToken)
+    private async Task PublishAsync(List<StoredOrder> orders, ShardOutcome outcome, CancellationToken cancellationToken = default)
     {
         if (orders.Count == 0)
         {

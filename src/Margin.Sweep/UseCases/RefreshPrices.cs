@@ -135,7 +135,7 @@ public sealed class RefreshPrices
     private long Window(DateTimeOffset t) => t.UtcTicks / _options.EstimateCadence.Ticks;
 
     // Re-estimates every priced asset's sigmas in place and returns the correlations, from the resampled history (plus this refresh's prices).
-    private async Task<CorrelationMatrix?> EstimateAsync(Asset settlement, Dictionary<string, AssetPrice> prices, List<PriceHistoryPoint> accepted, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<CorrelationMatrix?> EstimateAsync(Asset settlement, Dictionary<string, AssetPrice> prices, List<PriceHistoryPoint> accepted, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var periodsPerYear = TimeSpan.FromDays(365).Ticks / (double)_options.SamplingInterval.Ticks;
         var shortLambda = EwmaVolatility.LambdaForHalfLife(_options.ShortHalfLife);
@@ -199,7 +199,7 @@ public sealed class RefreshPrices
         return sampled;
     }
 
-    private async Task<Fetch> FetchAsync(IOracleSource source, IReadOnlyList<Asset> assets, CancellationToken cancellationToken)
+    private async Task<Fetch> FetchAsync(IOracleSource source, IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         using var timeout = new CancellationTokenSource(_options.SourceTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
