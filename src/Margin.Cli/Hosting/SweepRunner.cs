@@ -124,7 +124,7 @@ internal static class SweepRunner
         Row("Results", string.Create(CultureInfo.InvariantCulture, $"{receipts.Sum(r => r.Written):N0} written, {receipts.Sum(r => r.Unchanged):N0} unchanged, {receipts.Sum(r => r.Superseded):N0} superseded, {receipts.Sum(r => r.Failed):N0} could not be evaluated"));
         Row("Orders", string.Create(CultureInfo.InvariantCulture, $"{receipts.Sum(r => r.Orders):N0} new; {shards.Sum(s => s.OrdersPublished):N0} published, {shards.Sum(s => s.OrdersLeftInOutbox):N0} in the outbox (no Service Bus configured: orders stay in the outbox; margin orders list)"));
         Row("Work items", string.Create(CultureInfo.InvariantCulture, $"{shards.Count} processed; time per item p50 {Percentile(times, 0.5):0} ms, p99 {Percentile(times, 0.99):0} ms; {outcome.Failures.Count} retried, {outcome.Poisoned.Count} poisoned"));
-        Row("Storage operations", string.Create(CultureInfo.InvariantCulture, $"{shards.Sum(s => s.Reads):N0} partition queries, {shards.Sum(s => s.Transactions):N0} transactions, {shards.Sum(s => s.HistoryWrites):N0} history rows, {shards.Count} completion markers, {shards.Sum(s => s.Conflicts)} conflicts retried"));
+        Row("Storage operations", string.Create(CultureInfo.InvariantCulture, $"{shards.Sum(s => s.Reads):N0} partition queries, {shards.Sum(s => s.Transactions):N0} transactions, {shards.Sum(s => s.HistoryWrites):N0} history rows, {shards.Count} completion markers, {shards.Sum(s => s.OtherOperations):N0} other calls (sweep reads, sent marks, history retention), {shards.Sum(s => s.Conflicts)} conflicts retried"));
         console.Write(new Rule("Sweep summary"));
         console.Write(grid);
         console.Write(SweepsCommand.StatusTable(receipts));

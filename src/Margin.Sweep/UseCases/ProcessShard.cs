@@ -103,6 +103,7 @@ public sealed class ProcessShard
             parts.Add(part);
         }).ConfigureAwait(false);
         var outcome = new ShardOutcome(sweep.SweepId, workItem);
+        outcome.AddOther(1);
         foreach (var part in parts.OrderBy(p => p.Receipts[0].Partition))
         {
             outcome.Merge(part);
@@ -158,7 +159,11 @@ public sealed class ProcessShard
             await Parallel.ForEachAsync(
                 decision.Changes.Where(c => c.From is not null || state.Results.ContainsKey(c.AccountId)).Select(c => c.AccountId).Distinct(StringComparer.Ordinal),
                 new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-                async (account, token) => outcome.AddPruned(await _history.PruneAsync(account, cutoff, token).ConfigureAwait(false))).ConfigureAwait(false);
+                async (account, token) =>
+                {
+                    outcome.AddOther(1);
+                    outcome.AddPruned(await _history.PruneAsync(account, cutoff, token).ConfigureAwait(false));
+                }).ConfigureAwait(false);
 
             // This decision's orders, and any an earlier crashed attempt of this sweep committed but did not send.
             var unsent = decision.NewOrders.Concat(OrdersOf(state, sweep.SweepId)).DistinctBy(o => o.OrderId, StringComparer.Ordinal).ToList();
@@ -207,6 +212,7 @@ public sealed class ProcessShard
 
         foreach (var order in orders)
         {
+            outcome.AddOther(1);
             if (await _margin.MarkSentAsync(order, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
             {
                 outcome.OrdersPublished++;

@@ -8,6 +8,7 @@ public sealed class ShardOutcome
 {
     private readonly List<SweepReceipt> _receipts = [];
     private int _historyPruned;
+    private int _other;
 
     /// <summary>Creates an empty outcome.</summary>
     public ShardOutcome(string sweepId, int workItem)
@@ -33,6 +34,9 @@ public sealed class ShardOutcome
 
     /// <summary>Status-change rows written to the history.</summary>
     public int HistoryWrites { get; internal set; }
+
+    /// <summary>Other storage calls: the sweep record read, orders marked sent, history retention queries.</summary>
+    public int OtherOperations => _other;
 
     /// <summary>History rows deleted as older than the retention.</summary>
     public int HistoryPruned => _historyPruned;
@@ -75,9 +79,12 @@ public sealed class ShardOutcome
 
     internal void AddPruned(int rows) => Interlocked.Add(ref _historyPruned, rows);
 
+    internal void AddOther(int calls) => Interlocked.Add(ref _other, calls);
+
     internal void Merge(ShardOutcome other)
     {
         _historyPruned += other._historyPruned;
+        _other += other._other;
         _receipts.AddRange(other._receipts);
         Reads += other.Reads;
         Transactions += other.Transactions;
