@@ -1527,20 +1527,61 @@ internal sealed class PlanState
 
                 // Dropping a whole leg of minimum-order lots may need more than the other leg's next move to make up
                 // for it: grow that move lot by lot while it stays cheaper than what the drop saves.
-                while (_rem[x].Lots == 0 && estimate < 0d && nY < _legs[y].MaxLots)
+                // The smallest such move is found by doubling, then bisection: a lot-by-lot walk is linear in lots, which is
+                // millions for a small-priced asset with unit lots (a 59,000,000-lot PEPE leg took 25 s per plan).
+                // Estimate and cost both grow with the lots, so this finds the same move the walk did.
+                if (_rem[x].Lots == 0 && estimate < 0d && nY < _legs[y].MaxLots)
                 {
-                    var more = _legs[y].NextMove(nY, step: 1);
-                    var costMore = _legs[y].CostEstimate(nY + more, _fee) - _legs[y].CostEstimate(_lots[y], _fee);
-                    if (_rem[x].Cost - costMore <= bestSaving)
+                    var legY = _legs[y];
+                    var lowest = nY == 0 ? legY.FirstLots : nY + 1;
+                    double EstimateAt(long n, out double own)
                     {
-                        break;
+                        own = (double)OwnDelta(y, n, out var dUsdY);
+                        var dUsd = RemoveUsd(x) + dUsdY;
+                        return (double)slack + _rem[x].Own + own + SettleEstimate(cashD, (double)dUsd, dUsd);
                     }
 
-                    nY += more;
-                    costY = costMore;
-                    ownY = (double)OwnDelta(y, nY, out var dUsdY);
-                    var dUsd = RemoveUsd(x) + dUsdY;
-                    estimate = (double)slack + _rem[x].Own + ownY + SettleEstimate(cashD, (double)dUsd, dUsd);
+                    long below = nY, reached = -1, step = 1;
+                    for (var probe = lowest; probe <= legY.MaxLots; probe = Math.Min(legY.MaxLots, below + step))
+                    {
+                        if (EstimateAt(probe, out _) >= 0d)
+                        {
+                            reached = probe;
+                            break;
+                        }
+
+                        below = probe;
+                        if (probe == legY.MaxLots)
+                        {
+                            break;
+                        }
+
+                        step = step > long.MaxValue / 2 ? long.MaxValue : step * 2;
+                    }
+
+                    if (reached > 0)
+                    {
+                        while (reached - Math.Max(below, lowest - 1) > 1)
+                        {
+                            var mid = Math.Max(below, lowest - 1) + ((reached - Math.Max(below, lowest - 1)) / 2);
+                            if (EstimateAt(mid, out _) >= 0d)
+                            {
+                                reached = mid;
+                            }
+                            else
+                            {
+                                below = mid;
+                            }
+                        }
+
+                        var costMore = legY.CostEstimate(reached, _fee) - legY.CostEstimate(_lots[y], _fee);
+                        if (_rem[x].Cost - costMore > bestSaving)
+                        {
+                            nY = reached;
+                            costY = costMore;
+                            estimate = EstimateAt(nY, out ownY);
+                        }
+                    }
                 }
 
                 if (estimate < -1e-9 * Math.Abs((double)slack + 1d))
