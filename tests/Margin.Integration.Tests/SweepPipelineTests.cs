@@ -1,8 +1,11 @@
 using Margin.Engine.Liquidation;
 using Margin.Engine.Results;
 using Margin.Infrastructure.Tests.Azurite;
+using Margin.Sweep.Options;
 using Margin.Sweep.Orders;
+using Margin.Sweep.Ports;
 using Margin.Sweep.UseCases;
+using Margin.Sweep.Work;
 
 namespace Margin.Integration.Tests;
 
@@ -271,6 +274,23 @@ public sealed class SweepPipelineTests(AzuriteInstance azurite)
         await AssertCompleteAndUniqueAsync(world, sweepId);
     }
 
+    [Fact]
+    public async Task Drain_AnotherWorkerSeesTheEndWhileAnItemCompletes_TheItemStillCompletes()
+    {
+        var world = await World.CreateAsync(azurite, Fresh, partitions: 8, new SweepOptions { WorkItems = 1 });
+        await ExampleBook.LoadAsync(world);
+        var sweep = (await world.Start().ExecuteAsync()).Sweep!;
+        // Deleting the message is slow: meanwhile the idle worker finds every work item marked done and ends the run.
+        var queue = new SlowCompletion(world.Storage.WorkQueue, TimeSpan.FromMilliseconds(500));
+        var drain = new WorkQueueDrain(queue, world.Process(), new DrainOptions { Workers = 2, PollInterval = TimeSpan.FromMilliseconds(20) }, TimeProvider.System);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var outcome = await drain.RunAsync(async ct => (await world.Storage.Sweeps.DoneAsync(sweep.SweepId, ct)).Count == sweep.WorkItems, cancellationToken: timeout.Token);
+
+        Assert.Single(outcome.Processed);
+        Assert.Equal(0, await world.Storage.WorkQueue.ApproximateCountAsync(CancellationToken.None));
+    }
+
     // Every account has a result from the sweep, every receipt counts each account once, and each account has at most one order.
     private static async Task AssertCompleteAndUniqueAsync(World world, string sweepId)
     {
@@ -288,5 +308,22 @@ public sealed class SweepPipelineTests(AzuriteInstance azurite)
         Assert.All(orders, o => Assert.Equal(OrderIds.For(o.AccountId, 1), o.OrderId));
         var sweep = await world.Storage.Sweeps.GetAsync(sweepId, CancellationToken.None);
         Assert.Equal(sweep!.WorkItems, (await world.Storage.Sweeps.DoneAsync(sweepId, CancellationToken.None)).Count);
+    }
+
+    private sealed class SlowCompletion(IWorkQueue inner, TimeSpan delay) : IWorkQueue
+    {
+        public Task EnqueueAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken) => inner.EnqueueAsync(items, cancellationToken);
+
+        public Task<IReadOnlyList<ReceivedWorkItem>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken cancellationToken) => inner.ReceiveAsync(max, visibility, cancellationToken);
+
+        public async Task CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken)
+        {
+            await Task.Delay(delay, cancellationToken);
+            await inner.CompleteAsync(message, cancellationToken);
+        }
+
+        public Task ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken) => inner.ReleaseAsync(message, delay, cancellationToken);
+
+        public Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken) => inner.PoisonAsync(message, reason, cancellationToken);
     }
 }

@@ -37,14 +37,17 @@ public sealed class WorkQueueDrain
         ArgumentNullException.ThrowIfNull(finished);
         var outcome = new DrainOutcome();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var workers = Enumerable.Range(0, _options.Workers).Select(_ => WorkAsync(finished, progress, outcome, stop)).ToArray();
+        var workers = Enumerable.Range(0, _options.Workers).Select(_ => WorkAsync(finished, progress, outcome, stop, cancellationToken)).ToArray();
         await Task.WhenAll(workers).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return outcome;
     }
 
-    private async Task WorkAsync(Func<CancellationToken, Task<bool>> finished, Action<ShardOutcome>? progress, DrainOutcome outcome, CancellationTokenSource stop)
+    private async Task WorkAsync(Func<CancellationToken, Task<bool>> finished, Action<ShardOutcome>? progress, DrainOutcome outcome, CancellationTokenSource stop, CancellationToken cancellationToken)
     {
+        // Waiting for work ends when any worker sees the end (or the caller cancels); a received item is carried through
+        // with the caller's token only, so the end seen by another worker never abandons it between its completion marker
+        // and the deletion of its message (which would lose its outcome and leave the message to come back).
         var token = stop.Token;
         try
         {
@@ -66,7 +69,7 @@ public sealed class WorkQueueDrain
                 var message = messages[0];
                 if (message.Item is not { } item)
                 {
-                    await _queue.PoisonAsync(message, message.Problem ?? "not a work item", token).ConfigureAwait(false);
+                    await _queue.PoisonAsync(message, message.Problem ?? "not a work item", cancellationToken).ConfigureAwait(false);
                     outcome.AddPoisoned(message.MessageId, message.Problem ?? "not a work item");
                     continue;
                 }
@@ -74,26 +77,26 @@ public sealed class WorkQueueDrain
                 ShardOutcome done;
                 try
                 {
-                    done = await _process.ExecuteAsync(item, token).ConfigureAwait(false);
+                    done = await _process.ExecuteAsync(item, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!token.IsCancellationRequested)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     var reason = string.Create(CultureInfo.InvariantCulture, $"attempt {message.DequeueCount} of {_options.MaxDequeueCount} failed: {ex.GetType().Name}: {ex.Message}");
                     if (message.DequeueCount >= _options.MaxDequeueCount)
                     {
-                        await _queue.PoisonAsync(message, reason, token).ConfigureAwait(false);
+                        await _queue.PoisonAsync(message, reason, cancellationToken).ConfigureAwait(false);
                         outcome.AddPoisoned(message.MessageId, reason);
                     }
                     else
                     {
-                        await _queue.ReleaseAsync(message, _options.RetryDelay, token).ConfigureAwait(false);
+                        await _queue.ReleaseAsync(message, _options.RetryDelay, cancellationToken).ConfigureAwait(false);
                         outcome.AddFailure(reason);
                     }
 
                     continue;
                 }
 
-                if (!await _queue.CompleteAsync(message, token).ConfigureAwait(false))
+                if (!await _queue.CompleteAsync(message, cancellationToken).ConfigureAwait(false))
                 {
                     // Its visibility ran out while it was processed and another worker took it: that one completes it.
                     outcome.AddFailure($"message {message.MessageId}: processed, but its visibility ran out first (another receiver has it; the work is idempotent)");

@@ -1,0 +1,114 @@
+using System.Globalization;
+
+namespace Margin.SweepHarness;
+
+/// <summary>The harness's flags (docs/benchmarks.md, "Sweep against Azurite").</summary>
+internal sealed record HarnessOptions
+{
+    public const string Usage = """
+        Margin.SweepHarness: seeds a generated book into its own Azurite, runs a first sweep and a second sweep on
+        unchanged prices, measures Azurite's own ceiling in the same run, and prints the figures.
+
+          --accounts N               accounts to seed (default 100000; at most 999999)
+          --workers W                concurrent work-item workers (default 4)
+          --work-items K             work items per sweep (default 16)
+          --partition-concurrency C  partitions of one work item processed at once (default 4)
+          --partitions P             the deployment's partition count (default 256)
+          --seed S                   the book generator's seed (default 1)
+          --ceiling-seconds T        how long each ceiling measurement runs (default 4; 0 skips the ceiling)
+          --no-liquidation           run both sweeps in no-liquidation mode (Sweep:SnapshotMaxAge of one tick): every
+                                     result and status change is written, no account is planned; isolates the
+                                     storage path from the liquidation planner's CPU
+          --engine-pass              also evaluate and plan every account in memory, listing the slowest plans
+                                     (slow on large books: the planner's worst accounts take minutes)
+          --json PATH                also write the report as JSON
+          --root DIR                 the repository root (default: found above the current directory)
+          --help                     this text
+        """;
+
+    public int Accounts { get; init; } = 100_000;
+
+    public int Workers { get; init; } = 4;
+
+    public int WorkItems { get; init; } = 16;
+
+    public int PartitionConcurrency { get; init; } = 4;
+
+    public int Partitions { get; init; } = 256;
+
+    public int Seed { get; init; } = 1;
+
+    public double CeilingSeconds { get; init; } = 4;
+
+    public bool EnginePass { get; init; }
+
+    public bool NoLiquidation { get; init; }
+
+    public string? JsonPath { get; init; }
+
+    public string? Root { get; init; }
+
+    public bool Help { get; init; }
+
+    /// <summary>How many storage transactions the sweep can have in flight: one per partition being committed.</summary>
+    public int SweepConcurrency => Workers * PartitionConcurrency;
+
+    /// <summary>Parses the flags; the problems name the flag.</summary>
+    public static (HarnessOptions? Options, IReadOnlyList<string> Problems) Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new HarnessOptions();
+        var problems = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var flag = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Count)
+                {
+                    problems.Add($"{flag} needs a value");
+                    return string.Empty;
+                }
+
+                return args[++i];
+            }
+
+            int Int(int min, int max)
+            {
+                var text = Value();
+                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+                {
+                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"{flag} must be an integer in [{min}, {max}] (got '{text}')"));
+                    return min;
+                }
+
+                return n;
+            }
+
+            options = flag switch
+            {
+                "--accounts" => options with { Accounts = Int(1, 999_999) },
+                "--workers" => options with { Workers = Int(1, 64) },
+                "--work-items" => options with { WorkItems = Int(1, 100_000) },
+                "--partition-concurrency" => options with { PartitionConcurrency = Int(1, 64) },
+                "--partitions" => options with { Partitions = Int(1, 10_000) },
+                "--seed" => options with { Seed = Int(int.MinValue, int.MaxValue) },
+                "--ceiling-seconds" => options with { CeilingSeconds = Int(0, 600) },
+                "--engine-pass" => options with { EnginePass = true },
+                "--no-liquidation" => options with { NoLiquidation = true },
+                "--json" => options with { JsonPath = Value() },
+                "--root" => options with { Root = Value() },
+                "--help" or "-h" => options with { Help = true },
+                _ => Unknown(problems, flag, options),
+            };
+        }
+
+        return problems.Count == 0 ? (options, problems) : (null, problems);
+    }
+
+    private static HarnessOptions Unknown(List<string> problems, string flag, HarnessOptions options)
+    {
+        problems.Add($"unknown flag '{flag}' (--help lists them)");
+        return options;
+    }
+}
