@@ -84,19 +84,21 @@ internal sealed class TracedMarginStore(IMarginStore inner, StorageTrace trace, 
         }
     }
 
-    public async Task CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken)
+    public async Task<int> CommitAsync(MarginPartitionWrite write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         var p = ledger().Of(write.Partition);
+        int transactions;
         using (trace.Scope("commit", p.Commit))
         {
-            await inner.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+            transactions = await inner.CommitAsync(write, cancellationToken).ConfigureAwait(false);
         }
 
         Interlocked.Add(ref p.ResultRows, write.Results.Count);
         Interlocked.Add(ref p.OrderRows, write.Orders.Count);
         Interlocked.Add(ref p.ReceiptRows, write.Receipt is null ? 0 : 1);
         Interlocked.Increment(ref p.Commits);
+        return transactions;
     }
 
     public Task<(StoredResult? Result, IReadOnlyList<StoredOrder> Orders)> ReadAccountAsync(string accountId, CancellationToken cancellationToken) => inner.ReadAccountAsync(accountId, cancellationToken);

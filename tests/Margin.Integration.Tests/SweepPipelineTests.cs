@@ -316,13 +316,13 @@ public sealed class SweepPipelineTests(AzuriteInstance azurite)
 
         public Task<IReadOnlyList<ReceivedWorkItem>> ReceiveAsync(int max, TimeSpan visibility, CancellationToken cancellationToken) => inner.ReceiveAsync(max, visibility, cancellationToken);
 
-        public async Task CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken)
+        public async Task<bool> CompleteAsync(ReceivedWorkItem message, CancellationToken cancellationToken)
         {
             await Task.Delay(delay, cancellationToken);
-            await inner.CompleteAsync(message, cancellationToken);
+            return await inner.CompleteAsync(message, cancellationToken);
         }
 
-        public Task ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken) => inner.ReleaseAsync(message, delay, cancellationToken);
+        public Task<bool> ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken) => inner.ReleaseAsync(message, delay, cancellationToken);
 
         public Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken) => inner.PoisonAsync(message, reason, cancellationToken);
     }
