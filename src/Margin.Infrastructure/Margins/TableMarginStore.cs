@@ -88,12 +88,23 @@ public sealed class TableMarginStore : TableStore, IMarginStore
     {
         var transactions = Plan(write);
         var key = AccountPartitioner.KeyOf(write.Partition);
+        ETag? watermark = null;
         foreach (var transaction in transactions)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (write.Watermark is not null && watermark is { } chained)
+            {
+                // The watermark as the previous transaction left it: a newer sweep finishing meanwhile breaks the chain.
+                transaction[0] = new TableTransactionAction(TableTransactionActionType.UpdateReplace, transaction[0].Entity, chained);
+            }
+
             try
             {
-                await Table.SubmitTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+                var responses = await Table.SubmitTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+                if (write.Watermark is not null)
+                {
+                    watermark = responses.Value[0].Headers.ETag;
+                }
             }
             catch (RequestFailedException ex) when (Conflict(ex) is { } reason)
             {
@@ -276,7 +287,27 @@ public sealed class TableMarginStore : TableStore, IMarginStore
             }
         }
 
-        var transactions = TableTransactions.Pack(order.Select(a => (IReadOnlyList<TableTransactionAction>)groups[a]), a => (TableEntity)a.Entity).ToList();
+        // The watermark rides in every transaction (at index 0), so an older sweep's write conflicts in its first
+        // transaction once a newer sweep has finished the partition, never after some of its rows went in.
+        TableEntity? mark = null;
+        if (write.Watermark is { } w)
+        {
+            if (write.Receipt is null)
+            {
+                throw new ArgumentException("a watermark is written only with a receipt (it marks the partition finished)", nameof(write));
+            }
+
+            if (TableKeys.Problem("the watermark's sweep id", w.SweepId) is { } wProblem)
+            {
+                throw new ArgumentException(wProblem, nameof(write));
+            }
+
+            mark = MarginEntityCodec.ToEntity(w, key);
+        }
+
+        var reserved = mark is null ? 0 : 1;
+        var reservedBytes = mark is null ? 0 : TableTransactions.EstimatedBytes(mark);
+        var transactions = TableTransactions.Pack(order.Select(a => (IReadOnlyList<TableTransactionAction>)groups[a]), a => (TableEntity)a.Entity, reserved, reservedBytes).ToList();
         if (write.Receipt is { } receipt)
         {
             if (receipt.Partition != write.Partition)
@@ -290,36 +321,34 @@ public sealed class TableMarginStore : TableStore, IMarginStore
             }
 
             var entity = MarginEntityCodec.ToEntity(receipt, key);
-            List<TableTransactionAction> closing = [new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity)];
-            if (write.Watermark is { } w)
-            {
-                // The watermark commits with the receipt, under its ETag: a newer sweep that finished the partition meanwhile makes this commit conflict.
-                if (TableKeys.Problem("the watermark's sweep id", w.SweepId) is { } wProblem)
-                {
-                    throw new ArgumentException(wProblem, nameof(write));
-                }
-
-                var mark = MarginEntityCodec.ToEntity(w, key);
-                closing.Add(w.ConcurrencyToken is null
-                    ? new TableTransactionAction(TableTransactionActionType.Add, mark)
-                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, mark, new ETag(w.ConcurrencyToken)));
-            }
-
+            var action = new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity);
             var last = transactions.Count > 0 ? transactions[^1] : null;
             if (last is not null
-                && last.Count + closing.Count <= TableTransactions.MaxEntities
-                && last.Sum(a => TableTransactions.EstimatedBytes((TableEntity)a.Entity)) + closing.Sum(a => TableTransactions.EstimatedBytes((TableEntity)a.Entity)) <= TableTransactions.MaxBytes)
+                && last.Count + 1 + reserved <= TableTransactions.MaxEntities
+                && last.Sum(a => TableTransactions.EstimatedBytes((TableEntity)a.Entity)) + TableTransactions.EstimatedBytes(entity) + reservedBytes <= TableTransactions.MaxBytes)
             {
-                last.AddRange(closing);
+                last.Add(action);
             }
             else
             {
-                transactions.Add(closing);
+                transactions.Add([action]);
             }
         }
         else if (write.Watermark is not null)
         {
             throw new ArgumentException("a watermark is written only with a receipt (it marks the partition finished)", nameof(write));
+        }
+
+        if (mark is not null)
+        {
+            var first = write.Watermark!.ConcurrencyToken;
+            foreach (var transaction in transactions)
+            {
+                // Index 0; CommitAsync replaces the ETag of every one after the first with the one the previous returned.
+                transaction.Insert(0, first is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, mark)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, mark, new ETag(first)));
+            }
         }
 
         return transactions;

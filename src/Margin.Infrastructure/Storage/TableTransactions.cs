@@ -33,7 +33,11 @@ internal static class TableTransactions
     /// group would take it past 100 entities or <see cref="MaxBytes"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A group alone exceeds a limit (the caller checks first, to name it).</exception>
-    public static IEnumerable<List<T>> Pack<T>(IEnumerable<IReadOnlyList<T>> groups, Func<T, TableEntity> entityOf)
+    /// <param name="groups">The groups, in order.</param>
+    /// <param name="entityOf">The entity of an item.</param>
+    /// <param name="reservedEntities">Room left in every transaction for rows the caller adds to each (a watermark).</param>
+    /// <param name="reservedBytes">Bytes left in every transaction for them.</param>
+    public static IEnumerable<List<T>> Pack<T>(IEnumerable<IReadOnlyList<T>> groups, Func<T, TableEntity> entityOf, int reservedEntities = 0, int reservedBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(groups);
         ArgumentNullException.ThrowIfNull(entityOf);
@@ -42,12 +46,12 @@ internal static class TableTransactions
         foreach (var group in groups)
         {
             var size = group.Sum(item => EstimatedBytes(entityOf(item)));
-            if (group.Count > MaxEntities || size > MaxBytes)
+            if (group.Count > MaxEntities - reservedEntities || size > MaxBytes - reservedBytes)
             {
-                throw new ArgumentException($"a group of {group.Count} entities ({size} estimated bytes) exceeds one transaction ({MaxEntities} entities, {MaxBytes} bytes)", nameof(groups));
+                throw new ArgumentException($"a group of {group.Count} entities ({size} estimated bytes) exceeds one transaction ({MaxEntities - reservedEntities} entities, {MaxBytes - reservedBytes} bytes)", nameof(groups));
             }
 
-            if (batch.Count > 0 && (batch.Count + group.Count > MaxEntities || bytes + size > MaxBytes))
+            if (batch.Count > 0 && (batch.Count + group.Count > MaxEntities - reservedEntities || bytes + size > MaxBytes - reservedBytes))
             {
                 yield return batch;
                 batch = [];

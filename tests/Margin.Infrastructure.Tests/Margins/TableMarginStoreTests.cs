@@ -427,6 +427,28 @@ public sealed class TableMarginStoreTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task Watermark_RidesInEveryTransaction_SoAStaleWriterFailsBeforeAnyRowGoesIn()
+    {
+        var (store, _, partitioner) = await NewStoreAsync(partitions: 1);
+        var accounts = AccountsIn(partitioner, 0, 150);
+        var write = Write(0, accounts.Select(a => Result(a)).ToList(), receipt: Receipt(0)) with { Watermark = new PartitionWatermark(Now, "sweep-1") };
+        Assert.All(store.Plan(write), t => Assert.Equal("w:", t[0].Entity.RowKey));
+        Assert.True(store.Plan(write).Count >= 2);
+
+        Assert.True(await store.CommitAsync(write, CancellationToken.None) >= 2);
+        var read = await store.ReadPartitionAsync(0, "sweep-1", CancellationToken.None);
+        Assert.Equal(150, read.Results.Count);
+
+        // A newer sweep moves the watermark; a writer holding the old token fails in its first transaction: nothing of it lands.
+        await store.CommitAsync(Write(0, receipt: Receipt(0, "sweep-2")) with { Watermark = read.Watermark! with { SnapshotAsOf = Now.AddMinutes(1), SweepId = "sweep-2" } }, CancellationToken.None);
+        var stale = Write(0, [.. read.Results.Values.Select(r => r with { SweepId = "sweep-old" })], receipt: Receipt(0, "sweep-old")) with { Watermark = read.Watermark! with { SweepId = "sweep-old" } };
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.CommitAsync(stale, CancellationToken.None));
+        var after = await store.ReadPartitionAsync(0, "sweep-old", CancellationToken.None);
+        Assert.DoesNotContain(after.Results.Values, r => r.SweepId == "sweep-old");
+        Assert.Null(after.Receipt);
+    }
+
+    [Fact]
     public async Task ReadPartition_IncludesTheAskedSweepsReceiptOnly()
     {
         var (store, _, _) = await NewStoreAsync();
