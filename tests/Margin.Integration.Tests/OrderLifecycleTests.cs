@@ -122,6 +122,23 @@ public sealed class OrderLifecycleTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task Events_AFailureWithFillsOnAnOrderASweepExpired_StillHoldsEpisodesForTheLedger()
+    {
+        var world = await BookAsync();
+        await world.SweepAsync();
+        var first = OrderIds.For("liquidatable", 1);
+        await NewSnapshotAsync(world, TimeSpan.FromMinutes(20));
+        await world.SweepAsync();
+
+        var failed = new LiquidationEvent(LiquidationEvent.SchemaVersion, first, "liquidatable", OrderState.Failed, world.Time.GetUtcNow(), [new FilledLeg("BTC-PERP", "0.01", "50000")], "venue halted");
+        Assert.Equal(EventOutcome.LateReport, await world.Events().ExecuteAsync(failed));
+
+        var (result, orders) = await world.Storage.Margin.ReadAccountAsync("liquidatable", CancellationToken.None);
+        Assert.Equal(OrderState.Failed, orders.Single(o => o.OrderId == first).State);
+        Assert.NotNull(result!.AwaitingLedgerVersion);
+    }
+
+    [Fact]
     public async Task Sweeps_AnAcceptedOrPartiallyFilledOrder_StaysOpenPastItsTimeToLive()
     {
         var world = await BookAsync();

@@ -1542,7 +1542,7 @@ internal sealed class PlanState
                     }
 
                     long below = nY, reached = -1, step = 1;
-                    for (var probe = lowest; probe <= legY.MaxLots; probe = Math.Min(legY.MaxLots, below + step))
+                    for (var probe = lowest; probe <= legY.MaxLots; probe = step >= legY.MaxLots - below ? legY.MaxLots : below + step)
                     {
                         if (EstimateAt(probe, out _) >= 0d)
                         {

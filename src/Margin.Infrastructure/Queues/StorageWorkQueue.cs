@@ -106,7 +106,7 @@ public sealed class StorageWorkQueue : IWorkQueue
     }
 
     // 404 MessageNotFound (deleted, or taken by another receiver whose receipt replaced ours) or 400 PopReceiptMismatch.
-    private static bool NotOurs(Azure.RequestFailedException ex) => ex.Status == 404 || (ex.Status == 400 && ex.ErrorCode is "PopReceiptMismatch");
+    private static bool NotOurs(Azure.RequestFailedException ex) => (ex.Status == 404 && ex.ErrorCode is "MessageNotFound") || (ex.Status == 400 && ex.ErrorCode is "PopReceiptMismatch");
 
     /// <inheritdoc/>
     public async Task<bool> ReleaseAsync(ReceivedWorkItem message, TimeSpan delay, CancellationToken cancellationToken = default)

@@ -90,7 +90,8 @@ public sealed class ProcessShard
         if (reason is null && age > _options.SnapshotMaxAge)
         {
             // Processed late (a backlog, a retry after the deadline): its prices are too old to liquidate on now.
-            reason = string.Create(CultureInfo.InvariantCulture, $"work item of sweep {sweep.SweepId} processed {age.TotalSeconds:0} s after its snapshot {sweep.SnapshotId}, beyond the maximum age {_options.SnapshotMaxAge.TotalSeconds:0} s: no liquidation on it");
+            // One reason per sweep (it keys the model cache): late work items of a sweep share one model.
+            reason = string.Create(CultureInfo.InvariantCulture, $"sweep {sweep.SweepId} processed after its snapshot {sweep.SnapshotId} passed the maximum age {_options.SnapshotMaxAge.TotalSeconds:0} s: no liquidation on it");
             model = await _models.GetAsync(sweep.SnapshotId, sweep.ParamsVersion, reason, cancellationToken).ConfigureAwait(false);
         }
         // Partitions are independent (each its own reads, transactions and receipt): overlap their storage round trips.

@@ -50,25 +50,41 @@ public sealed class RecordLiquidationEvent
             }
 
             var now = _time.GetUtcNow();
-            if (order.State == OrderState.Expired && e.State is OrderState.Accepted or OrderState.PartiallyFilled or OrderState.Filled)
+            var fills = e.State is OrderState.PartiallyFilled or OrderState.Filled || !e.FilledLegs.IsDefaultOrEmpty;
+            if (order.State == OrderState.Expired && e.State != OrderState.Expired && (e.State is OrderState.Accepted or OrderState.PartiallyFilled or OrderState.Filled || fills))
             {
-                // An executor took an order a sweep had already expired (it was untaken past its time to live): money may
-                // have moved. Record the report on the order, and hold new episodes until the ledger books any fills.
-                var late = order with { State = e.State == OrderState.Accepted ? OrderState.Expired : e.State, UpdatedAt = now };
-                var hold = new List<Results.StoredResult>();
-                if (e.State != OrderState.Accepted && result is not null && LiquidationOrderJson.Read(order.Body)?.AccountVersion is { } plannedOn)
+                // An executor took an order a sweep had already expired (untaken past its time to live): money may have
+                // moved. Record the report on the order. If the account is still on that episode, the order is open
+                // again (in flight). With fills, new episodes wait until the ledger books them.
+                var late = order with
                 {
-                    hold.Add(result with { AwaitingLedgerVersion = Math.Max(plannedOn, result.AwaitingLedgerVersion ?? long.MinValue) });
-                }
+                    State = e.State,
+                    UpdatedAt = now,
+                    ExpiresAt = e.State.IsTerminal() ? order.ExpiresAt : Max(order.ExpiresAt, e.At + _options.OrderTimeToLive),
+                };
+                var results0 = new List<Results.StoredResult>();
+                if (result is not null)
+                {
+                    var reopened = result;
+                    if (!e.State.IsTerminal() && result.Episode == order.Episode && result.OpenOrderId is null)
+                    {
+                        reopened = reopened with { OpenOrderId = order.OrderId, Flags = reopened.Flags | MarginFlags.LiquidationInFlight };
+                    }
 
-                if (late.State == order.State && hold.Count == 0)
-                {
-                    return EventOutcome.LateReport;
+                    if (fills && LiquidationOrderJson.Read(order.Body)?.AccountVersion is { } plannedOn)
+                    {
+                        reopened = reopened with { AwaitingLedgerVersion = Math.Max(plannedOn, reopened.AwaitingLedgerVersion ?? long.MinValue) };
+                    }
+
+                    if (reopened != result)
+                    {
+                        results0.Add(reopened);
+                    }
                 }
 
                 try
                 {
-                    await _margin.CommitAsync(new MarginPartitionWrite(_margin.PartitionOf(e.AccountId), hold, [late with { State = late.State == OrderState.PartiallyFilled ? OrderState.Filled : late.State }], Receipt: null), cancellationToken).ConfigureAwait(false);
+                    await _margin.CommitAsync(new MarginPartitionWrite(_margin.PartitionOf(e.AccountId), results0, [late], Receipt: null), cancellationToken).ConfigureAwait(false);
                     return EventOutcome.LateReport;
                 }
                 catch (StoreConflictException) when (attempt < _options.MaxCommitAttempts)
@@ -128,6 +144,6 @@ public enum EventOutcome
     /// <summary>No such order for that account.</summary>
     UnknownOrder,
 
-    /// <summary>A report on an order a sweep had already expired (untaken past its time to live): recorded on the order (fills close it as filled) and, with fills, new episodes wait for the ledger; the account's current episode is left alone.</summary>
+    /// <summary>A report of work on an order a sweep had already expired (untaken past its time to live): recorded on the order; the order is open again if the account is still on its episode; with fills, new episodes wait for the ledger.</summary>
     LateReport,
 }
