@@ -53,19 +53,7 @@ public sealed class BinanceSource : IOracleSource
     public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         var fetch = new OracleFetchBuilder(SourceId, assets, "Binance's answer has no entry for its symbol");
-        var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);
-        foreach (var asset in fetch.Assets)
-        {
-            if (_symbols.TryGetValue(asset, out var symbol))
-            {
-                owners.TryAdd(symbol, []);
-                owners[symbol].Add(asset);
-            }
-            else
-            {
-                fetch.Problem(asset, $"no Binance symbol is configured for {asset} ({Options}.Symbols)");
-            }
-        }
+        var owners = fetch.GroupByVenueKey(a => _symbols.TryGetValue(a, out var symbol) ? symbol : null, a => $"no Binance symbol is configured for {a} ({Options}.Symbols)");
 
         if (owners.Count == 0)
         {

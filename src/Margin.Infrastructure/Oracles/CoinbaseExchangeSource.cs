@@ -39,19 +39,7 @@ public sealed class CoinbaseExchangeSource : IOracleSource
     public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         var fetch = new OracleFetchBuilder(SourceId, assets, "Coinbase gave no ticker for its product");
-        var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);
-        foreach (var asset in fetch.Assets)
-        {
-            if (_products.TryGetValue(asset, out var product))
-            {
-                owners.TryAdd(product, []);
-                owners[product].Add(asset);
-            }
-            else
-            {
-                fetch.Problem(asset, $"no Coinbase product is configured for {asset} ({Options}.Products)");
-            }
-        }
+        var owners = fetch.GroupByVenueKey(a => _products.TryGetValue(a, out var product) ? product : null, a => $"no Coinbase product is configured for {a} ({Options}.Products)");
 
         var tickers = await Task.WhenAll(owners.Keys.Select(p => TickerAsync(p, cancellationToken))).ConfigureAwait(false);
         foreach (var ticker in tickers)

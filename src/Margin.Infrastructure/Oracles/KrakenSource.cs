@@ -47,19 +47,7 @@ public sealed class KrakenSource : IOracleSource
     public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         var fetch = new OracleFetchBuilder(SourceId, assets, "Kraken's answer has no entry for its pair");
-        var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);
-        foreach (var asset in fetch.Assets)
-        {
-            if (_pairs.TryGetValue(asset, out var pair))
-            {
-                owners.TryAdd(pair.Pair, []);
-                owners[pair.Pair].Add(asset);
-            }
-            else
-            {
-                fetch.Problem(asset, $"no Kraken pair is configured for {asset} ({Options}.Pairs)");
-            }
-        }
+        var owners = fetch.GroupByVenueKey(a => _pairs.TryGetValue(a, out var pair) ? pair.Pair : null, a => $"no Kraken pair is configured for {a} ({Options}.Pairs)");
 
         if (owners.Count == 0)
         {

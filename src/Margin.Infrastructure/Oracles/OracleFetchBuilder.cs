@@ -41,6 +41,28 @@ internal sealed class OracleFetchBuilder(string sourceId, IReadOnlyList<Asset> a
         }
     }
 
+    /// <summary>The wanted assets grouped by the venue key that quotes them (several assets may share one); an asset without a key gets the problem <paramref name="unconfigured"/> names.</summary>
+    /// <param name="keyOf">The asset's venue symbol, product, pair or feed id, or null when none is configured.</param>
+    /// <param name="unconfigured">The problem of an asset without one.</param>
+    public Dictionary<string, List<Asset>> GroupByVenueKey(Func<Asset, string?> keyOf, Func<Asset, string> unconfigured)
+    {
+        var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);
+        foreach (var asset in Assets)
+        {
+            if (keyOf(asset) is { } key)
+            {
+                owners.TryAdd(key, []);
+                owners[key].Add(asset);
+            }
+            else
+            {
+                Problem(asset, unconfigured(asset));
+            }
+        }
+
+        return owners;
+    }
+
     /// <summary>Records why <paramref name="asset"/> has no quote; a problem replaces a quote already taken.</summary>
     public void Problem(Asset asset, string reason)
     {

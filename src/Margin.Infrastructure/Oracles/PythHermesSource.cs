@@ -41,19 +41,7 @@ public sealed class PythHermesSource : IOracleSource
     public async Task<OracleFetch> FetchAsync(IReadOnlyList<Asset> assets, CancellationToken cancellationToken = default)
     {
         var fetch = new OracleFetchBuilder(SourceId, assets, "Hermes' answer has no entry for its feed (an unknown or invalid feed id)");
-        var owners = new Dictionary<string, List<Asset>>(StringComparer.Ordinal);
-        foreach (var asset in fetch.Assets)
-        {
-            if (_feeds.TryGetValue(asset, out var id))
-            {
-                owners.TryAdd(id, []);
-                owners[id].Add(asset);
-            }
-            else
-            {
-                fetch.Problem(asset, $"no Pyth feed id is configured for {asset} ({Options}.Feeds)");
-            }
-        }
+        var owners = fetch.GroupByVenueKey(a => _feeds.TryGetValue(a, out var id) ? id : null, a => $"no Pyth feed id is configured for {a} ({Options}.Feeds)");
 
         if (owners.Count == 0)
         {
