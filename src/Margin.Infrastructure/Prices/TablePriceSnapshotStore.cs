@@ -1,5 +1,4 @@
 using System.Globalization;
-using Azure;
 using Azure.Data.Tables;
 using Margin.Engine.Domain;
 using Margin.Engine.Prices;
@@ -185,34 +184,8 @@ public sealed class TablePriceSnapshotStore : TableStore, IPriceSnapshotStore
 
         var asOf = exists.Value!.GetDateTimeOffset("AsOf") ?? throw new InvalidDataException($"prices table, snapshot {snapshotId}: AsOf is missing from its meta row");
 
-        // Forward only, under the pointer's ETag: two refreshes racing never leave latest on the older snapshot.
-        for (var attempt = 0; ; attempt++)
-        {
-            var current = await Table.GetEntityIfExistsAsync<TableEntity>(LatestPartition, LatestPartition, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (current.HasValue && current.Value!.GetDateTimeOffset("AsOf") is { } currentAsOf && currentAsOf > asOf)
-            {
-                return;
-            }
-
-            var pointer = new TableEntity(LatestPartition, LatestPartition) { ["SnapshotId"] = snapshotId, ["AsOf"] = asOf };
-            try
-            {
-                if (current.HasValue)
-                {
-                    await Table.UpdateEntityAsync(pointer, current.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await Table.AddEntityAsync(pointer, cancellationToken).ConfigureAwait(false);
-                }
-
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
-            {
-                // Another writer moved the pointer meanwhile: read it again.
-            }
-        }
+        // Forward only: two refreshes racing never leave latest on the older snapshot.
+        await MoveForwardAsync(new TableEntity(LatestPartition, LatestPartition) { ["SnapshotId"] = snapshotId, ["AsOf"] = asOf }, "AsOf", cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -98,34 +98,8 @@ public sealed class TableSweepStore : TableStore, ISweepStore
         var sweep = await GetAsync(sweepId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"sweep {sweepId} is not stored: latest cannot point at it");
 
-        // Forward only (by start time), under the pointer's ETag: a late starter never moves latest back to an older sweep.
-        for (var attempt = 0; ; attempt++)
-        {
-            var current = await Table.GetEntityIfExistsAsync<TableEntity>(LatestPartition, LatestPartition, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (current.HasValue && current.Value!.GetDateTimeOffset("StartedAt") is { } started && started > sweep.StartedAt)
-            {
-                return;
-            }
-
-            var pointer = new TableEntity(LatestPartition, LatestPartition) { ["SweepId"] = sweepId, ["StartedAt"] = sweep.StartedAt };
-            try
-            {
-                if (current.HasValue)
-                {
-                    await Table.UpdateEntityAsync(pointer, current.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await Table.AddEntityAsync(pointer, cancellationToken).ConfigureAwait(false);
-                }
-
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
-            {
-                // Another starter moved the pointer meanwhile: read it again.
-            }
-        }
+        // Forward only (by start time): a late starter never moves latest back to an older sweep.
+        await MoveForwardAsync(new TableEntity(LatestPartition, LatestPartition) { ["SweepId"] = sweepId, ["StartedAt"] = sweep.StartedAt }, "StartedAt", cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
