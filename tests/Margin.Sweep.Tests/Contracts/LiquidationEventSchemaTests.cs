@@ -78,6 +78,7 @@ public sealed class LiquidationEventSchemaTests
         { "a zero filled quantity", "$.filledLegs[0].quantity=\"0\"", "PatternMismatch" },
         { "an unknown property in a fill", "$.filledLegs[0].fee=\"0.1\"", "NoAdditionalPropertiesAllowed" },
         { "a time that is not one", "$.at=\"yesterday\"", "DateTimeExpected" },
+        { "a time without its offset", "$.at=\"2026-12-01T00:02:07\"", "PatternMismatch" },
         { "an order id of another form", "$.orderId=\"12345\"", "PatternMismatch" },
         { "detail as a number", "$.detail=42", "NoTypeValidates" },
     };

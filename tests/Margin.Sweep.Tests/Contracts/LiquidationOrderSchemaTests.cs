@@ -123,6 +123,7 @@ public sealed class LiquidationOrderSchemaTests
         { "a zero quantity", "$.legs[0].quantity=\"0.000\"", "PatternMismatch" },
         { "no legs", "$.legs=[]", "TooFewItems" },
         { "a time that is not one", "$.expiresAt=\"in 15 minutes\"", "DateTimeExpected" },
+        { "a time without its offset", "$.createdAt=\"2026-12-01T00:00:31.25\"", "PatternMismatch" },
         { "episode 0", "$.episode=0", "NumberTooSmall" },
         { "insuranceFund as a string", "$.insuranceFund=\"false\"", "BooleanExpected" },
         { "a session id too long for Service Bus", $"$.accountId=\"{new string('a', 129)}\"", "StringTooLong" },
