@@ -89,5 +89,27 @@ public sealed class ConsumerCodeTests
         Assert.Contains("not a liquidation event", problem, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("LiquidationOrderV1")]
+    [InlineData("LegV1")]
+    [InlineData("LiquidationEventV1")]
+    [InlineData("FilledLegV1")]
+    public void Doc_ConsumerRecord_IsTheOneTestedHere(string record)
+    {
+        var doc = File.ReadAllText(Support.DemoMarket.RepositoryFile("docs", "consumers.md"));
+        var here = File.ReadAllText(Support.DemoMarket.RepositoryFile("tests", "Margin.Sweep.Tests", "Contracts", "ConsumerCodeTests.cs"));
+
+        Assert.Equal(Parameters(here, record), Parameters(doc, record));
+        Assert.Contains("new JsonSerializerOptions(JsonSerializerDefaults.Web)", doc, StringComparison.Ordinal);
+        Assert.Contains("NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,", doc, StringComparison.Ordinal);
+    }
+
+    private static string Parameters(string text, string record)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, $@"public sealed record {record}\(([^)]*)\)");
+        Assert.True(match.Success, $"no record {record}");
+        return string.Join(' ', match.Groups[1].Value.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+    }
+
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 }

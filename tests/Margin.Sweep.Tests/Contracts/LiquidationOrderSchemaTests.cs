@@ -42,6 +42,8 @@ public sealed class LiquidationOrderSchemaTests
         Assert.Equal([false, true], orders.Select(o => (bool)o["insuranceFund"]!).Distinct().Order());
         Assert.Contains(orders, o => (string)o["marginRatio"]! == "Infinity");
         Assert.Contains(orders, o => o["legs"]!.AsArray().Count >= 5);
+        Assert.Contains(legs, l => (string)l["target"]! == "BTCUSD-INV"); // inverse: value is the face, prices the coin's
+        Assert.Contains(legs, l => ((string)l["target"]!).EndsWith("-C", StringComparison.Ordinal) || ((string)l["target"]!).EndsWith("-P", StringComparison.Ordinal));
     }
 
     [Fact]
