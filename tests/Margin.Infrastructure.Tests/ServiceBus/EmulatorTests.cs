@@ -554,6 +554,178 @@ public sealed class EmulatorTests
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(350));
     }
 
+    [Fact]
+    public async Task Attach_KeyWithSendRightOnly_SenderWorksReceiverRefusedForTheListenClaim()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            SharedAccessKeys = new Dictionary<string, string> { ["SendOnly"] = "send-key" },
+            KeyRights = new Dictionary<string, AccessRights> { ["SendOnly"] = AccessRights.Send },
+        });
+        await using var client = await Client.ConnectAsync(bus);
+        var audience = bus.AudienceFor("orders");
+        var reply = await client.PutTokenAsync(EmulatedServiceBus.SasTokenType, audience, SasTokens.Create(audience, "SendOnly", "send-key", DateTimeOffset.UtcNow.AddHours(1)), null);
+        Assert.Equal(202, reply.ApplicationProperties["status-code"]);
+
+        await new SenderLink(client.Session, "s", "orders").SendAsync(new Message("x"));
+        var error = await Assert.ThrowsAsync<AmqpException>(() => new ReceiverLink(client.Session, "r", "orders").ReceiveAsync(Wait));
+
+        Assert.Equal(ErrorCode.UnauthorizedAccess, error.Error.Condition.ToString());
+        Assert.Contains("'Listen' claim(s) are required", error.Error.Description, StringComparison.Ordinal);
+        Assert.Single(bus.Messages("orders"));
+    }
+
+    [Fact]
+    public async Task Connection_NoPutTokenWithinTheGracePeriod_DroppedByTheHost()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { TimeProvider = time });
+        await using var idle = await Client.ConnectAsync(bus);
+        await using var authorized = await Client.ConnectAsync(bus);
+        await authorized.AuthorizeAsync(bus, "orders", time.GetUtcNow().AddHours(1));
+        var closed = new TaskCompletionSource<Error?>();
+        idle.Connection.AddClosedCallback((_, error) => closed.TrySetResult(error));
+        await Eventually(() => bus.OpenConnections == 2);
+
+        time.Advance(TimeSpan.FromSeconds(21));
+
+        var error = await closed.Task.WaitAsync(Wait);
+        Assert.Equal(ErrorCode.UnauthorizedAccess, error?.Condition.ToString());
+        Assert.False(authorized.Connection.IsClosed);
+    }
+
+    [Fact]
+    public async Task Send_TokenRenewedBeforeExpiry_LinkKeepsWorking()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { TimeProvider = time });
+        await using var client = await Client.ConnectAsync(bus);
+        await client.AuthorizeAsync(bus, "orders", time.GetUtcNow().AddMinutes(10));
+        var sender = new SenderLink(client.Session, "s", "orders");
+        await sender.SendAsync(new Message("before"));
+
+        time.Advance(TimeSpan.FromMinutes(8));
+        await client.AuthorizeAsync(bus, "orders", time.GetUtcNow().AddMinutes(10));
+        time.Advance(TimeSpan.FromMinutes(5));
+        await sender.SendAsync(new Message("after"));
+
+        Assert.Equal(2, bus.Messages("orders").Count);
+        Assert.Equal(2, bus.PutTokenRequests.Count);
+    }
+
+    [Fact]
+    public async Task Receive_LockExpiresBeforeSettlement_RedeliveredAndTheLateAcceptDoesNotRemoveIt()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            RequireCbs = false,
+            TimeProvider = time,
+            Queues = [new EmulatedQueueOptions("events") { LockDuration = TimeSpan.FromSeconds(30) }],
+        });
+        bus.Enqueue("events", Inner("e-1"));
+        await using var client = await Client.ConnectAsync(bus);
+        var receiver = new ReceiverLink(client.Session, "r", "events");
+
+        var first = await receiver.ReceiveAsync(Wait);
+        Assert.Equal(time.GetUtcNow().AddSeconds(30).UtcDateTime, first.MessageAnnotations[new Symbol("x-opt-locked-until")]);
+        time.Advance(TimeSpan.FromSeconds(31));
+        var second = await receiver.ReceiveAsync(Wait);
+        receiver.Accept(first);
+        await Task.Delay(200);
+
+        Assert.Equal(1u, second.Header.DeliveryCount);
+        Assert.Single(bus.Messages("events"));
+        receiver.Accept(second);
+        await Eventually(() => bus.Messages("events").Count == 0);
+    }
+
+    [Fact]
+    public async Task Receive_FromTheDeadLetterSubqueue_GetsTheDeadLetteredMessage()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false });
+        bus.Enqueue("events", Inner("e-1"));
+        await using var client = await Client.ConnectAsync(bus);
+        var receiver = new ReceiverLink(client.Session, "r", "events");
+        receiver.Reject(await receiver.ReceiveAsync(Wait), new Error(new Symbol("com.microsoft:dead-letter")) { Description = "bad" });
+
+        var dlq = new ReceiverLink(client.Session, "dlq", "events" + EmulatedServiceBus.DeadLetterSuffix);
+        var dead = await dlq.ReceiveAsync(Wait);
+        dlq.Accept(dead);
+
+        Assert.Equal("e-1", dead.Properties.MessageId);
+        Assert.Equal("com.microsoft:dead-letter", dead.ApplicationProperties["DeadLetterReason"]);
+        Assert.Equal("bad", dead.ApplicationProperties["DeadLetterErrorDescription"]);
+        await Eventually(() => bus.DeadLetters("events").Count == 0);
+    }
+
+    [Fact]
+    public async Task Receive_SettledMode_RemovesTheMessageAsItIsSent()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false });
+        bus.Enqueue("events", Inner("e-1"));
+        await using var client = await Client.ConnectAsync(bus);
+        var attach = new Attach { Source = new Source { Address = "events" }, Target = new Target(), SndSettleMode = SenderSettleMode.Settled };
+        var receiver = new ReceiverLink(client.Session, "r", attach, null);
+
+        var message = await receiver.ReceiveAsync(Wait);
+
+        Assert.Equal("e-1", message.Properties.MessageId);
+        await Eventually(() => bus.Messages("events").Count == 0);
+    }
+
+    [Fact]
+    public async Task Send_PartitionKeyDifferentFromSessionId_Rejected()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            RequireCbs = false,
+            Queues = [new EmulatedQueueOptions("orders") { RequiresSession = true }],
+        });
+        await using var client = await Client.ConnectAsync(bus);
+        var message = Inner("o-1", "acct-1");
+        message.MessageAnnotations[new Symbol("x-opt-partition-key")] = "acct-2";
+
+        var error = await Assert.ThrowsAsync<AmqpException>(() => new SenderLink(client.Session, "s", "orders").SendAsync(message));
+
+        Assert.Equal(ErrorCode.NotAllowed, error.Error.Condition.ToString());
+    }
+
+    [Fact]
+    public async Task Attach_UnknownQueueWithoutAutoCreate_RefusedWithNotFound()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false, AutoCreateQueues = false, Queues = [new("orders")] });
+        await using var client = await Client.ConnectAsync(bus);
+
+        var error = await Assert.ThrowsAsync<AmqpException>(() => new SenderLink(client.Session, "s", "ordres").SendAsync(new Message("x")));
+        await new SenderLink(client.Session, "ok", "orders").SendAsync(new Message("x"));
+
+        Assert.Equal(ErrorCode.NotFound, error.Error.Condition.ToString());
+        Assert.Contains("ordres", error.Error.Description, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("guest", true)]
+    [InlineData("wrong", false)]
+    public async Task Connect_SaslPlain_AcceptedOnlyWithTheConfiguredPassword(string password, bool accepted)
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false, SaslUser = "guest", SaslPassword = "guest" });
+
+        var connect = new ConnectionFactory().CreateAsync(new Address(bus.Host, bus.Port, "guest", password, "/", "amqp"));
+
+        if (accepted)
+        {
+            var connection = await connect;
+            await new SenderLink(new Session(connection), "s", "orders").SendAsync(new Message("x"));
+            await connection.CloseAsync();
+            Assert.Single(bus.Messages("orders"));
+        }
+        else
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => connect);
+        }
+    }
+
     private static Source SessionSource(string queue, string? sessionId) => new()
     {
         Address = queue,

@@ -16,6 +16,11 @@ public sealed record EmulatedQueueOptions(string Name)
     /// <summary>After this many deliveries a message abandoned again is dead-lettered with reason MaxDeliveryCountExceeded (Service Bus default 10).</summary>
     public int MaxDeliveryCount { get; init; } = 10;
 
+    /// <summary>How long a peek-lock delivery (and a session) stays locked; when it passes unsettled the lock is lost, the
+    /// message becomes available again with its delivery count raised, and a later settlement is refused with
+    /// com.microsoft:message-lock-lost (Service Bus default 1 minute).</summary>
+    public TimeSpan LockDuration { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Whether a message whose time to live passes is moved to the dead-letter queue (reason TTLExpiredException) instead of being dropped.</summary>
     public bool DeadLetteringOnMessageExpiration { get; init; }
 }

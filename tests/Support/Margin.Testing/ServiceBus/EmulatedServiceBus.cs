@@ -55,7 +55,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     private static readonly Symbol LockedUntilAnnotation = new("x-opt-locked-until");
     private static readonly Symbol ScheduledEnqueueTimeAnnotation = new("x-opt-scheduled-enqueue-time");
     private static readonly Symbol PartitionKeyAnnotation = new("x-opt-partition-key");
-    private static readonly TimeSpan LockDuration = TimeSpan.FromSeconds(60);
+    private static readonly Symbol MessageLockLost = new("com.microsoft:message-lock-lost");
 
     private readonly Lock _gate = new();
     private readonly EmulatorOptions _options;
@@ -403,10 +403,10 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
             }
         }
 
-        if (error is null && _options.RequireCbs && !IsAuthorized(sender.Connection, queue.Name, now))
+        if (error is null && _options.RequireCbs && !IsAuthorized(sender.Connection, queue.Name, now, AccessRights.Send))
         {
-            // Service Bus closes a link whose token expired; a transfer after expiry fails with unauthorized-access.
-            error = new Error(ErrorCode.UnauthorizedAccess) { Description = $"Unauthorized access. The token for '{queue.Name}' on this connection has expired or was never put (put-token on $cbs)." };
+            // Service Bus drops the links of an entity whose token expired; a transfer after expiry fails with unauthorized-access.
+            error = Unauthorized(AccessRights.Send, queue.Name);
             closeLink = true;
         }
 
@@ -500,6 +500,11 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
             {
                 Settle(receiver.Queue, stored, state);
             }
+            else if (receiver.LockLost.Remove(context.Message))
+            {
+                // The lock ran out first: the settlement is refused and the message stays (already released) in the queue.
+                state = new Rejected { Error = new Error(MessageLockLost) { Description = "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue, or was received by a different receiver instance." } };
+            }
         }
 
         if (!context.Settled)
@@ -559,6 +564,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
             if (grant is not null)
             {
+                connection.EverAuthorized = true;
                 connection.Grants.Add(grant);
                 ArmExpiryTimer(connection, grant.ExpiresAt);
             }
@@ -633,9 +639,10 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
             return;
         }
 
-        if (_options.RequireCbs && !IsAuthorized(state, queue.Name, now))
+        var needed = link.Role ? AccessRights.Send : AccessRights.Listen;
+        if (_options.RequireCbs && !IsAuthorized(state, queue.Name, now, needed))
         {
-            context.Complete(new Error(ErrorCode.UnauthorizedAccess) { Description = $"Unauthorized access. No valid token for '{AudienceFor(queue.Name)}' was put on $cbs on this connection." });
+            context.Complete(Unauthorized(needed, queue.Name));
             return;
         }
 
@@ -861,7 +868,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
                 var key = filterKey ?? SessionFilterName;
                 filters[key] = filters.TryGetValue(key, out var old) && old is DescribedValue described ? new DescribedValue(described.Descriptor, sessionId) : sessionId;
                 context.Attach.Properties ??= [];
-                context.Attach.Properties[LockedUntilUtc] = (_time.GetUtcNow() + LockDuration).UtcTicks;
+                context.Attach.Properties[LockedUntilUtc] = (_time.GetUtcNow() + queue.Options.LockDuration).UtcTicks;
             }
 
             _receivers.Add(receiver);
@@ -920,6 +927,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         }
 
         DateTimeOffset expiresAt;
+        var rights = AccessRights.All;
         if (string.Equals(type, SasTokenType, StringComparison.Ordinal))
         {
             var check = SasTokens.Validate(token, name, _options.SharedAccessKeys, now);
@@ -929,9 +937,11 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
             }
 
             expiresAt = check.ExpiresAt;
+            rights = _options.KeyRights is null ? AccessRights.All : _options.KeyRights.GetValueOrDefault(check.KeyName!, AccessRights.None);
         }
-        else if (string.Equals(type, "jwt", StringComparison.Ordinal))
+        else if (type is "jwt" or "amqp:jwt")
         {
+            // "jwt" is what the Azure SDKs send; the protocol guide's table names it "amqp:jwt".
             if (_options.JwtValidator is null || !_options.JwtValidator(token))
             {
                 return (401, "InvalidToken: the jwt was not accepted", null);
@@ -948,17 +958,23 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
             return (400, $"Unsupported token type '{type}' (expected {SasTokenType} or jwt)", null);
         }
 
-        return (_options.PutTokenSuccessStatus, "Accepted", new Grant(name, host, path, expiresAt));
+        return (_options.PutTokenSuccessStatus, "Accepted", new Grant(name, host, path, expiresAt, rights));
     }
 
-    private bool IsAuthorized(ConnectionState connection, string queue, DateTimeOffset now)
+    private bool IsAuthorized(ConnectionState connection, string queue, DateTimeOffset now, AccessRights needed)
     {
         var entity = queue.ToLowerInvariant();
         lock (_gate)
         {
-            return connection.Grants.Any(g => g.ExpiresAt > now && Audiences.PathCovers(g.Path, entity));
+            return connection.Grants.Any(g => g.ExpiresAt > now && (g.Rights & (needed | AccessRights.Manage)) != 0 && Audiences.PathCovers(g.Path, entity));
         }
     }
+
+    private Error Unauthorized(AccessRights needed, string queue) => new(ErrorCode.UnauthorizedAccess)
+    {
+        // Service Bus's own wording, e.g. "Unauthorized access. 'Send' claim(s) are required to perform this operation. Resource: 'sb://ns.servicebus.windows.net/queue'".
+        Description = $"Unauthorized access. '{needed}' claim(s) are required to perform this operation. Resource: 'sb://{Host}/{queue}'.",
+    };
 
     private void ArmExpiryTimer(ConnectionState connection, DateTimeOffset expiresAt)
     {
@@ -978,8 +994,8 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         List<ListenerLink> victims = [];
         lock (_gate)
         {
-            victims.AddRange(connection.Senders.Where(s => !IsAuthorized(connection, s.Queue.Name, now)).Select(s => s.Link));
-            victims.AddRange(connection.Receivers.Where(r => !IsAuthorized(connection, r.Queue.Name, now)).Select(r => r.Link));
+            victims.AddRange(connection.Senders.Where(s => !IsAuthorized(connection, s.Queue.Name, now, AccessRights.Send)).Select(s => s.Link));
+            victims.AddRange(connection.Receivers.Where(r => !IsAuthorized(connection, r.Queue.Name, now, AccessRights.Listen)).Select(r => r.Link));
         }
 
         foreach (var link in victims)
@@ -1091,10 +1107,16 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     private void Settle(QueueState queue, StoredMessage message, DeliveryState? outcome)
     {
         message.LockedBy = null;
+        message.LockTimer?.Dispose();
+        message.LockTimer = null;
         switch (outcome)
         {
             case Accepted:
                 queue.Messages.Remove(message.SequenceNumber);
+                break;
+            case Rejected when queue.IsDeadLetterQueue:
+                // A message cannot be dead-lettered from a dead-letter queue (service-bus-dead-letter-queues): it stays.
+                FailDelivery(queue, message);
                 break;
             case Rejected rejected:
                 var info = rejected.Error?.Info;
@@ -1147,7 +1169,8 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         message.DeliveryCount++;
         if (message.DeliveryCount >= queue.Options.MaxDeliveryCount && !queue.IsDeadLetterQueue)
         {
-            DeadLetter(queue, message, "MaxDeliveryCountExceeded", $"Message could not be consumed after {queue.Options.MaxDeliveryCount} delivery attempts.");
+            // Reason and description as service-bus-dead-letter-queues lists them.
+            DeadLetter(queue, message, "MaxDeliveryCountExceeded", "Message couldn't be consumed after maximum delivery attempts.");
         }
     }
 
@@ -1228,6 +1251,10 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
             state = new ConnectionState(connection);
             _connections[connection] = state;
             connection.AddClosedCallback((_, _) => OnConnectionClosed(connection));
+            if (_options.RequireCbs && _options.CbsGracePeriod is { } grace && !_disposed)
+            {
+                _timers.Add(_time.CreateTimer(_ => OnGracePeriodOver(state), null, grace, Timeout.InfiniteTimeSpan));
+            }
         }
 
         return state;
@@ -1244,6 +1271,49 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
                     ReleaseReceiver(receiver);
                 }
             }
+        }
+
+        Signal();
+    }
+
+    private void OnGracePeriodOver(ConnectionState connection)
+    {
+        // "A valid token must be set successfully using a put-token request for some entity node within 20 seconds after
+        // the connection has been established, otherwise the connection is unilaterally dropped by Service Bus."
+        lock (_gate)
+        {
+            if (connection.EverAuthorized || !_connections.ContainsKey(connection.Connection))
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            connection.Connection.Close(TimeSpan.Zero, new Error(ErrorCode.UnauthorizedAccess) { Description = $"No put-token succeeded within {_options.CbsGracePeriod} of the connection opening." });
+        }
+        catch (AmqpException)
+        {
+            // Already closing.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+
+    private void OnLockExpired(ReceiverState receiver, Message message, StoredMessage stored)
+    {
+        lock (_gate)
+        {
+            if (!receiver.InFlight.TryGetValue(message, out var current) || !ReferenceEquals(current, stored))
+            {
+                return;
+            }
+
+            receiver.InFlight.Remove(message);
+            receiver.LockLost.Add(message);
+            Settle(receiver.Queue, stored, null);
         }
 
         Signal();
@@ -1386,7 +1456,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
                     receiver.Credit--;
                     sent++;
-                    var message = Annotated(stored, receiver.Link.SettleOnSend ? null : now + LockDuration);
+                    var message = Annotated(stored, receiver.Link.SettleOnSend ? null : now + queue.Options.LockDuration);
                     if (receiver.Link.SettleOnSend)
                     {
                         // Receive-and-delete: the message leaves the queue as it is sent.
@@ -1396,6 +1466,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
                     {
                         stored.LockedBy = receiver;
                         receiver.InFlight[message] = stored;
+                        stored.LockTimer = _time.CreateTimer(_ => OnLockExpired(receiver, message, stored), null, queue.Options.LockDuration, Timeout.InfiniteTimeSpan);
                     }
 
                     deliveries.Add((receiver, message));

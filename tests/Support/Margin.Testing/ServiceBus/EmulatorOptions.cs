@@ -29,6 +29,12 @@ public sealed record EmulatorOptions
     public IReadOnlyDictionary<string, string> SharedAccessKeys { get; init; } =
         new Dictionary<string, string>(StringComparer.Ordinal) { [DefaultKeyName] = DefaultKey };
 
+    /// <summary>The rights of each key name (a missing name has none); null (default): every key has <see cref="AccessRights.All"/>.</summary>
+    public IReadOnlyDictionary<string, AccessRights>? KeyRights { get; init; }
+
+    /// <summary>How long a connection may stay open without a successful put-token before it is dropped (Service Bus: 20 seconds); null: never. Only with <see cref="RequireCbs"/>.</summary>
+    public TimeSpan? CbsGracePeriod { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Decides whether a <c>jwt</c> put-token is valid (gets the token); null: every jwt is refused with 401.</summary>
     public Func<string, bool>? JwtValidator { get; init; }
 

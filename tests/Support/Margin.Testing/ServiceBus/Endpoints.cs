@@ -20,11 +20,14 @@ internal sealed class ConnectionState(ListenerConnection connection)
 
     public List<SenderState> Senders { get; } = [];
 
+    /// <summary>Whether any put-token succeeded on this connection (the 20-second rule).</summary>
+    public bool EverAuthorized { get; set; }
+
     public List<ReceiverState> Receivers { get; } = [];
 }
 
 /// <summary>A token accepted by put-token: who it is for and until when.</summary>
-internal sealed record Grant(string Audience, string Host, string Path, DateTimeOffset ExpiresAt);
+internal sealed record Grant(string Audience, string Host, string Path, DateTimeOffset ExpiresAt, AccessRights Rights);
 
 /// <summary>A client's sender link to a queue.</summary>
 internal sealed class SenderState(ListenerLink link, QueueState queue, ConnectionState connection)
@@ -52,6 +55,9 @@ internal sealed class ReceiverState(ListenerLink link, QueueState queue, Connect
     public bool Closed { get; set; }
 
     public Dictionary<Message, StoredMessage> InFlight { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Deliveries whose lock ran out before they were settled.</summary>
+    public HashSet<Message> LockLost { get; } = new(ReferenceEqualityComparer.Instance);
 }
 
 /// <summary>Incoming transfers to a queue.</summary>

@@ -47,5 +47,8 @@ internal sealed class StoredMessage
 
     public ReceiverState? LockedBy { get; set; }
 
+    /// <summary>Fires when the current lock runs out; disposed when the delivery is settled.</summary>
+    public ITimer? LockTimer { get; set; }
+
     public Message Decode() => Message.Decode(new ByteBuffer(Encoded, 0, Encoded.Length, Encoded.Length));
 }

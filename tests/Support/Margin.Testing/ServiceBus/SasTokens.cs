@@ -90,7 +90,7 @@ public static class SasTokens
             return TokenCheck.Fail(403, $"InvalidAudience: the token's resource '{resource}' does not cover the audience '{audience}'");
         }
 
-        return new TokenCheck(true, 0, "", expiresAt);
+        return new TokenCheck(true, 0, "", expiresAt, keyName);
     }
 
     private static string Sign(string encodedResource, string expiry, string key)
@@ -101,9 +101,9 @@ public static class SasTokens
 }
 
 /// <summary>The outcome of checking a token.</summary>
-internal sealed record TokenCheck(bool Valid, int StatusCode, string Description, DateTimeOffset ExpiresAt)
+internal sealed record TokenCheck(bool Valid, int StatusCode, string Description, DateTimeOffset ExpiresAt, string? KeyName)
 {
-    public static TokenCheck Fail(int status, string description) => new(false, status, description, default);
+    public static TokenCheck Fail(int status, string description) => new(false, status, description, default, null);
 }
 
 /// <summary>Audience arithmetic: scheme-insensitive (amqp, amqps, sb, http, https), host case-insensitive, path prefix at a segment boundary.</summary>
