@@ -726,6 +726,82 @@ public sealed class EmulatorTests
         }
     }
 
+    [Fact]
+    public async Task Host_Localhost_ConnectionStringAndAudiencesUseIt()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { Host = "localhost" });
+        await using var client = await Client.ConnectAsync(bus);
+
+        await client.AuthorizeAsync(bus, "orders");
+        await new SenderLink(client.Session, "s", "orders").SendAsync(new Message("x"));
+
+        Assert.Equal("localhost", ServiceBusConnectionString.Parse(bus.ConnectionString).Host);
+        Assert.Equal("amqp://localhost/orders", Assert.Single(bus.PutTokenRequests).Name);
+        Assert.Single(bus.Messages("orders"));
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 1)]
+    public async Task Receive_MessageWhoseTimeToLivePassed_NotDeliveredAndDeadLetteredOnlyWhenTheQueueSaysSo(bool deadLetterOnExpiry, int deadLetters)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            RequireCbs = false,
+            TimeProvider = time,
+            Queues = [new EmulatedQueueOptions("events") { DeadLetteringOnMessageExpiration = deadLetterOnExpiry }],
+        });
+        var shortLived = Inner("e-1");
+        shortLived.Header = new Header { Ttl = 1000 };
+        bus.Enqueue("events", shortLived);
+        time.Advance(TimeSpan.FromSeconds(2));
+        await using var client = await Client.ConnectAsync(bus);
+
+        var received = await new ReceiverLink(client.Session, "r", "events").ReceiveAsync(TimeSpan.FromMilliseconds(300));
+
+        Assert.Null(received);
+        Assert.Empty(bus.Messages("events"));
+        Assert.Equal(deadLetters, bus.DeadLetters("events").Count);
+    }
+
+    [Fact]
+    public async Task ReleaseNext_AnswersReleasedWithoutStoring()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false });
+        bus.ReleaseNext(1);
+        await using var client = await Client.ConnectAsync(bus);
+        var sender = new SenderLink(client.Session, "s", "orders");
+        var outcome = new TaskCompletionSource<Outcome>();
+
+        sender.Send(new Message("x"), (_, _, o, _) => outcome.TrySetResult(o), null);
+
+        Assert.IsType<Released>(await outcome.Task.WaitAsync(Wait));
+        Assert.Empty(bus.Messages("orders"));
+        Assert.Equal("released", Assert.Single(bus.Transfers).Outcome);
+    }
+
+    [Fact]
+    public async Task DetachLinks_OnAQueue_DetachesItsLinksWithTheConditionAndKeepsTheConnection()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false });
+        await using var client = await Client.ConnectAsync(bus);
+        var orders = new SenderLink(client.Session, "s1", "orders");
+        var events = new SenderLink(client.Session, "s2", "events");
+        await orders.SendAsync(new Message("x"));
+        await events.SendAsync(new Message("x"));
+        var detached = new TaskCompletionSource<Error?>();
+        orders.AddClosedCallback((_, error) => detached.TrySetResult(error));
+
+        var count = bus.DetachLinks("orders", "com.microsoft:server-busy");
+
+        Assert.Equal(1, count);
+        Assert.Equal("com.microsoft:server-busy", (await detached.Task.WaitAsync(Wait))?.Condition.ToString());
+        await events.SendAsync(new Message("y"));
+        Assert.False(client.Connection.IsClosed);
+        Assert.Equal(2, bus.Messages("events").Count);
+    }
+
     private static Source SessionSource(string queue, string? sessionId) => new()
     {
         Address = queue,

@@ -18,20 +18,30 @@ namespace Margin.Testing.ServiceBus;
 /// <remarks>
 /// Sources for the behaviour it reproduces (cited again where each is implemented):
 /// <list type="bullet">
-/// <item>CBS put-token request and reply: learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-protocol-guide
-/// ("Claims-based authorization": operation, type, name, expiration; reply status-code / status-description; body AmqpValue string).</item>
-/// <item>SAS format and signature: learn.microsoft.com/azure/service-bus-messaging/service-bus-sas.</item>
-/// <item>Session filter <c>com.microsoft:session-filter</c> (value a session id or null for the next available; the broker
-/// echoes the locked id in the attach's source filter and <c>com.microsoft:locked-until-utc</c> in its properties):
-/// Azure/azure-sdk-for-net AmqpConsumer / SessionReceiver, Azure/go-amqp azservicebus SessionReceiver.</item>
-/// <item>Batch message format 0x80013700, each Data section an encoded message: Microsoft.Azure.Amqp AmqpConstants.AmqpBatchedMessageFormat.</item>
-/// <item>Dead-letter disposition: Rejected with condition <c>com.microsoft:dead-letter</c> and info DeadLetterReason /
-/// DeadLetterErrorDescription (Azure/azure-sdk-for-go azservicebus receiver.go, azure-sdk-for-js constants); the reason and
-/// description become application properties of the dead-lettered message (learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues).</item>
-/// <item>Error texts of session misuse: Azure/azure-service-bus issue #289 / #326, Particular/NServiceBus #5364 (amqp:not-allowed, surfaced as InvalidOperationException).</item>
+/// <item>CBS (learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-protocol-guide, "Claims-based authorization";
+/// MicrosoftDocs/azure-docs articles/service-bus-messaging/service-bus-amqp-protocol-guide.md): put-token with application
+/// properties operation, type, name (audience), expiration and an AmqpValue string body; the reply's status-code (int, HTTP)
+/// and status-description; replies go to the link whose target address is the request's reply-to; tokens are anchored on the
+/// connection; a sender link needs the Send right and a receiver Listen; a connection without a successful put-token within
+/// 20 seconds is dropped; when a token expires Service Bus drops the links to that entity.</item>
+/// <item>SAS format and signature: learn.microsoft.com/azure/service-bus-messaging/service-bus-sas. Unauthorised wording
+/// ("Unauthorized access. 'Send' claim(s) are required to perform this operation. Resource: ...", amqp:unauthorized-access):
+/// Azure/azure-sdk-for-go azservicebus and azeventhubs live tests.</item>
+/// <item>Session filter <c>com.microsoft:session-filter</c> (a session id, or null for the next available; the broker echoes the
+/// locked id in the attach's source filter and <c>com.microsoft:locked-until-utc</c> in its properties): Azure/azure-sdk-for-net
+/// AmqpReceiver / Microsoft.Azure.ServiceBus MessageSession, Azure/azure-sdk-for-go azservicebus SessionReceiver.</item>
+/// <item>Batch message format 0x80013700, each Data section an encoded message: Microsoft.Azure.Amqp AmqpConstants.AmqpBatchedMessageFormat
+/// and Azure.Messaging.ServiceBus AmqpMessageConverter.</item>
+/// <item>Dead-lettering: Rejected with condition <c>com.microsoft:dead-letter</c> and info DeadLetterReason /
+/// DeadLetterErrorDescription (azure-sdk-for-go azservicebus, azure-sdk-for-js constants); the broker adds both as properties of
+/// the dead-lettered message, system reasons MaxDeliveryCountExceeded and TTLExpiredException, no dead-lettering from the DLQ
+/// (learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues).</item>
+/// <item>Session misuse (amqp:not-allowed, surfaced as InvalidOperationException by the SDKs) with Service Bus's texts:
+/// Azure/azure-service-bus issues #289 and #326, Particular/NServiceBus #5364, danielgerlag/workflow-core #1217.</item>
 /// </list>
-/// Simplifications: message locks never expire (a lock ends with a disposition or when the link closes, which counts as a
-/// failed delivery); key rights (Send/Listen/Manage) are not modelled; no $management node.
+/// Simplifications: session locks never expire; no $management node (no renew-lock, peek, defer, schedule by request);
+/// the AMQP open hostname is not checked; entity names are case-insensitive; a batch is refused whole when any message in it
+/// is invalid.
 /// </remarks>
 public sealed class EmulatedServiceBus : IAsyncDisposable
 {
@@ -73,6 +83,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     private Task _dispatcher = Task.CompletedTask;
     private long _duplicatesDropped;
     private int _rejectNext;
+    private int _releaseNext;
     private Error? _rejectError;
     private TimeSpan _acceptDelay;
     private volatile bool _answerCbs = true;
@@ -290,6 +301,40 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers the next <paramref name="count"/> transfers to any queue with the Released outcome instead of storing them.</summary>
+    public void ReleaseNext(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _releaseNext = count;
+        }
+    }
+
+    /// <summary>Detaches every sender and receiver link on <paramref name="queue"/> (all queues when null) with an error,
+    /// keeping the connections open, as Service Bus does when an entity moves or a gateway restarts.</summary>
+    /// <returns>How many links were detached.</returns>
+    public int DetachLinks(string? queue = null, string condition = "amqp:link:detach-forced", string? description = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(condition);
+        List<ListenerLink> links = [];
+        lock (_gate)
+        {
+            foreach (var connection in _connections.Values)
+            {
+                links.AddRange(connection.Senders.Where(s => queue is null || string.Equals(s.Queue.Name, NormaliseQueue(queue), StringComparison.OrdinalIgnoreCase)).Select(s => s.Link));
+                links.AddRange(connection.Receivers.Where(r => queue is null || string.Equals(r.Queue.Name, NormaliseQueue(queue), StringComparison.OrdinalIgnoreCase)).Select(r => r.Link));
+            }
+        }
+
+        foreach (var link in links)
+        {
+            CloseLink(link, new Error(new Symbol(condition)) { Description = description ?? $"Injected by the emulator: {condition}" });
+        }
+
+        return links.Count;
+    }
+
     /// <summary>Delays (real time) the accepted disposition of every following transfer to a queue; the message is stored at once.
     /// <see cref="TimeSpan.Zero"/> switches the delay off.</summary>
     public void DelayAccept(TimeSpan delay)
@@ -393,6 +438,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         var closeLink = false;
         List<(byte[] Bytes, Message Message)> items = [];
         TimeSpan delay;
+        var release = false;
         lock (_gate)
         {
             delay = _acceptDelay;
@@ -401,6 +447,23 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
                 _rejectNext--;
                 error = _rejectError;
             }
+            else if (_releaseNext > 0)
+            {
+                _releaseNext--;
+                release = true;
+            }
+        }
+
+        if (release)
+        {
+            // Released: the broker did not take the message and the sender may send it again.
+            lock (_gate)
+            {
+                _transfers.Add(new TransferRecord(queue.Name, format, 1, whole.Length, now, "released", "Injected by the emulator"));
+            }
+
+            context.Link.DisposeMessage(message, new Released(), true);
+            return;
         }
 
         if (error is null && _options.RequireCbs && !IsAuthorized(sender.Connection, queue.Name, now, AccessRights.Send))
@@ -1427,7 +1490,9 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
                 var queue = receiver.Queue;
                 var sent = 0;
-                foreach (var stored in queue.Messages.Values.ToList())
+                List<StoredMessage> expired = [];
+                List<StoredMessage> taken = [];
+                foreach (var stored in queue.Messages.Values)
                 {
                     if (receiver.Credit <= 0)
                     {
@@ -1441,16 +1506,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
                     if (stored.ExpiresAt is { } expiry && expiry <= now)
                     {
-                        // Expired: dropped, or dead-lettered when the queue says so (reason TTLExpiredException).
-                        if (queue.Options.DeadLetteringOnMessageExpiration)
-                        {
-                            DeadLetter(queue, stored, "TTLExpiredException", "The message expired and was dead lettered.");
-                        }
-                        else
-                        {
-                            queue.Messages.Remove(stored.SequenceNumber);
-                        }
-
+                        expired.Add(stored);
                         continue;
                     }
 
@@ -1460,7 +1516,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
                     if (receiver.Link.SettleOnSend)
                     {
                         // Receive-and-delete: the message leaves the queue as it is sent.
-                        queue.Messages.Remove(stored.SequenceNumber);
+                        taken.Add(stored);
                     }
                     else
                     {
@@ -1470,6 +1526,24 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
                     }
 
                     deliveries.Add((receiver, message));
+                }
+
+                foreach (var stored in taken)
+                {
+                    queue.Messages.Remove(stored.SequenceNumber);
+                }
+
+                foreach (var stored in expired)
+                {
+                    // Expired: dropped, or dead-lettered when the queue says so (reason TTLExpiredException).
+                    if (queue.Options.DeadLetteringOnMessageExpiration)
+                    {
+                        DeadLetter(queue, stored, "TTLExpiredException", "The message expired and was dead lettered.");
+                    }
+                    else
+                    {
+                        queue.Messages.Remove(stored.SequenceNumber);
+                    }
                 }
 
                 if (sent == 0 && receiver.Link.IsDraining)
