@@ -547,8 +547,9 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     {
         lock (_gate)
         {
-            // Mirrors ListenerLink.OnFlow: a flow that does not raise the peer's limit leaves no credit.
-            receiver.Credit = delta <= 0 ? 0 : receiver.Credit + delta;
+            // delta is the change of the peer's delivery limit (ListenerLink.OnFlow): a flow that only repeats it (e.g. a drain
+            // request) leaves the credit as it was; one that lowers it takes credit away.
+            receiver.Credit = Math.Max(0, receiver.Credit + delta);
         }
 
         Signal();
@@ -914,7 +915,14 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
             // Host stopping.
         }
 
-        context.Complete(new Error(TimeoutCondition) { Description = $"No session available on '{queue.Name}' within {_options.SessionAcceptTimeout}." });
+        try
+        {
+            context.Complete(new Error(TimeoutCondition) { Description = $"No session available on '{queue.Name}' within {_options.SessionAcceptTimeout}." });
+        }
+        catch (Exception exception) when (exception is AmqpException or ObjectDisposedException)
+        {
+            // The client gave up on the attach (or the connection) first.
+        }
     }
 
     /// <summary>Completes a receiver attach. Called with the lock held when <paramref name="sessionId"/> is set.</summary>
@@ -938,7 +946,18 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
             state.Receivers.Add(receiver);
         }
 
-        context.Complete(new QueueSourceEndpoint(this, receiver), 0);
+        try
+        {
+            context.Complete(new QueueSourceEndpoint(this, receiver), 0);
+        }
+        catch (Exception exception) when (exception is AmqpException or ObjectDisposedException)
+        {
+            // The client gave up on the attach (or the connection) while a session was being found: unlock it.
+            lock (_gate)
+            {
+                ReleaseReceiver(receiver);
+            }
+        }
     }
 
     private static (bool Has, object? Key, string? SessionId) FindSessionFilter(Source? source)
