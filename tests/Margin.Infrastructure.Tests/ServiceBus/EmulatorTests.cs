@@ -802,6 +802,39 @@ public sealed class EmulatorTests
         Assert.Equal(2, bus.Messages("events").Count);
     }
 
+    [Fact]
+    public async Task Attach_TokenPutOnAnotherConnection_DoesNotAuthorizeThisOne()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync();
+        await using var first = await Client.ConnectAsync(bus);
+        await using var second = await Client.ConnectAsync(bus);
+        await first.AuthorizeAsync(bus, "orders");
+
+        await new SenderLink(first.Session, "s1", "orders").SendAsync(new Message("x"));
+        var error = await Assert.ThrowsAsync<AmqpException>(() => new SenderLink(second.Session, "s2", "orders").SendAsync(new Message("y")));
+
+        Assert.Equal(ErrorCode.UnauthorizedAccess, error.Error.Condition.ToString());
+        Assert.Single(bus.Messages("orders"));
+    }
+
+    [Fact]
+    public async Task Send_TwoThousandPipelined_AllStoredOnceInSendOrder()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            RequireCbs = false,
+            Queues = [new EmulatedQueueOptions("orders") { RequiresSession = true, DuplicateDetection = true }],
+        });
+        await using var client = await Client.ConnectAsync(bus);
+        var sender = new SenderLink(client.Session, "s", "orders");
+
+        await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => sender.SendAsync(Inner($"o-{i}", $"acct-{i % 7}"))));
+
+        var stored = bus.Messages("orders");
+        Assert.Equal(Enumerable.Range(0, 2000).Select(i => $"o-{i}"), stored.Select(m => (string)m.Properties.MessageId));
+        Assert.Equal(0, bus.DuplicatesDropped);
+    }
+
     private static Source SessionSource(string queue, string? sessionId) => new()
     {
         Address = queue,
