@@ -15,7 +15,7 @@ internal sealed record OrderBatch(IReadOnlyList<StoredOrder> Orders, Message Env
 /// <remarks>
 /// Like Azure.Messaging.ServiceBus (AmqpMessageBatch.TryAddMessage and AmqpMessageConverter.BuildAmqpBatchFromMessages): the
 /// envelope carries the first message's message-id, group-id and partition key; every message adds its encoded size plus its
-/// Data section's framing (5 bytes up to 255, else 8). Here the size is exact, not an estimate: the envelope without a body is
+/// Data section's framing (5 bytes up to 255, else 8). Here the size is exact, not an estimate: the envelope without its messages is
 /// encoded, and a Data section of n bytes encodes to 3 (descriptor) + 2 or 5 (vbin8/vbin32 constructor and length) + n bytes.
 /// </remarks>
 internal static class OrderBatches
@@ -73,7 +73,13 @@ internal static class OrderBatches
     /// <summary>The encoded size of a Data section holding <paramref name="length"/> bytes.</summary>
     public static int DataSectionBytes(int length) => 3 + (length <= byte.MaxValue ? 2 : 5) + length;
 
-    private static int EnvelopeBytes(Message first) => OrderMessages.Encode(Envelope(first)).Length;
+    private static int EnvelopeBytes(Message first)
+    {
+        // Measured with an empty Data section: AMQPNetLite encodes a message without a body with an AmqpValue(null) body section.
+        var envelope = Envelope(first);
+        envelope.BodySection = new Data { Binary = [] };
+        return OrderMessages.Encode(envelope).Length - DataSectionBytes(0);
+    }
 
     private static Message Envelope(Message first)
     {
