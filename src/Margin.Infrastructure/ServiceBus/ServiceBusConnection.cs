@@ -192,7 +192,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     }
 
     /// <summary>Opens a peek-lock receiver link on <paramref name="queue"/>; on a session queue with the session filter (<paramref name="sessionId"/> or null for the next available session).</summary>
-    internal async Task<(ReceiverLink Link, string? SessionId)> OpenReceiverAsync(string queue, bool sessions, string? sessionId, int credit, CancellationToken cancellationToken)
+    internal async Task<(ReceiverLink Link, string? SessionId)> OpenReceiverAsync(string queue, bool sessions, string? sessionId, int credit, MessageCallback onMessage, CancellationToken cancellationToken)
     {
         using var timeout = Bounded(cancellationToken);
         try
@@ -220,7 +220,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 OnAttached(attached, attach.Source is null);
             });
             await WaitAttachedAsync(receiver, attached, sessions ? $"a session receiver on queue '{queue}' (session {sessionId ?? "next available"})" : $"a receiver on queue '{queue}'", timeout.Token).ConfigureAwait(false);
-            receiver.SetCredit(credit, true);
+            // Messages are pushed to the callback (AMQPNetLite's ReceiveAsync(TimeSpan.Zero) waits instead of returning at once);
+            // the credit is restored as messages are settled.
+            receiver.Start(credit, onMessage);
             return (receiver, acceptedSession);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using Amqp;
 using Amqp.Framing;
 using Amqp.Types;
@@ -8,7 +9,7 @@ namespace Margin.Infrastructure.ServiceBus;
 /// <summary>Receives from a queue in peek-lock mode; on a session queue it asks for a session through <c>com.microsoft:session-filter</c>.</summary>
 /// <remarks>
 /// The link is attached on first receive and reattached (on a fresh connection if need be) after it was lost; its credit is the
-/// largest <c>max</c> asked for, so that many messages may be locked and buffered here. Settling follows Azure.Messaging.ServiceBus
+/// largest <c>max</c> asked for, so that many messages may be locked and buffered here (credit comes back as they are settled). Settling follows Azure.Messaging.ServiceBus
 /// (AmqpReceiver): complete = Accepted; abandon = Modified (delivery-failed, not undeliverable-here: redelivered, its delivery count
 /// raised); dead-letter = Rejected with error condition <c>com.microsoft:dead-letter</c> and info <c>DeadLetterReason</c> and
 /// <c>DeadLetterErrorDescription</c>. A message received on a link that has since closed can no longer be settled: its lock lapses and
@@ -25,6 +26,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     private readonly string? _sessionId;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ReceiverLink? _link;
+    private Channel<Message> _inbox = Channel.CreateUnbounded<Message>();
     private int _credit;
     private bool _disposed;
 
@@ -58,9 +60,24 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxWait, TimeSpan.Zero);
-        var link = await LinkAsync(max, cancellationToken).ConfigureAwait(false);
+        var (link, inbox) = await LinkAsync(max, cancellationToken).ConfigureAwait(false);
         var received = new List<ReceivedMessage>();
-        var first = await link.ReceiveAsync(maxWait).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!inbox.Reader.TryRead(out var first))
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(maxWait);
+            try
+            {
+                if (await inbox.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                {
+                    inbox.Reader.TryRead(out first);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
         if (first is null)
         {
             ThrowIfLost(link);
@@ -68,7 +85,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
         }
 
         received.Add(ReceivedMessage.FromAmqp(first, new Delivery(this, link, first)));
-        while (received.Count < max && await link.ReceiveAsync(TimeSpan.Zero).ConfigureAwait(false) is { } next)
+        while (received.Count < max && inbox.Reader.TryRead(out var next))
         {
             received.Add(ReceivedMessage.FromAmqp(next, new Delivery(this, link, next)));
         }
@@ -128,7 +145,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
         }
     }
 
-    private async Task<ReceiverLink> LinkAsync(int max, CancellationToken cancellationToken)
+    private async Task<(ReceiverLink Link, Channel<Message> Inbox)> LinkAsync(int max, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -142,14 +159,17 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
                     link.SetCredit(max, true);
                 }
 
-                return link;
+                return (link, _inbox);
             }
 
+            // Messages buffered from a lost link can no longer be settled: their locks lapse and the broker redelivers them.
             _credit = Math.Max(_credit, max);
-            var (opened, session) = await _connection.OpenReceiverAsync(_queue, _sessions, _sessionId, _credit, cancellationToken).ConfigureAwait(false);
+            var inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleWriter = true });
+            var (opened, session) = await _connection.OpenReceiverAsync(_queue, _sessions, _sessionId, _credit, (_, m) => inbox.Writer.TryWrite(m), cancellationToken).ConfigureAwait(false);
             _link = opened;
+            _inbox = inbox;
             SessionId = session;
-            return opened;
+            return (opened, inbox);
         }
         finally
         {
