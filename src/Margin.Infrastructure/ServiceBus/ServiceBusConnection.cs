@@ -33,6 +33,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     private readonly CbsCredential? _credential;
     private readonly ReconnectBackoff _backoff;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
     private readonly string? _user;
     private readonly string? _password;
     private readonly string _containerId = "margin-" + Guid.NewGuid().ToString("N")[..12];
@@ -132,6 +133,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
 
         _disposed = true;
+        await _closing.CancelAsync().ConfigureAwait(false);
         var entered = await _gate.WaitAsync(Options.OperationTimeout).ConfigureAwait(false);
         try
         {
@@ -152,14 +154,14 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     }
 
     /// <summary>The sender link to <paramref name="queue"/> (reused; reattached after a loss), with its audience authorised.</summary>
-    internal async Task<SenderLink> GetSenderAsync(string queue, CancellationToken cancellationToken)
+    internal async Task<Sender> GetSenderAsync(string queue, CancellationToken cancellationToken)
     {
         using var timeout = Bounded(cancellationToken);
         try
         {
             var live = await GetLiveAsync(timeout.Token).ConfigureAwait(false);
             await AuthorizeAsync(live, queue, force: false, timeout.Token).ConfigureAwait(false);
-            if (live.Senders.TryGetValue(queue, out var existing) && !existing.IsClosed)
+            if (live.Senders.TryGetValue(queue, out var existing) && !existing.Link.IsClosed)
             {
                 return existing;
             }
@@ -167,16 +169,22 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             await live.LinkGate.WaitAsync(timeout.Token).ConfigureAwait(false);
             try
             {
-                if (live.Senders.TryGetValue(queue, out existing) && !existing.IsClosed)
+                if (live.Senders.TryGetValue(queue, out existing) && !existing.Link.IsClosed)
                 {
                     return existing;
                 }
 
                 var attached = NewAttachSignal();
-                var sender = new SenderLink(live.Session, $"{_containerId}-send-{queue}", new Target { Address = queue }, (_, attach) => OnAttached(attached, attach.Target is null));
-                await WaitAttachedAsync(sender, attached, $"a sender to queue '{queue}'", timeout.Token).ConfigureAwait(false);
+                var link = new SenderLink(live.Session, $"{_containerId}-send-{queue}", new Target { Address = queue }, (_, attach) => OnAttached(attached, attach.Target is null));
+                await WaitAttachedAsync(link, attached, $"a sender to queue '{queue}'", timeout.Token).ConfigureAwait(false);
+                var closed = new TaskCompletionSource<Error?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var sender = new Sender(link, closed.Task);
                 live.Senders[queue] = sender;
-                sender.AddClosedCallback((_, _) => live.Senders.TryRemove(new KeyValuePair<string, SenderLink>(queue, sender)));
+                link.AddClosedCallback((_, error) =>
+                {
+                    live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, sender));
+                    closed.TrySetResult(error);
+                });
                 Interlocked.Exchange(ref _failures, 0);
                 return sender;
             }
@@ -271,7 +279,8 @@ public sealed class ServiceBusConnection : IAsyncDisposable
 
     private CancellationTokenSource Bounded(CancellationToken cancellationToken)
     {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Disposal cancels every wait (a reconnect backoff included).
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         cts.CancelAfter(Options.OperationTimeout);
         return cts;
     }
@@ -452,6 +461,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>A sender link and what completes when it closes (with the error, if any).</summary>
+    internal sealed record Sender(SenderLink Link, Task<Error?> Closed);
+
     private sealed record Authorization(DateTimeOffset ExpiresAt, DateTimeOffset RenewAt, ITimer? Timer);
 
     private sealed class Live(Connection connection, Session session) : IDisposable
@@ -464,7 +476,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
 
         public CbsLink? Cbs { get; set; }
 
-        public ConcurrentDictionary<string, SenderLink> Senders { get; } = new(StringComparer.Ordinal);
+        public ConcurrentDictionary<string, Sender> Senders { get; } = new(StringComparer.Ordinal);
 
         public ConcurrentDictionary<string, Authorization> Tokens { get; } = new(StringComparer.Ordinal);
 

@@ -111,47 +111,52 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
         }
     }
 
-    private async Task SendAllAsync(SenderLink sender, List<(IReadOnlyList<StoredOrder> Orders, Message Message)> transfers, CancellationToken cancellationToken)
+    private async Task SendAllAsync(ServiceBusConnection.Sender sender, List<(IReadOnlyList<StoredOrder> Orders, Message Message)> transfers, CancellationToken cancellationToken)
     {
+        var link = sender.Link;
         var pending = new Task<Outcome?>[transfers.Count];
         var failures = new List<(IReadOnlyList<StoredOrder> Orders, string Reason)>();
-        var lost = false;
         var window = _options.MaxInFlight;
         var settled = 0;
         var sent = 0;
-        try
-        {
-            for (; sent < transfers.Count; sent++)
-            {
-                while (sent - settled >= window)
-                {
-                    lost |= await SettleAsync(settled++).ConfigureAwait(false);
-                }
 
-                var outcome = new TaskCompletionSource<Outcome?>(TaskCreationOptions.RunContinuationsAsynchronously);
-                pending[sent] = outcome.Task;
-                try
-                {
-                    sender.Send(transfers[sent].Message, static (_, _, o, state) => ((TaskCompletionSource<Outcome?>)state).TrySetResult(o), outcome);
-                }
-                catch (AmqpException e)
-                {
-                    throw Lost(transfers.Skip(settled).SelectMany(t => t.Orders).ToArray(), $"the sender link is closed: {ServiceBusConnection.Describe(e.Error)}", e);
-                }
-                catch (ObjectDisposedException e)
-                {
-                    throw Lost(transfers.Skip(settled).SelectMany(t => t.Orders).ToArray(), "the sender link is closed", e);
-                }
+        // Stalled: a disposition did not come within SendTimeout, or the link closed. Nothing more is sent, and what is still
+        // outstanding is not waited for SendTimeout each: the call fails at once with every unconfirmed order.
+        string? stalled = null;
+        for (; sent < transfers.Count && stalled is null; sent++)
+        {
+            while (sent - settled >= window && stalled is null)
+            {
+                stalled = await SettleAsync(settled++).ConfigureAwait(false);
             }
 
-            while (settled < sent)
+            if (stalled is not null)
             {
-                lost |= await SettleAsync(settled++).ConfigureAwait(false);
+                break;
+            }
+
+            var outcome = new TaskCompletionSource<Outcome?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            pending[sent] = outcome.Task;
+            try
+            {
+                link.Send(transfers[sent].Message, static (_, _, o, state) => ((TaskCompletionSource<Outcome?>)state!).TrySetResult(o), outcome);
+            }
+            catch (Exception e) when (e is AmqpException or ObjectDisposedException or InvalidOperationException)
+            {
+                outcome.TrySetResult(null);
+                stalled = $"the sender link closed: {(e is AmqpException a ? ServiceBusConnection.Describe(a.Error) : e.Message)}";
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+
+        while (settled < sent)
         {
-            throw;
+            var reason = await SettleAsync(settled++).ConfigureAwait(false);
+            stalled ??= reason;
+        }
+
+        for (var i = sent; i < transfers.Count; i++)
+        {
+            failures.Add((transfers[i].Orders, $"not sent: {stalled}"));
         }
 
         if (failures.Count > 0)
@@ -160,42 +165,44 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
             var first = failures[0];
             var message = string.Create(CultureInfo.InvariantCulture,
                 $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}' did not accept {ids.Length} of {transfers.Sum(t => t.Orders.Count)} orders ({failures.Count} transfer(s)); they stay in the outbox for RelayOutbox. First: order(s) {string.Join(", ", first.Orders.Take(5).Select(o => o.OrderId))}{(first.Orders.Count > 5 ? ", ..." : string.Empty)}: {first.Reason}");
-            throw lost || sender.IsClosed
-                ? new ServiceBusPublishException(message, ids) { IsConnectionLoss = true }
-                : new ServiceBusPublishException(message, ids);
+            throw new ServiceBusPublishException(message, ids) { IsConnectionLoss = link.IsClosed };
         }
 
-        async Task<bool> SettleAsync(int index)
+        // Returns why sending must stop (a timeout or a closed link), or null.
+        async Task<string?> SettleAsync(int index)
         {
-            Outcome? outcome;
-            try
+            var task = pending[index];
+            if (!task.IsCompleted)
             {
-                outcome = await pending[index].WaitAsync(_options.SendTimeout, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                failures.Add((transfers[index].Orders, $"no disposition within {_options.SendTimeout} (SendTimeout)"));
-                return false;
+                var wait = stalled is null ? _options.SendTimeout : TimeSpan.Zero;
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var first = await Task.WhenAny(task, sender.Closed, Task.Delay(wait, _time, timer.Token)).ConfigureAwait(false);
+                await timer.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!task.IsCompleted)
+                {
+                    var why = first == sender.Closed
+                        ? $"the sender link closed before the broker's disposition: {ServiceBusConnection.Describe(sender.Closed.Result)}"
+                        : stalled is null ? $"no disposition within {_options.SendTimeout} (SendTimeout)" : $"no disposition: {stalled}";
+                    failures.Add((transfers[index].Orders, why));
+                    return why;
+                }
             }
 
+            var outcome = await task.ConfigureAwait(false);
             if (outcome is Accepted)
             {
                 Interlocked.Add(ref _messages, transfers[index].Orders.Count);
                 Interlocked.Increment(ref _transfers);
-                return false;
+                return null;
             }
 
-            var loss = outcome is null || sender.IsClosed;
-            failures.Add((transfers[index].Orders, Describe(outcome)));
-            return loss;
+            // AMQPNetLite settles outstanding deliveries as Rejected with the close error when the link or connection closes.
+            var reason = link.IsClosed ? $"the link or connection closed before the broker accepted ({Describe(outcome)})" : Describe(outcome);
+            failures.Add((transfers[index].Orders, reason));
+            return outcome is null || link.IsClosed ? reason : null;
         }
     }
-
-    private ServiceBusPublishException Lost(StoredOrder[] orders, string reason, Exception inner) =>
-        new($"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}': {reason}; {orders.Length} order(s) not confirmed stay in the outbox", orders.Select(o => o.OrderId).ToArray(), inner)
-        {
-            IsConnectionLoss = true,
-        };
 
     private static string Describe(Outcome? outcome) => outcome switch
     {

@@ -68,6 +68,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
             wait.CancelAfter(maxWait);
             try
             {
+                // False when the link closed (the channel completes): reported below.
                 if (await inbox.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
                 {
                     inbox.Reader.TryRead(out first);
@@ -166,6 +167,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
             _credit = Math.Max(_credit, max);
             var inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleWriter = true });
             var (opened, session) = await _connection.OpenReceiverAsync(_queue, _sessions, _sessionId, _credit, (_, m) => inbox.Writer.TryWrite(m), cancellationToken).ConfigureAwait(false);
+            opened.AddClosedCallback((_, _) => inbox.Writer.TryComplete());
             _link = opened;
             _inbox = inbox;
             SessionId = session;

@@ -79,6 +79,7 @@ internal sealed class MiniServiceBusHost : IDisposable
     {
         private readonly ConcurrentQueue<Message> _ready = new();
         private readonly SemaphoreSlim _available = new(0);
+        private readonly ConcurrentDictionary<Connection, bool> _dropped = new();
 
         public string Name { get; } = name;
 
@@ -93,10 +94,35 @@ internal sealed class MiniServiceBusHost : IDisposable
         /// <summary>When set, the next transfers are answered with this instead of Accepted.</summary>
         public Func<Message, Error?>? Refuse { get; set; }
 
+        /// <summary>When set, transfers are neither stored nor settled.</summary>
+        public bool Hold { get; set; }
+
+        /// <summary>How many more transfers drop their whole connection instead of being stored.</summary>
+        public int DropConnections { get; set; }
+
         public void Process(MessageContext messageContext)
         {
             var message = messageContext.Message;
             TransferFormats.Enqueue(message.Format);
+            if (Hold)
+            {
+                return;
+            }
+
+            var connection = messageContext.Link.Session.Connection;
+            if (_dropped.ContainsKey(connection))
+            {
+                return;
+            }
+
+            if (DropConnections > 0)
+            {
+                DropConnections--;
+                _dropped[connection] = true;
+                connection.Close(TimeSpan.Zero, new Error(new Amqp.Types.Symbol("amqp:connection:forced")) { Description = "dropped by the test host" });
+                return;
+            }
+
             if (Refuse?.Invoke(message) is { } error)
             {
                 messageContext.Complete(error);
@@ -135,6 +161,14 @@ internal sealed class MiniServiceBusHost : IDisposable
                 await _available.WaitAsync().ConfigureAwait(false);
                 if (_ready.TryDequeue(out var message))
                 {
+                    if (link.IsClosed)
+                    {
+                        // A receiver whose connection dropped was still waiting: the message is for the next one.
+                        _ready.Enqueue(message);
+                        _available.Release();
+                        return null!;
+                    }
+
                     return new ReceiveContext(link, Message.Decode(message.Encode()));
                 }
             }

@@ -203,6 +203,94 @@ public sealed class ServiceBusClientSmokeTests : IDisposable
         Assert.Equal(3, _host.Queue(Orders).Enqueued.Count);
     }
 
+    [Fact]
+    public async Task Publish_NoDisposition_TimesOutOnceForTheWholeCall_NamingEveryOrder()
+    {
+        _host.Queue(Orders).Hold = true;
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = _host.ConnectionString, Batching = false, SendTimeout = TimeSpan.FromMilliseconds(300), MaxInFlight = 2 }, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        var orders = TestOrders.Many(6);
+
+        var started = DateTime.UtcNow;
+        var ex = await Assert.ThrowsAsync<ServiceBusPublishException>(() => publisher.PublishAsync(orders));
+
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(3));
+        Assert.Equal(orders.Select(o => o.OrderId).Order(), ex.OrderIds.Order());
+        Assert.Contains("no disposition within 00:00:00.3000000 (SendTimeout)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, publisher.AcceptedMessages);
+    }
+
+    [Fact]
+    public async Task Publish_ConnectionDroppedMidCall_RetriesOnceOnANewConnection()
+    {
+        _host.Queue(Orders).DropConnections = 1;
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = _host.ConnectionString, Batching = false, ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) }, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        var orders = TestOrders.Many(5);
+
+        await publisher.PublishAsync(orders);
+
+        Assert.Equal(1, publisher.Retries);
+        Assert.Equal(2, connection.Connects);
+        Assert.Equal(5, publisher.AcceptedMessages);
+        Assert.Equal(orders.Select(o => o.OrderId), _host.Queue(Orders).Enqueued.Select(m => (string)m.Properties.MessageId).Distinct());
+    }
+
+    [Fact]
+    public async Task Publish_ConnectionDroppedTwice_FailsAsAConnectionLoss()
+    {
+        _host.Queue(Orders).DropConnections = 2;
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = _host.ConnectionString, Batching = false, ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) }, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+
+        var ex = await Assert.ThrowsAsync<ServiceBusPublishException>(() => publisher.PublishAsync(TestOrders.Many(3)));
+
+        Assert.True(ex.IsConnectionLoss);
+        Assert.Equal(3, ex.OrderIds.Count);
+        Assert.Contains("the link or connection closed before the broker accepted (rejected: amqp:connection:forced: dropped by the test host)", ex.Message, StringComparison.Ordinal);
+
+        await publisher.PublishAsync(TestOrders.Many(3));
+        Assert.Equal(3, connection.Connects);
+    }
+
+    [Fact]
+    public async Task Token_RenewedBeforeExpiry_WhenTheTimerFires()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = _host.ConnectionString, Batching = false, TokenLifetime = TimeSpan.FromMinutes(60), TokenRenewBefore = TimeSpan.FromMinutes(5) }, null, time);
+        var publisher = new ServiceBusOrderPublisher(connection, time);
+        await publisher.PublishAsync(TestOrders.Many(1));
+        Assert.Single(_host.PutTokens);
+
+        time.Advance(TimeSpan.FromMinutes(54));
+        await Task.Delay(200);
+        Assert.Single(_host.PutTokens);
+
+        time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        await WaitUntil(() => _host.PutTokens.Count == 2);
+        var renewed = _host.PutTokens.Last();
+        Assert.Equal((time.GetUtcNow() + TimeSpan.FromMinutes(60)).ToUnixTimeSeconds(), new DateTimeOffset((DateTime)renewed.ApplicationProperties["expiration"], TimeSpan.Zero).ToUnixTimeSeconds());
+        Assert.Equal(2, connection.TokensPut);
+    }
+
+    [Fact]
+    public async Task Receive_ConnectionLost_FailsAtOnceThenReattaches()
+    {
+        await using var connection = Connect(batching: false);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+        Assert.Empty(await receiver.ReceiveAsync(1, TimeSpan.FromMilliseconds(50)));
+        var waiting = receiver.ReceiveAsync(1, TimeSpan.FromSeconds(30));
+
+        connection.Abort();
+
+        var ex = await Assert.ThrowsAsync<ServiceBusException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(ex.IsConnectionLoss);
+        _host.Queue(Events).Add(new Amqp.Message { Properties = new Properties { MessageId = "after" }, BodySection = new Data { Binary = [0x7b, 0x7d] } });
+        var message = Assert.Single(await receiver.ReceiveAsync(1, TimeSpan.FromSeconds(5)));
+        Assert.Equal("after", message.MessageId);
+        Assert.Equal(2, connection.Connects);
+    }
+
     private ServiceBusConnection Connect(bool batching) =>
         new(new ServiceBusOptions { ConnectionString = _host.ConnectionString, Batching = batching, OperationTimeout = TimeSpan.FromSeconds(10), SendTimeout = TimeSpan.FromSeconds(10) }, null, TimeProvider.System);
 
