@@ -161,7 +161,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         {
             var live = await GetLiveAsync(timeout.Token).ConfigureAwait(false);
             await AuthorizeAsync(live, queue, force: false, timeout.Token).ConfigureAwait(false);
-            if (live.Senders.TryGetValue(queue, out var existing) && !existing.Link.IsClosed)
+            if (live.Senders.TryGetValue(queue, out var existing) && existing.IsUsable)
             {
                 return existing;
             }
@@ -169,9 +169,15 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             await live.LinkGate.WaitAsync(timeout.Token).ConfigureAwait(false);
             try
             {
-                if (live.Senders.TryGetValue(queue, out existing) && !existing.Link.IsClosed)
+                if (live.Senders.TryGetValue(queue, out existing) && existing.IsUsable)
                 {
                     return existing;
+                }
+
+                if (existing is not null)
+                {
+                    live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, existing));
+                    existing.Link.Close(TimeSpan.Zero, null);
                 }
 
                 var attached = NewAttachSignal();
@@ -462,7 +468,11 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     }
 
     /// <summary>A sender link and what completes when it closes (with the error, if any).</summary>
-    internal sealed record Sender(SenderLink Link, Task<Error?> Closed);
+    internal sealed record Sender(SenderLink Link, Task<Error?> Closed)
+    {
+        /// <summary>Whether sends can go on it: attached, and no detach or close seen (a broker detach leaves the link not closed until it is answered).</summary>
+        public bool IsUsable => Link.LinkState == LinkState.Attached && !Link.IsClosed && !Closed.IsCompleted;
+    }
 
     private sealed record Authorization(DateTimeOffset ExpiresAt, DateTimeOffset RenewAt, ITimer? Timer);
 
