@@ -416,6 +416,57 @@ public sealed class ServiceBusContractTests
         bus.DelayAccept(TimeSpan.Zero);
     }
 
+    [Fact]
+    public async Task Receive_NextAvailableSession_NoneThere_EmptyAfterTheBrokersTimeout()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            SessionAcceptTimeout = TimeSpan.FromMilliseconds(300),
+            Queues = [new EmulatedQueueOptions(Orders) { RequiresSession = true }],
+        });
+        await using var connection = Connect(bus, TimeProvider.System);
+        await using var receiver = new ServiceBusReceiver(connection, Orders, sessions: true);
+
+        Assert.Empty(await receiver.ReceiveAsync(10, TimeSpan.FromMilliseconds(100)));
+
+        await new ServiceBusOrderPublisher(connection, TimeProvider.System).PublishAsync([Order("acc-late")]);
+        var message = Assert.Single(await receiver.ReceiveAsync(10, Wait));
+        Assert.Equal("acc-late", receiver.SessionId);
+        Assert.Equal("acc-late", message.SessionId);
+    }
+
+    [Fact]
+    public async Task Publish_CbsNeverAnswers_TimesOutSayingItWasAuthorising()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        bus.AnswerCbs = false;
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString, OperationTimeout = TimeSpan.FromMilliseconds(500) }, null, TimeProvider.System);
+
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => new ServiceBusOrderPublisher(connection, TimeProvider.System).PublishAsync([Order("acc-1")]));
+
+        Assert.Equal($"Service Bus namespace '127.0.0.1': no sender to queue '{Orders}' within 00:00:00.5000000 (OperationTimeout), stuck authorising (CBS put-token)", ex.Message);
+    }
+
+    [Fact]
+    public async Task Token_CredentialHandsOutATokenInsideTheRenewalWindow_RenewedEvery30SecondsNotInALoop()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { TimeProvider = time, JwtValidator = _ => true });
+        var credential = new StaticCredential("eyJ.short", Start.AddMinutes(2));
+        await using var connection = new ServiceBusConnection(EntraOptions(bus), credential, time);
+        var publisher = new ServiceBusOrderPublisher(connection, time);
+
+        await publisher.PublishAsync([Order("acc-1")]);
+        await publisher.PublishAsync([Order("acc-2")]);
+        await Task.Delay(200);
+        Assert.Single(bus.PutTokenRequests);
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        await WaitUntilAsync(() => bus.PutTokenRequests.Count == 2);
+        await Task.Delay(200);
+        Assert.Equal(2, bus.PutTokenRequests.Count);
+    }
+
     private static Task<EmulatedServiceBus> StartAsync(TimeProvider time) =>
         EmulatedServiceBus.StartAsync(new EmulatorOptions
         {
