@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Amqp;
 using Amqp.Framing;
 using Amqp.Types;
@@ -37,25 +38,12 @@ public static class OrderMessages
     /// <param name="order">The outbox order.</param>
     /// <param name="now">The time the time to live counts from.</param>
     /// <param name="scheduledEnqueueTime">When Service Bus should make it visible, or null for now.</param>
-    /// <exception cref="ArgumentException">The order's body is not a liquidation order (its severity and schema version are read from it).</exception>
+    /// <exception cref="ArgumentException">The order's body is not a liquidation order (its schema version and severity are read from it).</exception>
     public static Message ToAmqp(StoredOrder order, DateTimeOffset now, DateTimeOffset? scheduledEnqueueTime = null)
     {
         ArgumentNullException.ThrowIfNull(order);
-        LiquidationOrder? body;
-        try
-        {
-            body = LiquidationOrderJson.Read(order.Body);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new ArgumentException($"order {order.OrderId} (account {order.AccountId}): its body is not a liquidation order: {e.Message}", nameof(order), e);
-        }
-
-        if (body is null)
-        {
-            throw new ArgumentException($"order {order.OrderId} (account {order.AccountId}): its body is empty (null)", nameof(order));
-        }
-
+        var bytes = Encoding.UTF8.GetBytes(order.Body);
+        var (version, severity) = ReadVersionAndSeverity(bytes, order);
         var message = new Message
         {
             Header = new Header { Durable = true, Ttl = TimeToLiveMilliseconds(order.ExpiresAt, now) },
@@ -69,11 +57,11 @@ public static class OrderMessages
             },
             ApplicationProperties = new ApplicationProperties(),
             MessageAnnotations = new MessageAnnotations(),
-            BodySection = new Data { Binary = Encoding.UTF8.GetBytes(order.Body) },
+            BodySection = new Data { Binary = bytes },
         };
-        message.ApplicationProperties["schemaVersion"] = body.V;
+        message.ApplicationProperties["schemaVersion"] = version;
         message.ApplicationProperties["accountId"] = order.AccountId;
-        message.ApplicationProperties["severity"] = body.Severity;
+        message.ApplicationProperties["severity"] = severity;
         message.ApplicationProperties["sweepId"] = order.SweepId;
         message.ApplicationProperties["episode"] = order.Episode;
         message.MessageAnnotations[new Symbol(PartitionKeyAnnotation)] = order.AccountId;
@@ -83,6 +71,54 @@ public static class OrderMessages
         }
 
         return message;
+    }
+
+    /// <summary>Reads the schema version (<c>v</c>) and <c>severity</c> of a <see cref="LiquidationOrderJson"/> body without deserialising the rest.</summary>
+    /// <remarks>
+    /// Scanning the top-level properties costs a fraction of <see cref="LiquidationOrderJson.Read"/> (which builds every leg), and
+    /// mapping runs for every order the publisher sends; the property names are LiquidationOrderJson's (camelCase). The body was
+    /// written by <see cref="LiquidationOrderJson.Write"/> when the order was created; OrderMessagesTests checks both readers agree.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The body is not a JSON object with an integer <c>v</c> and a string <c>severity</c>; the message names the order.</exception>
+    internal static (int Version, string Severity) ReadVersionAndSeverity(ReadOnlySpan<byte> json, StoredOrder order)
+    {
+        int? version = null;
+        string? severity = null;
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new ArgumentException($"order {order.OrderId} (account {order.AccountId}): its body is not a JSON object", nameof(order));
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName && (version is null || severity is null))
+            {
+                if (reader.ValueTextEquals("v"u8))
+                {
+                    reader.Read();
+                    version = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var v) ? v : null;
+                }
+                else if (reader.ValueTextEquals("severity"u8))
+                {
+                    reader.Read();
+                    severity = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"order {order.OrderId} (account {order.AccountId}): its body is not a liquidation order: {e.Message}", nameof(order), e);
+        }
+
+        return version is { } ver && !string.IsNullOrEmpty(severity)
+            ? (ver, severity)
+            : throw new ArgumentException($"order {order.OrderId} (account {order.AccountId}): its body has no integer 'v' and string 'severity'", nameof(order));
     }
 
     /// <summary>The header ttl for an order expiring at <paramref name="expiresAt"/>: whole milliseconds from <paramref name="now"/>, rounded down, at least 1, at most <see cref="uint.MaxValue"/>.</summary>

@@ -115,6 +115,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     /// <summary>Whether the connection uses TLS (<c>amqps</c>).</summary>
     public bool UseTls { get; }
 
+    /// <summary>Whether an AMQP connection is open now (false before first use, and after a loss until the next use reconnects).</summary>
+    public bool IsOpen => _live is { IsOpen: true };
+
     /// <summary>How many AMQP connections were opened (1 plus the reconnects).</summary>
     public long Connects => Interlocked.Read(ref _connects);
 

@@ -79,6 +79,45 @@ public sealed class OrderMessagesTests
         Assert.Contains(order.OrderId, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"v\":1}")]
+    [InlineData("{\"severity\":\"Bankrupt\"}")]
+    [InlineData("{\"v\":\"1\",\"severity\":\"Bankrupt\"}")]
+    [InlineData("{\"v\":1,\"severity\":null}")]
+    [InlineData("[1,2]")]
+    [InlineData("")]
+    public void ToAmqp_BodyWithoutVersionOrSeverity_NamesTheOrder(string body)
+    {
+        var order = TestOrders.Order() with { Body = body };
+
+        var ex = Assert.Throws<ArgumentException>(() => OrderMessages.ToAmqp(order, TestOrders.Now));
+
+        Assert.Contains(order.OrderId, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Liquidatable", 1)]
+    [InlineData("Bankrupt", 5)]
+    public void ReadVersionAndSeverity_AgreesWithLiquidationOrderJson(string severity, int legs)
+    {
+        var order = TestOrders.Order(severity: severity, legs: legs);
+        var full = Margin.Sweep.Orders.LiquidationOrderJson.Read(order.Body)!;
+
+        var (version, read) = OrderMessages.ReadVersionAndSeverity(Encoding.UTF8.GetBytes(order.Body), order);
+
+        Assert.Equal(full.V, version);
+        Assert.Equal(full.Severity, read);
+    }
+
+    [Fact]
+    public void ReadVersionAndSeverity_NestedPropertiesOfTheSameName_AreNotTakenForTheTopLevelOnes()
+    {
+        var order = TestOrders.Order();
+        const string Body = "{\"legs\":[{\"v\":9,\"severity\":\"Nested\"}],\"meta\":{\"severity\":\"Deep\"},\"severity\":\"Bankrupt\",\"v\":1}";
+
+        Assert.Equal((1, "Bankrupt"), OrderMessages.ReadVersionAndSeverity(Encoding.UTF8.GetBytes(Body), order));
+    }
+
     [Fact]
     public void FromAmqp_ReadsBackWhatToAmqpWrote()
     {

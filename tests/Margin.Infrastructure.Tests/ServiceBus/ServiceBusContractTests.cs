@@ -336,8 +336,9 @@ public sealed class ServiceBusContractTests
         await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
         var first = Assert.Single(await receiver.ReceiveAsync(1, Wait));
 
+        Assert.True(connection.IsOpen);
         await bus.DropConnectionsAsync();
-        await WaitUntilAsync(() => bus.OpenConnections == 0);
+        await WaitUntilAsync(() => !connection.IsOpen);
 
         var late = await Assert.ThrowsAsync<ServiceBusException>(() => receiver.CompleteAsync(first));
         Assert.True(late.IsConnectionLoss);
