@@ -115,6 +115,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     /// <summary>Whether the connection uses TLS (<c>amqps</c>).</summary>
     public bool UseTls { get; }
 
+    /// <summary>The AMQP idle timeout this side advertises and enforces (1 minute; tests shorten it).</summary>
+    internal TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Whether an AMQP connection is open now (false before first use, and after a loss until the next use reconnects).</summary>
     public bool IsOpen => _live is { IsOpen: true };
 
@@ -375,6 +378,10 @@ public sealed class ServiceBusConnection : IAsyncDisposable
 
         factory.AMQP.ContainerId = _containerId;
         factory.AMQP.HostName = Namespace;
+
+        // Heartbeats both ways (Azure.Messaging.ServiceBus AmqpConnectionScope.ConnectionIdleTimeout is 1 minute): a connection
+        // that went silent (a dropped NAT entry, a dead broker) is closed, so the next use reconnects instead of timing out forever.
+        factory.AMQP.IdleTimeout = (int)IdleTimeout.TotalMilliseconds;
         var address = new Address(Namespace, Port, _user, _password, "/", UseTls ? "amqps" : "amqp");
         var connection = await factory.CreateAsync(address, cancellationToken, null).ConfigureAwait(false);
         var live = new Live(connection, new Session(connection));

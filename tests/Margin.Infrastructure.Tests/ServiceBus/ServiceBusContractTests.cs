@@ -468,6 +468,21 @@ public sealed class ServiceBusContractTests
         Assert.Equal(2, bus.PutTokenRequests.Count);
     }
 
+    [Fact]
+    public async Task Connection_IdleLongerThanItsIdleTimeout_KeptOpenByHeartbeats()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString }, null, TimeProvider.System) { IdleTimeout = TimeSpan.FromMilliseconds(400) };
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        await publisher.PublishAsync([Order("acc-1")]);
+
+        await Task.Delay(1500);
+        await publisher.PublishAsync([Order("acc-2")]);
+
+        Assert.True(connection.IsOpen);
+        Assert.Equal(1, connection.Connects);
+    }
+
     private static Task<EmulatedServiceBus> StartAsync(TimeProvider time) =>
         EmulatedServiceBus.StartAsync(new EmulatorOptions
         {
