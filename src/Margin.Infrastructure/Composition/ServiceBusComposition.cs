@@ -1,5 +1,7 @@
 using Azure.Identity;
 using Margin.Infrastructure.ServiceBus;
+using Margin.Sweep.Orders;
+using Margin.Sweep.Ports;
 
 namespace Margin.Infrastructure.Composition;
 
@@ -27,5 +29,28 @@ public static class ServiceBusComposition
 
         var credential = string.IsNullOrWhiteSpace(options.ConnectionString) && options.UseCbs ? new DefaultAzureCredential() : null;
         return new ServiceBusConnection(options, credential, time);
+    }
+
+    /// <summary>The order publisher: Service Bus on <paramref name="connection"/>, or <see cref="OutboxOnlyPublisher"/> when it is null (not configured).</summary>
+    /// <param name="connection">The connection from <see cref="Connect"/>, or null.</param>
+    /// <param name="time">The clock.</param>
+    public static IOrderPublisher Publisher(ServiceBusConnection? connection, TimeProvider time) =>
+        connection is null ? OutboxOnlyPublisher.Instance : new ServiceBusOrderPublisher(connection, time);
+
+    /// <summary>A receiver on the events queue (<see cref="ServiceBusOptions.EventsQueue"/>, with sessions when <see cref="ServiceBusOptions.EventsQueueSessions"/>).</summary>
+    /// <param name="connection">The connection.</param>
+    public static ServiceBusReceiver EventsReceiver(ServiceBusConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return new ServiceBusReceiver(connection, connection.Options.EventsQueue, connection.Options.EventsQueueSessions);
+    }
+
+    /// <summary>A receiver on the orders queue (<see cref="ServiceBusOptions.OrdersQueue"/>; with sessions when <see cref="ServiceBusOptions.OrdersQueueSessions"/>, taking <paramref name="sessionId"/> or the next available session).</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="sessionId">The account whose orders to take, or null for the next available one.</param>
+    public static ServiceBusReceiver OrdersReceiver(ServiceBusConnection connection, string? sessionId = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return new ServiceBusReceiver(connection, connection.Options.OrdersQueue, connection.Options.OrdersQueueSessions, sessionId);
     }
 }

@@ -108,6 +108,39 @@ public sealed class ServiceBusConnectionTests
         Assert.Equal("ns1.servicebus.windows.net", connection.Namespace);
     }
 
+    [Fact]
+    public async Task Publisher_NotConfigured_IsTheOutboxOnlyPublisher_ElseServiceBus()
+    {
+        Assert.Same(Margin.Sweep.Orders.OutboxOnlyPublisher.Instance, ServiceBusComposition.Publisher(null, TimeProvider.System));
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = Azure }, null, TimeProvider.System);
+
+        var publisher = Assert.IsType<ServiceBusOrderPublisher>(ServiceBusComposition.Publisher(connection, TimeProvider.System));
+
+        Assert.True(publisher.IsConfigured);
+        Assert.True(publisher.Batching);
+    }
+
+    [Fact]
+    public async Task Receivers_UseTheConfiguredQueuesAndSessions()
+    {
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = Azure, EventsQueue = "events-x", OrdersQueue = "orders-x" }, null, TimeProvider.System);
+
+        await using var events = ServiceBusComposition.EventsReceiver(connection);
+        await using var orders = ServiceBusComposition.OrdersReceiver(connection, "acc-1");
+
+        Assert.Equal("events-x", events.Queue);
+        Assert.Equal("orders-x", orders.Queue);
+        Assert.Equal("acc-1", orders.SessionId);
+    }
+
+    [Fact]
+    public async Task Publisher_BatchingOffWithoutCbs_ByDefault()
+    {
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = Azure, UseCbs = false }, null, TimeProvider.System);
+
+        Assert.False(new ServiceBusOrderPublisher(connection, TimeProvider.System).Batching);
+    }
+
     private sealed class NoCredential : TokenCredential
     {
         public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) => throw new NotSupportedException();
