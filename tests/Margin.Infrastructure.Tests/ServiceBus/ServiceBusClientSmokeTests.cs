@@ -291,6 +291,47 @@ public sealed class ServiceBusClientSmokeTests : IDisposable
         Assert.Equal(2, connection.Connects);
     }
 
+    [Fact]
+    public async Task Connect_NobodyListening_EachReconnectWaitsItsJitteredBackoffOnTheClock()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var port = _host.Port;
+        _host.Dispose();
+        var options = new ServiceBusOptions
+        {
+            ConnectionString = $"Endpoint=sb://localhost:{port}/;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true",
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(200),
+            ReconnectMaxDelay = TimeSpan.FromSeconds(10),
+        };
+        await using var connection = new ServiceBusConnection(options, null, time, () => 0.5);
+        var publisher = new ServiceBusOrderPublisher(connection, time);
+
+        // First attempt fails at once; the publisher's one retry waits attempt 1's delay (the minimum, 200 ms).
+        var first = publisher.PublishAsync(TestOrders.Many(1));
+        await Task.Delay(300);
+        Assert.False(first.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        await Task.Delay(100);
+        Assert.False(first.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var ex = await Assert.ThrowsAsync<ServiceBusException>(() => first.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(ex.IsConnectionLoss);
+        Assert.Contains($"cannot connect to amqp://localhost:{port}", ex.Message, StringComparison.Ordinal);
+
+        // Two failures so far: the next connect waits min + 0.5 * (400 - 200) = 300 ms.
+        var second = publisher.PublishAsync(TestOrders.Many(1));
+        await Task.Delay(200);
+        time.Advance(TimeSpan.FromMilliseconds(299));
+        await Task.Delay(100);
+        Assert.False(second.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await Task.Delay(200);
+        Assert.False(second.IsCompleted, "after the first 300 ms wait and a failed connect, the retry waits attempt 3's backoff");
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await Assert.ThrowsAsync<ServiceBusException>(() => second.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(0, connection.Connects);
+    }
+
     private ServiceBusConnection Connect(bool batching) =>
         new(new ServiceBusOptions { ConnectionString = _host.ConnectionString, Batching = batching, OperationTimeout = TimeSpan.FromSeconds(10), SendTimeout = TimeSpan.FromSeconds(10) }, null, TimeProvider.System);
 
