@@ -14,15 +14,21 @@ namespace Margin.Infrastructure.ServiceBus;
 /// <c>amqps</c> on 5671 unless TLS is off, <c>amqp</c> on 5672 with <c>UseDevelopmentEmulator=true</c>; <see cref="ServiceBusOptions.Port"/> overrides)
 /// carries one session, one sender link per queue and the receivers' links.</para>
 /// <para>With <see cref="ServiceBusOptions.UseCbs"/>, before a link to a queue is attached its audience <c>amqp://{host}/{queue}</c> is authorised
-/// with a CBS <c>put-token</c> on <c>$cbs</c> (the AMQPNetLite CbsAsyncExample's name format; Azure.Messaging.ServiceBus uses the same host and
-/// path). Tokens are renewed <see cref="ServiceBusOptions.TokenRenewBefore"/> before they expire in two ways: a <see cref="TimeProvider"/>
+/// with a CBS <c>put-token</c> on <c>$cbs</c> (the name format of AMQPNetLite's Examples/ServiceBus/Scenarios/CbsAsyncExample.cs;
+/// Azure.Messaging.ServiceBus AmqpConnectionScope builds the same host and path with its transport's scheme, amqps). The request
+/// follows Microsoft.Azure.Amqp AmqpCbsLink.SendTokenAsync: application properties operation=put-token, type, name (the audience)
+/// and expiration (a timestamp), the token as an AmqpValue string body, message-id and reply-to the CBS receiver link's address;
+/// replies are matched on correlation-id, and status-code 200 or 202 is success. A SAS token for an audience is signed with that
+/// audience as its <c>sr</c> (<see cref="SharedAccessSignatures"/>). Tokens are renewed <see cref="ServiceBusOptions.TokenRenewBefore"/> before they expire in two ways: a <see cref="TimeProvider"/>
 /// timer per audience re-puts the token even when nothing is sent, and every use of a link checks the expiry and re-puts first when the
 /// renewal is due (so a failed timer renewal is retried before the next send). A ready SAS token from the connection string cannot be
-/// renewed; once it expires, uses fail with a message saying so.</para>
+/// renewed; once it expires, uses fail with a message saying so. A token already inside its renewal window when issued is re-put at
+/// most every 30 s. Tokens belong to the connection: after a reconnect each audience is authorised again on first use.</para>
 /// <para>After the connection or a link is lost, the next use reconnects (one reconnect at a time, never after disposal), waiting an
 /// exponential backoff with full jitter between <see cref="ServiceBusOptions.ReconnectMinDelay"/> and <see cref="ServiceBusOptions.ReconnectMaxDelay"/>
-/// (<see cref="ReconnectBackoff"/>) when the previous connection failed or dropped. Every wait is bounded by
-/// <see cref="ServiceBusOptions.OperationTimeout"/> and the caller's cancellation token.</para>
+/// (<see cref="ReconnectBackoff"/>) when the previous connection failed or dropped; a 1-minute AMQP idle timeout (heartbeats) makes a
+/// silent connection count as lost. Every wait is bounded by <see cref="ServiceBusOptions.OperationTimeout"/> and the caller's
+/// cancellation token.</para>
 /// </remarks>
 public sealed class ServiceBusConnection : IAsyncDisposable
 {
