@@ -483,6 +483,51 @@ public sealed class ServiceBusContractTests
         Assert.Equal(1, connection.Connects);
     }
 
+    [Fact]
+    public async Task Receive_KeyWithoutListen_RefusedNamingTheClaimAndTheCondition()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            SharedAccessKeys = new Dictionary<string, string> { ["SendOnly"] = "send-key" },
+            KeyRights = new Dictionary<string, AccessRights> { ["SendOnly"] = AccessRights.Send },
+        });
+        var options = new ServiceBusOptions { ConnectionString = $"Endpoint=sb://127.0.0.1:{bus.Port}/;SharedAccessKeyName=SendOnly;SharedAccessKey=send-key;UseDevelopmentEmulator=true" };
+        await using var connection = new ServiceBusConnection(options, null, TimeProvider.System);
+        await new ServiceBusOrderPublisher(connection, TimeProvider.System).PublishAsync([Order("acc-1")]);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+
+        var ex = await Assert.ThrowsAsync<ServiceBusException>(() => receiver.ReceiveAsync(1, Wait));
+
+        Assert.Equal("amqp:unauthorized-access", ex.Condition);
+        Assert.False(ex.IsConnectionLoss);
+        Assert.Contains($"Service Bus namespace '127.0.0.1' refused a receiver on queue '{Events}': amqp:unauthorized-access:", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'Listen' claim(s) are required", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("guest", true)]
+    [InlineData("wrong", false)]
+    public async Task Connect_SaslPlainWithoutCbs_AsForALocalBroker(string password, bool accepted)
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false, SaslUser = "guest", SaslPassword = "guest" });
+        var options = new ServiceBusOptions { ConnectionString = bus.ConnectionString, UseCbs = false, SaslUser = "guest", SaslPassword = password, OperationTimeout = Wait };
+        await using var connection = new ServiceBusConnection(options, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+
+        if (accepted)
+        {
+            await publisher.PublishAsync([Order("acc-1")]);
+            Assert.Single(bus.Messages(Orders));
+            Assert.Empty(bus.PutTokenRequests);
+            Assert.False(publisher.Batching);
+        }
+        else
+        {
+            var ex = await Assert.ThrowsAsync<ServiceBusException>(() => publisher.PublishAsync([Order("acc-1")]));
+            Assert.Contains($"cannot connect to amqp://127.0.0.1:{bus.Port}", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
     private static Task<EmulatedServiceBus> StartAsync(TimeProvider time) =>
         EmulatedServiceBus.StartAsync(new EmulatorOptions
         {
