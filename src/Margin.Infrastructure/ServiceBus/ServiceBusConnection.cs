@@ -51,6 +51,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     private int _failures;
     private long _connects;
     private long _tokensPut;
+    private long _links;
     private volatile bool _disposed;
 
     /// <summary>Creates the connection (nothing is opened until first use).</summary>
@@ -200,7 +201,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 }
 
                 var attached = NewAttachSignal();
-                var link = new SenderLink(live.Session, $"{_containerId}-send-{queue}", new Target { Address = queue }, (_, attach) => OnAttached(attached, attach.Target is null));
+                // A fresh name each time: a link the broker detached keeps its name in the session until the detach is answered.
+                var name = $"{_containerId}-send-{queue}-{Interlocked.Increment(ref _links).ToString(CultureInfo.InvariantCulture)}";
+                var link = new SenderLink(live.Session, name, new Target { Address = queue }, (_, attach) => OnAttached(attached, attach.Target is null));
                 await WaitAttachedAsync(link, attached, $"a sender to queue '{queue}'", timeout.Token).ConfigureAwait(false);
                 var closed = new TaskCompletionSource<Error?>(TaskCreationOptions.RunContinuationsAsynchronously);
                 var sender = new Sender(link, closed.Task);
@@ -221,6 +224,15 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
         {
             throw new TimeoutException($"Service Bus namespace '{Namespace}': no sender to queue '{queue}' within {Options.OperationTimeout} (OperationTimeout), stuck {stage}");
+        }
+        catch (AmqpException e)
+        {
+            // The session or connection closed under us (AMQPNetLite throws from the link constructor or a send).
+            throw new ServiceBusException($"Service Bus namespace '{Namespace}': no sender to queue '{queue}', the connection closed while {stage}: {Describe(e.Error)}", e)
+            {
+                IsConnectionLoss = true,
+                Condition = e.Error?.Condition.ToString(),
+            };
         }
     }
 
@@ -264,6 +276,14 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
         {
             throw new TimeoutException($"Service Bus namespace '{Namespace}': no receiver on queue '{queue}' within {Options.OperationTimeout} (OperationTimeout), stuck {stage}");
+        }
+        catch (AmqpException e)
+        {
+            throw new ServiceBusException($"Service Bus namespace '{Namespace}': no receiver on queue '{queue}', the connection closed while {stage}: {Describe(e.Error)}", e)
+            {
+                IsConnectionLoss = true,
+                Condition = e.Error?.Condition.ToString(),
+            };
         }
     }
 
