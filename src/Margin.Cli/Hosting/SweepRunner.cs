@@ -126,7 +126,7 @@ internal static class SweepRunner
         Row("Storage operations", string.Create(CultureInfo.InvariantCulture, $"{shards.Sum(s => s.Reads):N0} partition queries, {shards.Sum(s => s.Transactions):N0} transactions, {shards.Sum(s => s.HistoryWrites):N0} history rows, {shards.Count} completion markers, {shards.Sum(s => s.OtherOperations):N0} other calls (sweep reads, sent marks, history retention), {shards.Sum(s => s.Conflicts)} conflicts retried"));
         console.Write(new Rule("Sweep summary"));
         console.Write(grid);
-        foreach (var line in ServiceBusLines(broker, shards))
+        foreach (var line in ServiceBusLines(broker, shards.Sum(s => s.OrdersPublished), shards.Sum(s => s.OrdersLeftInOutbox), [.. shards.SelectMany(s => s.PublishFailures)]))
         {
             console.MarkupLine(Markup.Escape(line));
         }
@@ -139,10 +139,8 @@ internal static class SweepRunner
     }
 
     /// <summary>What the sweep's publishing did: how many orders reached Service Bus and where, or that it is not configured; the failures (count and the first).</summary>
-    internal static IReadOnlyList<string> ServiceBusLines(OrderBroker broker, IReadOnlyList<ShardOutcome> shards)
+    internal static IReadOnlyList<string> ServiceBusLines(OrderBroker broker, int published, int left, IReadOnlyList<string> failures)
     {
-        var published = shards.Sum(s => s.OrdersPublished);
-        var left = shards.Sum(s => s.OrdersLeftInOutbox);
         if (!broker.IsConfigured)
         {
             return [string.Create(CultureInfo.InvariantCulture, $"Service Bus is not configured: {left:N0} orders remain in the outbox (margin orders list; margin orders relay once it is configured)")];
@@ -152,7 +150,6 @@ internal static class SweepRunner
         {
             string.Create(CultureInfo.InvariantCulture, $"{published:N0} orders reached Service Bus ({broker.Where(broker.Options.OrdersQueue)}){(left > 0 ? $"; {left:N0} remain in the outbox (margin orders relay sends them)" : string.Empty)}"),
         };
-        var failures = shards.SelectMany(s => s.PublishFailures).ToList();
         if (failures.Count > 0)
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"Service Bus publish failed {failures.Count:N0} time(s); those orders stay in the outbox (margin orders relay sends them). First error: {failures[0].Split('\n', 2)[0].Trim()}"));
