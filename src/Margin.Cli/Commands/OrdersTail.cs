@@ -119,7 +119,9 @@ internal static class OrdersTail
     }
 
     // One receiver per session (each keeps its session's lock until the end, so the next one takes another session); a queue
-    // without sessions, or a named session, needs one receiver.
+    // without sessions, or a named session, needs one receiver. Service Bus holds a next-available session request until a
+    // session with messages frees up (or its own timeout, about a minute): --wait bounds that too, and running out of it ends
+    // the tail, as an empty receive does.
     private static async Task ReceiveAsync(OrderBroker broker, string? sessionId, int count, TimeSpan wait, List<ServiceBusReceiver> receivers, List<(ServiceBusReceiver, ReceivedMessage)> received, CancellationToken ct)
     {
         var options = broker.Options;
@@ -128,20 +130,38 @@ internal static class OrdersTail
         {
             var receiver = new ServiceBusReceiver(broker.Connection!, options.OrdersQueue, options.OrdersQueueSessions, sessionId);
             receivers.Add(receiver);
-            var got = 0;
-            while (received.Count < count)
+            IReadOnlyList<ReceivedMessage> batch;
+            using (var budget = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                var batch = await receiver.ReceiveAsync(count - received.Count, wait, ct).ConfigureAwait(false);
-                if (batch.Count == 0)
+                if (options.OrdersQueueSessions)
                 {
-                    break;
+                    // Slightly more than the receive's own wait, so an attached session's empty receive ends it rather than the budget.
+                    budget.CancelAfter(wait + TimeSpan.FromMilliseconds(500));
                 }
 
-                got += batch.Count;
-                received.AddRange(batch.Select(m => (receiver, m)));
+                try
+                {
+                    batch = await receiver.ReceiveAsync(count - received.Count, wait, budget.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    return;
+                }
             }
 
-            if (got == 0 || !nextSession)
+            var got = batch.Count;
+            while (batch.Count > 0)
+            {
+                received.AddRange(batch.Select(m => (receiver, m)));
+                if (received.Count >= count)
+                {
+                    return;
+                }
+
+                batch = await receiver.ReceiveAsync(count - received.Count, wait, ct).ConfigureAwait(false);
+            }
+
+            if (!nextSession || got == 0)
             {
                 return;
             }
