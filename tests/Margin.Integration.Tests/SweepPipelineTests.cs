@@ -180,6 +180,41 @@ public sealed class SweepPipelineTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task ProcessShard_RetryAfterTheOrdersTimeToLive_DoesNotSendTheOrdersTheCrashLeft()
+    {
+        var world = await BookAsync(partitions: 1);
+        var crashing = new CrashingMarginStore(world.Storage.Margin) { CrashAfterCommit = true };
+        world.Margin = crashing;
+        var started = await world.Start().ExecuteAsync();
+        var items = StartSweep.WorkItemsOf(started.Sweep!).ToList();
+        foreach (var item in items)
+        {
+            try
+            {
+                await world.Process().ExecuteAsync(item);
+            }
+            catch (InjectedCrashException)
+            {
+            }
+        }
+
+        Assert.False(crashing.CrashAfterCommit);
+        var left = await world.OrdersAsync();
+        Assert.NotEmpty(left);
+        Assert.All(left, o => Assert.False(o.Sent));
+
+        // The retry comes after the orders' time to live: they would reach executors already expired, so they stay unsent.
+        world.Time.Advance(world.Options.OrderTimeToLive + TimeSpan.FromMinutes(1));
+        foreach (var item in items)
+        {
+            await world.Process().ExecuteAsync(item);
+        }
+
+        Assert.Empty(world.Publisher.Published);
+        Assert.All(await world.OrdersAsync(), o => Assert.False(o.Sent));
+    }
+
+    [Fact]
     public async Task ProcessShard_ThreeWorkersOnTheSameWorkItemAtOnce_OneResultAndOneOrderPerAccount()
     {
         var world = await BookAsync(partitions: 2);

@@ -26,7 +26,10 @@ internal static class AccountEntityCodec
     /// <summary>The characters a row key may not contain.</summary>
     private static readonly SearchValues<char> s_forbiddenKeyChars = SearchValues.Create("/\\#?");
 
-    /// <summary>Checks that an account id can be a row key: not empty, at most 1 KiB, no <c>/ \ # ?</c> nor control characters.</summary>
+    /// <summary>The longest account id: 128 characters, the limit of the Service Bus session id and partition key that carry it on every liquidation order (a row key alone would hold 512).</summary>
+    public const int MaxAccountIdLength = 128;
+
+    /// <summary>Checks that an account id can be a row key and a Service Bus session id: not empty, at most <see cref="MaxAccountIdLength"/> characters, no <c>/ \ # ?</c> nor control characters.</summary>
     public static string? KeyProblem(string accountId)
     {
         if (string.IsNullOrEmpty(accountId))
@@ -34,9 +37,9 @@ internal static class AccountEntityCodec
             return "the account id is empty";
         }
 
-        if (accountId.Length > 512)
+        if (accountId.Length > MaxAccountIdLength)
         {
-            return $"the account id has {accountId.Length} characters; a row key holds at most 512";
+            return $"the account id has {accountId.Length} characters; at most {MaxAccountIdLength} (the Service Bus session id that carries its liquidation orders)";
         }
 
         if (accountId.AsSpan().IndexOfAny(s_forbiddenKeyChars) >= 0 || accountId.Any(char.IsControl))

@@ -190,6 +190,15 @@ public sealed class ProcessShard
             return;
         }
 
+        // An order an earlier crashed attempt left unsent may have passed its time to live since: it is not sent (the next
+        // sweep expires it), as RelayOutbox does not send it either.
+        var now = _time.GetUtcNow();
+        orders.RemoveAll(o => !o.IsOpenAt(now));
+        if (orders.Count == 0)
+        {
+            return;
+        }
+
         // A kill switch activated after the sweep started holds its orders in the outbox (RelayOutbox sends them once lifted).
         var active = await _models.ActiveParametersAsync(cancellationToken).ConfigureAwait(false);
         var held = orders.RemoveAll(o => OrderGate.HoldReason(o, active) is not null);
