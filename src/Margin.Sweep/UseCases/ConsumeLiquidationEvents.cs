@@ -7,8 +7,8 @@ namespace Margin.Sweep.UseCases;
 
 /// <summary>Receives executor reports from the events queue and applies each with <see cref="RecordLiquidationEvent"/> (hosts without a Service Bus trigger: the CLI, tests).</summary>
 /// <remarks>
-/// Per message: a body that is not a liquidation event is dead-lettered with reason <see cref="MalformedReason"/>, one that
-/// is an event with invalid fields with <see cref="InvalidReason"/>, the description naming what is wrong, so nothing is
+/// Per message: a body the reader cannot map to a liquidation event is dead-lettered with reason <see cref="MalformedReason"/>,
+/// an event whose fields break its rules with <see cref="InvalidReason"/>, the description naming what is wrong, so nothing is
 /// lost and nothing is retried in vain. A valid event is applied and then completed. A failure while applying it (storage
 /// unavailable, a timeout, conflicts past the retry limit) gives the message back: the broker delivers it again and
 /// dead-letters it after its maximum delivery count; applying is idempotent, so a redelivery is harmless. A message that
@@ -18,7 +18,7 @@ namespace Margin.Sweep.UseCases;
 /// </remarks>
 public sealed class ConsumeLiquidationEvents
 {
-    /// <summary>The dead-letter reason of a body that is not a liquidation event (not JSON, wrong shape or field type).</summary>
+    /// <summary>The dead-letter reason of a body the reader cannot map to a liquidation event (not JSON, not an object, an unknown property, a wrong type, a state or time not written as the schema says).</summary>
     public const string MalformedReason = "MalformedEvent";
 
     /// <summary>The dead-letter reason of an event whose fields are invalid (<see cref="LiquidationEvent.Problems"/>).</summary>
@@ -111,7 +111,7 @@ public sealed class ConsumeLiquidationEvents
         var (e, problem) = LiquidationEventJson.Read(message.Body);
         if (e is null)
         {
-            var reason = IsMalformed(message.Body) ? MalformedReason : InvalidReason;
+            var reason = IsInvalid(message.Body, problem) ? InvalidReason : MalformedReason;
             var description = problem ?? "not a liquidation event";
             var settleError = await SettleAsync(() => _inbox.DeadLetterAsync(message, reason, description, cancellationToken)).ConfigureAwait(false);
             return new ConsumedEvent(message.MessageId, message.DeliveryCount, EventDisposition.DeadLettered)
@@ -168,16 +168,20 @@ public sealed class ConsumeLiquidationEvents
         }
     }
 
-    // Malformed: the body does not read as an event at all; invalid: it does, but its fields fail the event's rules.
-    private static bool IsMalformed(string body)
+    // Invalid: the body reads as an event and the problem is exactly its field rules' (LiquidationEvent.Problems); anything
+    // the reader refused before that (not JSON, not an object, an unknown property, a wrong type, a state or time not
+    // written as the schema says) is malformed (docs/consumers.md, "What the service does with your message").
+    private static bool IsInvalid(string body, string? problem)
     {
         try
         {
-            return JsonSerializer.Deserialize(body, LiquidationEventJson.Default.LiquidationEvent) is null;
+            return JsonSerializer.Deserialize(body, LiquidationEventJson.Default.LiquidationEvent) is { } e
+                && e.Problems() is { Count: > 0 } problems
+                && string.Equals(string.Join("; ", problems), problem, StringComparison.Ordinal);
         }
         catch (JsonException)
         {
-            return true;
+            return false;
         }
     }
 

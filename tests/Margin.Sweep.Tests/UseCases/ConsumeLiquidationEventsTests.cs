@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using Margin.Engine.Results;
 using Margin.Sweep.Options;
 using Margin.Sweep.Orders;
+using Margin.Sweep.Ports;
 using Margin.Sweep.Results;
+using Margin.Sweep.Tests.Support;
 using Margin.Sweep.UseCases;
 
 namespace Margin.Sweep.Tests.UseCases;
@@ -13,7 +15,7 @@ public sealed class ConsumeLiquidationEventsTests
     private static readonly ConsumeEventsOptions Drain = new() { MaxPerBatch = 10, MaxWait = TimeSpan.FromSeconds(1) };
 
     private readonly InMemoryEventInbox _inbox = new();
-    private readonly InMemoryMarginStore _store = new();
+    private readonly FlakyMarginStore _store = new(new InMemoryStores(4).Margin);
     private readonly ConsumeLiquidationEvents _consume;
 
     public ConsumeLiquidationEventsTests()
@@ -22,7 +24,7 @@ public sealed class ConsumeLiquidationEventsTests
         foreach (var account in new[] { "acct-1", "acct-2" })
         {
             var orderId = OrderIds.For(account, 1);
-            _store.Put(new StoredResult
+            var result = new StoredResult
             {
                 AccountId = account,
                 AccountVersion = 7,
@@ -35,10 +37,15 @@ public sealed class ConsumeLiquidationEventsTests
                 Flags = MarginFlags.LiquidationInFlight,
                 Episode = 1,
                 OpenOrderId = orderId,
-            });
-            _store.Put(new StoredOrder(orderId, account, 1, "sw-1", OrderState.Open, Sent: true, Now.AddMinutes(-1), Now.AddMinutes(14), Now.AddMinutes(-1), Now.AddMinutes(-1), Body(orderId, account)));
+            };
+            var order = new StoredOrder(orderId, account, 1, "sw-1", OrderState.Open, Sent: true, Now.AddMinutes(-1), Now.AddMinutes(14), Now.AddMinutes(-1), Now.AddMinutes(-1), Body(orderId, account));
+            _store.CommitAsync(new MarginPartitionWrite(_store.PartitionOf(account), [result], [order], Receipt: null)).GetAwaiter().GetResult();
         }
     }
+
+    private StoredOrder OrderOf(string account) => _store.ReadAccountAsync(account).GetAwaiter().GetResult().Orders.Single();
+
+    private StoredResult ResultOf(string account) => _store.ReadAccountAsync(account).GetAwaiter().GetResult().Result!;
 
     private static string Order(string account) => OrderIds.For(account, 1);
 
@@ -61,7 +68,7 @@ public sealed class ConsumeLiquidationEventsTests
         Assert.Equal(EventOutcome.Applied, m.Outcome);
         Assert.Equal(OrderState.Accepted, m.Event!.State);
         Assert.True(m.Settled);
-        Assert.Equal(OrderState.Accepted, _store.Order(Order("acct-1")).State);
+        Assert.Equal(OrderState.Accepted, OrderOf("acct-1").State);
         Assert.Single(_inbox.Completed);
         Assert.Equal(0, _inbox.Available);
         Assert.Equal(0, _inbox.Locked);
@@ -76,11 +83,11 @@ public sealed class ConsumeLiquidationEventsTests
         var m = Assert.Single((await _consume.ExecuteAsync(Drain)).Messages);
 
         Assert.Equal(EventOutcome.Closed, m.Outcome);
-        Assert.Equal(OrderState.Filled, _store.Order(Order("acct-1")).State);
-        var result = _store.Result("acct-1")!;
+        Assert.Equal(OrderState.Filled, OrderOf("acct-1").State);
+        var result = ResultOf("acct-1");
         Assert.False(result.Flags.HasFlag(MarginFlags.LiquidationInFlight));
         Assert.Null(result.OpenOrderId);
-        Assert.Equal(OrderState.Open, _store.Order(Order("acct-2")).State);
+        Assert.Equal(OrderState.Open, OrderOf("acct-2").State);
     }
 
     [Fact]
@@ -112,6 +119,10 @@ public sealed class ConsumeLiquidationEventsTests
     [InlineData("")]
     [InlineData("null")]
     [InlineData("""{"v":1,"orderId":"o","accountId":"a","state":"Exploded","at":"2026-12-01T12:00:00Z"}""")]
+    [InlineData("""{"v":1,"orderId":"o","accountId":"a","state":"filled","at":"2026-12-01T12:00:00Z"}""")]
+    [InlineData("""{"v":1,"orderId":"o","accountId":"a","state":"Filled","at":"2026-12-01T12:00:00"}""")]
+    [InlineData("""{"v":1,"orderId":"o","accountId":"a","state":"Filled","at":"2026-12-01T12:00:00Z","filledLeg":[]}""")]
+    [InlineData("""[1,2]""")]
     public async Task ExecuteAsync_NotAnEvent_IsDeadLetteredAsMalformed(string body)
     {
         var sent = _inbox.Send(body);
@@ -145,7 +156,7 @@ public sealed class ConsumeLiquidationEventsTests
         Assert.Equal("InvalidEvent", reason);
         Assert.Contains(expected, description, StringComparison.Ordinal);
         Assert.Null(m.Outcome);
-        Assert.Equal(OrderState.Open, _store.Order(Order("acct-1")).State);
+        Assert.Equal(OrderState.Open, OrderOf("acct-1").State);
     }
 
     [Fact]
@@ -191,8 +202,9 @@ public sealed class ConsumeLiquidationEventsTests
         Assert.Equal(["MalformedEvent", "InvalidEvent"], _inbox.DeadLettered.Select(d => d.Reason));
         Assert.Equal(EventOutcome.Closed, outcome.Messages[4].Outcome);
         Assert.Equal((2, 2, 1), (outcome.Completed, outcome.DeadLettered, outcome.Abandoned));
-        Assert.Equal(OrderState.Filled, _store.Order(Order("acct-1")).State);
-        Assert.Equal(OrderState.Open, _store.Order(Order("acct-2")).State);
+        _store.FailReadsOf = null;
+        Assert.Equal(OrderState.Filled, OrderOf("acct-1").State);
+        Assert.Equal(OrderState.Open, OrderOf("acct-2").State);
         Assert.Equal(1, _inbox.Available);
     }
 
@@ -226,8 +238,8 @@ public sealed class ConsumeLiquidationEventsTests
 
         Assert.Equal(ConsumeStop.Cancelled, outcome.StoppedBecause);
         Assert.Equal([EventDisposition.Completed, EventDisposition.NotProcessed, EventDisposition.NotProcessed], outcome.Messages.Select(m => m.Disposition));
-        Assert.Equal(OrderState.Accepted, _store.Order(Order("acct-1")).State);
-        Assert.Equal(OrderState.Open, _store.Order(Order("acct-2")).State);
+        Assert.Equal(OrderState.Accepted, OrderOf("acct-1").State);
+        Assert.Equal(OrderState.Open, OrderOf("acct-2").State);
         Assert.Equal(["m2", "m3"], _inbox.Abandoned.Select(m => m.MessageId));
         Assert.Equal(2, _inbox.Available);
         Assert.Equal(0, _inbox.Locked);
@@ -246,7 +258,7 @@ public sealed class ConsumeLiquidationEventsTests
         Assert.Equal("InvalidOperationException: the message's lock was lost", outcome.Messages[0].SettleError);
         Assert.Equal(EventOutcome.Applied, outcome.Messages[0].Outcome);
         Assert.True(outcome.Messages[1].Settled);
-        Assert.Equal(OrderState.Accepted, _store.Order(Order("acct-2")).State);
+        Assert.Equal(OrderState.Accepted, OrderOf("acct-2").State);
 
         // The redelivery of the applied event changes nothing.
         var again = Assert.Single((await _consume.ExecuteAsync(Drain)).Messages);
@@ -280,15 +292,15 @@ public sealed class ConsumeLiquidationEventsTests
         public override DateTimeOffset GetUtcNow() => now;
     }
 
-    private sealed class FailingInbox : Ports.IEventInbox
+    private sealed class FailingInbox : IEventInbox
     {
-        public Task<IReadOnlyList<Ports.InboxMessage>> ReceiveAsync(int max, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+        public Task<IReadOnlyList<InboxMessage>> ReceiveAsync(int max, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
             throw new UnauthorizedAccessException("401 on liquidation-events");
 
-        public Task CompleteAsync(Ports.InboxMessage message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task CompleteAsync(InboxMessage message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task AbandonAsync(Ports.InboxMessage message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task AbandonAsync(InboxMessage message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task DeadLetterAsync(Ports.InboxMessage message, string reason, string description, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task DeadLetterAsync(InboxMessage message, string reason, string description, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }
