@@ -56,7 +56,7 @@ internal static class OrdersEvents
             {
                 try
                 {
-                    var consume = new ConsumeLiquidationEvents(new ReceiverInbox(receiver), new RecordLiquidationEvent(storage.Margin, settings.Sweep, TimeProvider.System));
+                    var consume = new ConsumeLiquidationEvents(new ServiceBusEventInbox(receiver), new RecordLiquidationEvent(storage.Margin, settings.Sweep, TimeProvider.System));
                     outcome = await consume.ExecuteAsync(new ConsumeEventsOptions { MaxPerBatch = Math.Min(count, 100), MaxWait = TimeSpan.FromSeconds(waitSeconds), StopAfter = count }, ct).ConfigureAwait(false);
                 }
                 finally

@@ -18,6 +18,7 @@ namespace Margin.Cli.Commands;
 internal static class OrdersTail
 {
     private const string Name = "orders tail";
+    private const string NoSessionCondition = "com.microsoft:timeout";
 
     public static Command Create(CommandIo io)
     {
@@ -145,6 +146,11 @@ internal static class OrdersTail
                 }
                 catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
+                    return;
+                }
+                catch (ServiceBusException ex) when (nextSession && ex.Message.Contains(NoSessionCondition, StringComparison.Ordinal))
+                {
+                    // Service Bus (and the emulator) refuse a next-available session request with com.microsoft:timeout when no session has messages.
                     return;
                 }
             }

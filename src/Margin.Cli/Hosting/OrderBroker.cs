@@ -1,4 +1,4 @@
-using Azure.Identity;
+using Margin.Infrastructure.Composition;
 using Margin.Infrastructure.ServiceBus;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
@@ -18,9 +18,7 @@ internal sealed class OrderBroker : IAsyncDisposable
         Options = options;
         Connection = connection;
         _publisher = publisher;
-        Namespace = !options.IsConfigured ? string.Empty
-            : !string.IsNullOrWhiteSpace(options.ConnectionString) ? ServiceBusConnectionString.Parse(options.ConnectionString).Host
-            : options.FullyQualifiedNamespace!.Trim();
+        Namespace = connection?.Namespace ?? string.Empty;
     }
 
     /// <summary>The settings.</summary>
@@ -39,20 +37,17 @@ internal sealed class OrderBroker : IAsyncDisposable
     public IOrderPublisher Publisher => (IOrderPublisher?)_publisher ?? OutboxOnlyPublisher.Instance;
 
     /// <summary>Opens nothing yet: the connection connects on first use.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <param name="options">Valid options (<see cref="ServiceBusOptions.Problems"/> empty).</param>
     /// <param name="time">The clock for tokens and time to live.</param>
     public static OrderBroker Create(ServiceBusOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!options.IsConfigured)
-        {
-            return new OrderBroker(options, null, null);
-        }
 
-        // A connection string carries its own key or signature; a bare namespace authenticates as the process's Azure identity.
-        var credential = string.IsNullOrWhiteSpace(options.ConnectionString) ? new DefaultAzureCredential() : null;
-        var connection = new ServiceBusConnection(options, credential, time);
-        return new OrderBroker(options, connection, new ServiceBusOrderPublisher(connection, time));
+        // A connection string carries its own key or signature; a bare namespace authenticates as the process's Azure identity (DefaultAzureCredential).
+        return ServiceBusComposition.Connect(options, time) is { } connection
+            ? new OrderBroker(options, connection, new ServiceBusOrderPublisher(connection, time))
+            : new OrderBroker(options, null, null);
     }
 
     /// <summary>Where a queue is, for messages: <c>queue 'Q' on namespace 'NS'</c>.</summary>

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
+using Margin.Infrastructure.ServiceBus;
 
 namespace Margin.Cli.Hosting;
 
@@ -12,7 +13,7 @@ internal static class ServiceBusFailure
         // Storage failures are the storage handler's (Cli.RunAsync), even when a socket error is their cause.
         AggregateException aggregate => aggregate.Flatten().InnerExceptions is var inner && inner.Any(Is) && !inner.Any(e => e is Azure.RequestFailedException),
         OperationCanceledException or Azure.RequestFailedException or HttpRequestException => false,
-        Amqp.AmqpException or SocketException or TimeoutException or IOException or AuthenticationException => true,
+        ServiceBusException or Amqp.AmqpException or SocketException or TimeoutException or IOException or AuthenticationException => true,
         Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException => true,
         _ => ex.InnerException is { } inner && Is(inner),
     };
@@ -23,6 +24,13 @@ internal static class ServiceBusFailure
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(ex);
         var cause = ex is AggregateException aggregate ? aggregate.Flatten().InnerExceptions.First(Is) : ex;
+        if (cause is ServiceBusException)
+        {
+            // The client's messages name the namespace and the queue (and, for a refusal, the kind of credential).
+            var message = FirstLine(cause.Message);
+            return $"margin {command}: {message}{(message.Contains($"'{queue}'", StringComparison.Ordinal) ? string.Empty : $" ({broker.Where(queue)})")}";
+        }
+
         var refused = cause is SocketException { SocketErrorCode: SocketError.ConnectionRefused } || cause.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
         var what = refused ? "refused the connection" : "failed";
         return $"margin {command}: Service Bus {broker.Where(queue)} {what}: {FirstLine(cause.Message)}";

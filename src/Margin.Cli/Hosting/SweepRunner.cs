@@ -104,14 +104,14 @@ internal static class SweepRunner
 
         clock.Stop();
         var receipts = await SweepsCommand.Receipts(storage, sweep.SweepId, ct).ConfigureAwait(false);
-        WriteSummary(console, broker, sweep.SweepId, sweep.NoLiquidation, outcome, receipts, clock.Elapsed);
+        WriteSummary(console, io.Output, broker, sweep.SweepId, sweep.NoLiquidation, outcome, receipts, clock.Elapsed);
         return outcome.Poisoned.Count == 0 ? ExitCodes.Success : ExitCodes.InvalidInput;
     }
 
     private static async Task<bool> DoneAsync(MarginStorage storage, string sweepId, int workItems, CancellationToken ct) =>
         (await storage.Sweeps.DoneAsync(sweepId, ct).ConfigureAwait(false)).Count >= workItems;
 
-    private static void WriteSummary(IAnsiConsole console, OrderBroker broker, string sweepId, bool noLiquidation, DrainOutcome outcome, IReadOnlyList<Sweep.Results.SweepReceipt> receipts, TimeSpan elapsed)
+    private static void WriteSummary(IAnsiConsole console, TextWriter output, OrderBroker broker, string sweepId, bool noLiquidation, DrainOutcome outcome, IReadOnlyList<Sweep.Results.SweepReceipt> receipts, TimeSpan elapsed)
     {
         var shards = outcome.Processed;
         var accounts = receipts.Sum(r => r.Accounts);
@@ -128,7 +128,8 @@ internal static class SweepRunner
         console.Write(grid);
         foreach (var line in ServiceBusLines(broker, shards.Sum(s => s.OrdersPublished), shards.Sum(s => s.OrdersLeftInOutbox), [.. shards.SelectMany(s => s.PublishFailures)]))
         {
-            console.MarkupLine(Markup.Escape(line));
+            // Plain lines, never wrapped, so that logs can be searched for them.
+            output.WriteLine(line);
         }
 
         console.Write(SweepsCommand.StatusTable(receipts));
