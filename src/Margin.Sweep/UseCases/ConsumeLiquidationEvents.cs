@@ -13,7 +13,8 @@ namespace Margin.Sweep.UseCases;
 /// unavailable, a timeout, conflicts past the retry limit) gives the message back: the broker delivers it again and
 /// dead-letters it after its maximum delivery count; applying is idempotent, so a redelivery is harmless. A message that
 /// cannot be settled (its lock was lost, the broker is unreachable) is also delivered again. One bad message never stops
-/// the others. Cancellation is observed between messages: the run ends, the received messages not yet processed are
+/// the others; after a batch with such a failure the run stops (<see cref="ConsumeEventsOptions.StopOnFailure"/>), since the
+/// broker would hand the message straight back. Cancellation is observed between messages: the run ends, the received messages not yet processed are
 /// given back, and what was done is returned. A failure to receive (the broker refused or could not be reached) throws.
 /// </remarks>
 public sealed class ConsumeLiquidationEvents
@@ -98,6 +99,13 @@ public sealed class ConsumeLiquidationEvents
                     await GiveBackAsync(batch.Skip(i + 1), handled).ConfigureAwait(false);
                     return new ConsumeEventsOutcome(handled, ConsumeStop.Cancelled);
                 }
+            }
+
+            if (options.StopOnFailure && handled.Skip(handled.Count - batch.Count).Any(m => m.Disposition == EventDisposition.Abandoned))
+            {
+                // The store is failing: the next receive would hand the given-back messages straight back and each round
+                // would use up one of their deliveries until the broker dead-letters them.
+                return new ConsumeEventsOutcome(handled, ConsumeStop.Failure);
             }
         }
     }
@@ -200,8 +208,11 @@ public sealed record ConsumeEventsOptions
     /// <summary>Stop after handling this many messages (at least 1), or null for no limit.</summary>
     public int? StopAfter { get; init; }
 
-    /// <summary>Stop when a receive waited <see cref="MaxWait"/> and got nothing; when false, only <see cref="StopAfter"/> or cancellation ends the run.</summary>
+    /// <summary>Stop when a receive waited <see cref="MaxWait"/> and got nothing; when false, only <see cref="StopAfter"/>, a failure or cancellation ends the run.</summary>
     public bool StopWhenEmpty { get; init; } = true;
+
+    /// <summary>Stop after a batch in which a message was given back after a failure (its other messages are still handled), rather than receive it again at once and use up its deliveries while the store is down.</summary>
+    public bool StopOnFailure { get; init; } = true;
 
     /// <summary>Every problem with these options, naming the option; empty when valid.</summary>
     public IReadOnlyList<string> Problems()
@@ -252,6 +263,9 @@ public enum ConsumeStop
 
     /// <summary>The caller cancelled.</summary>
     Cancelled,
+
+    /// <summary>A message was given back after a failure (<see cref="ConsumeEventsOptions.StopOnFailure"/>).</summary>
+    Failure,
 }
 
 /// <summary>What was done with a received message.</summary>

@@ -165,7 +165,7 @@ public sealed class ConsumeLiquidationEventsTests
         _store.FailReadsOf = _ => new TimeoutException("the table service did not answer within 5 s");
         _inbox.Send(Event("acct-1", OrderState.Accepted));
 
-        var outcome = await _consume.ExecuteAsync(Drain with { StopAfter = 1 });
+        var outcome = await _consume.ExecuteAsync(Drain);
 
         var m = Assert.Single(outcome.Messages);
         Assert.Equal(EventDisposition.Abandoned, m.Disposition);
@@ -174,7 +174,8 @@ public sealed class ConsumeLiquidationEventsTests
         Assert.Single(_inbox.Abandoned);
         Assert.Empty(_inbox.DeadLettered);
         Assert.Equal(1, _inbox.Available);
-        Assert.Equal(ConsumeStop.CountReached, outcome.StoppedBecause);
+        Assert.Equal(ConsumeStop.Failure, outcome.StoppedBecause);
+        Assert.Single(_inbox.Receives);
 
         // The outage passes: the redelivery (one more delivery) applies it.
         _store.FailReadsOf = null;
@@ -193,8 +194,9 @@ public sealed class ConsumeLiquidationEventsTests
         _inbox.Send("""{"v":1,"orderId":"o","accountId":"acct-1","state":"Open","at":"2026-12-01T12:00:00Z"}""", "m4");
         _inbox.Send(Event("acct-1", OrderState.Filled), "m5");
 
-        var outcome = await _consume.ExecuteAsync(Drain with { StopAfter = 5 });
+        var outcome = await _consume.ExecuteAsync(Drain);
 
+        Assert.Equal(ConsumeStop.Failure, outcome.StoppedBecause);
         Assert.Equal(["m1", "m2", "m3", "m4", "m5"], outcome.Messages.Select(m => m.MessageId));
         Assert.Equal(
             [EventDisposition.DeadLettered, EventDisposition.Completed, EventDisposition.Abandoned, EventDisposition.DeadLettered, EventDisposition.Completed],
@@ -206,6 +208,19 @@ public sealed class ConsumeLiquidationEventsTests
         Assert.Equal(OrderState.Filled, OrderOf("acct-1").State);
         Assert.Equal(OrderState.Open, OrderOf("acct-2").State);
         Assert.Equal(1, _inbox.Available);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_FailureWithoutStopOnFailure_RetriesUntilTheBrokerWouldDeadLetter()
+    {
+        _store.FailReadsOf = _ => new TimeoutException("down");
+        _inbox.Send(Event("acct-1", OrderState.Accepted));
+
+        var outcome = await _consume.ExecuteAsync(Drain with { StopOnFailure = false, StopAfter = 4 });
+
+        // What StopOnFailure prevents: the same message received again and again, one delivery each.
+        Assert.Equal([0L, 1L, 2L, 3L], outcome.Messages.Select(m => m.DeliveryCount));
+        Assert.Equal(ConsumeStop.CountReached, outcome.StoppedBecause);
     }
 
     [Fact]
