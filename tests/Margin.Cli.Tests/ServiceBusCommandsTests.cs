@@ -65,13 +65,17 @@ public sealed class ServiceBusCommandsTests(AzuriteInstance azurite)
         Assert.Equal(3, Count(tail.Stdout, @"properties: schemaVersion=1, accountId=acct-\d{6}, severity=(Liquidatable|Bankrupt), sweepId=sw-[^,]+, episode=1"));
         Assert.Equal(3, Count(tail.Stdout, @"annotations: .*x-opt-partition-key=acct-\d{6}"));
         Assert.Equal(3, Count(tail.Stdout, @"order: account acct-\d{6}, episode 1, (Liquidatable|Bankrupt), \d+ leg\(s\): (Sell|Buy) "));
-        Assert.Contains($"3 message(s) from queue '{Orders}' on namespace '127.0.0.1'; given back (abandoned: on Service Bus each counts as a delivery; --complete removes them)", tail.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"3 message(s) from queue '{Orders}' on namespace '127.0.0.1'; given back (not completed; on Service Bus each counts as a delivery; --complete removes them)", tail.Stdout, StringComparison.Ordinal);
         var sessions = Regex.Matches(tail.Stdout, @"(?m)^message \S+  session (\S+) ").Select(m => m.Groups[1].Value).ToList();
         var accounts = Regex.Matches(tail.Stdout, @"(?m)^  order: account (\S+),").Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(3, sessions.Count);
         Assert.Equal(accounts, sessions);
 
         Assert.Equal(published, bus.Messages(Orders).Count);
+
+        // Given back once: the next tail sees them again, each with exactly one more delivery.
+        var again = await CliRunner.RunAsync("orders", "tail", "--count", "3", "--wait", "2", "--service-bus", bus.ConnectionString);
+        Assert.Equal(3, Count(again.Stdout, "  delivery 1  "));
 
         // tail --complete --output json: removed from the queue; the JSON carries every mapped property.
         var taken = await CliRunner.RunAsync("orders", "tail", "--count", "2", "--wait", "2", "--complete", "--output", "json", "--service-bus", bus.ConnectionString);

@@ -114,6 +114,7 @@ internal static class OrdersEvents
         {
             ConsumeStop.Empty => "the queue is empty",
             ConsumeStop.CountReached => "--count reached",
+            ConsumeStop.Failure => "a message was given back after a failure (receiving on would hand it straight back)",
             _ => "cancelled",
         };
         text.Append(CultureInfo.InvariantCulture, $"{outcome.Messages.Count} event message(s) from {broker.Where(queue)}: {outcome.Completed} applied and completed");

@@ -12,8 +12,8 @@ namespace Margin.Cli.Commands;
 /// <remarks>
 /// On a session queue each receiver takes one session (the one named, or the next available) and keeps its lock while
 /// the command runs, so the next receiver takes another account's session. Without <c>--complete</c> every message is
-/// given back (abandoned) at the end, which on Service Bus counts a delivery (a queue's maximum delivery count then
-/// dead-letters it); with it, they are removed from the queue.
+/// given back at the end (its receiver closes without completing it: the lock is released), which on Service Bus counts
+/// a delivery (a queue's maximum delivery count then dead-letters it); with it, they are removed from the queue.
 /// </remarks>
 internal static class OrdersTail
 {
@@ -69,12 +69,18 @@ internal static class OrdersTail
                 {
                     await ReceiveAsync(broker, sessionId, count, TimeSpan.FromSeconds(waitSeconds), receivers, received, ct).ConfigureAwait(false);
 
-                    // Settle before printing, so what is printed says what happened to each message.
+                    // Settle before printing, so what is printed says what happened to each message. Messages not completed are
+                    // given back by closing their receivers: an explicit abandon would hand each one straight back to the
+                    // still-open receiver (it restores its credit on settlement), and closing it then would count a second delivery.
                     foreach (var (receiver, message) in received)
                     {
                         try
                         {
-                            await (complete ? receiver.CompleteAsync(message, ct) : receiver.AbandonAsync(message, ct)).ConfigureAwait(false);
+                            if (complete)
+                            {
+                                await receiver.CompleteAsync(message, ct).ConfigureAwait(false);
+                            }
+
                             settleErrors.Add(string.Empty);
                         }
                         catch (Exception ex) when (ServiceBusFailure.Is(ex) || ex is InvalidOperationException)
@@ -195,7 +201,7 @@ internal static class OrdersTail
 
         var fate = complete
             ? "completed (removed from the queue)"
-            : "given back (abandoned: on Service Bus each counts as a delivery; --complete removes them)";
+            : "given back (not completed; on Service Bus each counts as a delivery; --complete removes them)";
         text.Append(CultureInfo.InvariantCulture, $"{messages.Count} message(s) from {broker.Where(queue)}{(messages.Count == 0 ? string.Empty : "; " + fate)}").AppendLine();
         return text.ToString();
     }
@@ -241,7 +247,7 @@ internal static class OrdersTail
             json.WriteStartObject();
             json.WriteString("queue", queue);
             json.WriteString("namespace", broker.Namespace);
-            json.WriteString("settlement", complete ? "completed" : "abandoned");
+            json.WriteString("settlement", complete ? "completed" : "givenBack");
             json.WriteStartArray("messages");
             foreach (var (m, error) in messages)
             {
