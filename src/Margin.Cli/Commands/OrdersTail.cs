@@ -18,7 +18,6 @@ namespace Margin.Cli.Commands;
 internal static class OrdersTail
 {
     private const string Name = "orders tail";
-    private const string NoSessionCondition = "com.microsoft:timeout";
 
     public static Command Create(CommandIo io)
     {
@@ -127,8 +126,8 @@ internal static class OrdersTail
 
     // One receiver per session (each keeps its session's lock until the end, so the next one takes another session); a queue
     // without sessions, or a named session, needs one receiver. Service Bus holds a next-available session request until a
-    // session with messages frees up (or its own timeout, about a minute): --wait bounds that too, and running out of it ends
-    // the tail, as an empty receive does.
+    // session with messages frees up or its own timeout passes (the receiver then returns an empty list): --wait bounds that
+    // too, and running out of it ends the tail, as an empty receive does.
     private static async Task ReceiveAsync(OrderBroker broker, string? sessionId, int count, TimeSpan wait, List<ServiceBusReceiver> receivers, List<(ServiceBusReceiver, ReceivedMessage)> received, CancellationToken ct)
     {
         var options = broker.Options;
@@ -152,11 +151,6 @@ internal static class OrdersTail
                 }
                 catch (OperationCanceledException) when (budget.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
-                    return;
-                }
-                catch (ServiceBusException ex) when (nextSession && ex.Message.Contains(NoSessionCondition, StringComparison.Ordinal))
-                {
-                    // Service Bus (and the emulator) refuse a next-available session request with com.microsoft:timeout when no session has messages.
                     return;
                 }
             }
