@@ -58,7 +58,7 @@ public sealed class ServiceBusCommandsTests(AzuriteInstance azurite)
         Assert.Equal($"relayed to queue '{Orders}' on namespace '127.0.0.1': 0 pending, 0 sent, 0 expired (left for the next sweep to close), 0 held by a kill switch", relay.Stdout.TrimEnd());
 
         // tail without --complete: printed and given back (one more delivery each), still queued.
-        var tail = await CliRunner.RunAsync("orders", "tail", "--count", "3", "--wait", "2", "--service-bus", bus.ConnectionString);
+        var tail = await CliRunner.RunAsync("orders", "tail", "--count", "3", "--wait", "3", "--service-bus", bus.ConnectionString);
         Assert.True(tail.ExitCode == 0, tail.Stderr + tail.Stdout);
         Assert.Equal(3, Count(tail.Stdout, "(?m)^message ord-"));
         Assert.Equal(3, Count(tail.Stdout, @"subject liquidation-order  correlation sw-"));
@@ -74,7 +74,7 @@ public sealed class ServiceBusCommandsTests(AzuriteInstance azurite)
         Assert.Equal(published, bus.Messages(Orders).Count);
 
         // Given back once: the next tail sees them again, each with exactly one more delivery.
-        var again = await CliRunner.RunAsync("orders", "tail", "--count", "3", "--wait", "2", "--service-bus", bus.ConnectionString);
+        var again = await CliRunner.RunAsync("orders", "tail", "--count", "3", "--wait", "3", "--service-bus", bus.ConnectionString);
         Assert.Equal(3, Count(again.Stdout, "  delivery 1  "));
 
         // tail --complete --output json: removed from the queue; the JSON carries every mapped property.

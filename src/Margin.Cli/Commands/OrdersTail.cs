@@ -18,6 +18,7 @@ namespace Margin.Cli.Commands;
 internal static class OrdersTail
 {
     private const string Name = "orders tail";
+    private static readonly TimeSpan SessionAttachAllowance = TimeSpan.FromSeconds(5);
 
     public static Command Create(CommandIo io)
     {
@@ -141,8 +142,9 @@ internal static class OrdersTail
             {
                 if (options.OrdersQueueSessions)
                 {
-                    // Slightly more than the receive's own wait, so an attached session's empty receive ends it rather than the budget.
-                    budget.CancelAfter(wait + TimeSpan.FromMilliseconds(500));
+                    // The receive's own wait plus time to connect and attach (well under a second normally, more on a busy
+                    // machine), so that only a broker holding the session request ends the receive through the budget.
+                    budget.CancelAfter(wait + SessionAttachAllowance);
                 }
 
                 try
@@ -164,7 +166,8 @@ internal static class OrdersTail
                     return;
                 }
 
-                batch = await receiver.ReceiveAsync(count - received.Count, wait, ct).ConfigureAwait(false);
+                // A session's messages are already on their way once it is taken: wait briefly for the rest, then the next session.
+                batch = await receiver.ReceiveAsync(count - received.Count, nextSession ? SessionDrainWait(wait) : wait, ct).ConfigureAwait(false);
             }
 
             if (!nextSession || got == 0)
@@ -173,6 +176,8 @@ internal static class OrdersTail
             }
         }
     }
+
+    private static TimeSpan SessionDrainWait(TimeSpan wait) => wait < TimeSpan.FromMilliseconds(500) ? wait : TimeSpan.FromMilliseconds(500);
 
     private static string Text(OrderBroker broker, string queue, bool complete, List<(ReceivedMessage Message, string? Error)> messages)
     {
