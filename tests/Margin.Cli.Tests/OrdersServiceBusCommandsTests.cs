@@ -42,4 +42,24 @@ public sealed class OrdersServiceBusCommandsTests
         Assert.Equal(["Service Bus is not configured: 1,234 orders remain in the outbox (margin orders list; margin orders relay once it is configured)"], lines);
         Assert.Same(Sweep.Orders.OutboxOnlyPublisher.Instance, broker.Publisher);
     }
+
+    [Fact]
+    public async Task ServiceBusLines_Configured_SayWhereOrdersWentAndTheFirstFailure()
+    {
+        var options = new ServiceBusOptions { ConnectionString = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=a2V5" };
+        await using var broker = OrderBroker.Create(options, TimeProvider.System);
+
+        var all = SweepRunner.ServiceBusLines(broker, published: 1500, left: 0, failures: []);
+        var some = SweepRunner.ServiceBusLines(broker, published: 40, left: 3, failures: ["first refusal\nsecond line", "second refusal"]);
+
+        Assert.Equal(["1,500 orders reached Service Bus (queue 'liquidation-orders' on namespace 'ns.servicebus.windows.net')"], all);
+        Assert.Equal(
+            [
+                "40 orders reached Service Bus (queue 'liquidation-orders' on namespace 'ns.servicebus.windows.net'); 3 remain in the outbox (margin orders relay sends them)",
+                "Service Bus publish failed 2 time(s); those orders stay in the outbox (margin orders relay sends them). First error: first refusal",
+            ],
+            some);
+        Assert.IsNotType<Sweep.Orders.OutboxOnlyPublisher>(broker.Publisher);
+        Assert.True(broker.Publisher.IsConfigured);
+    }
 }
