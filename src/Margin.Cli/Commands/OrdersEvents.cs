@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Margin.Cli.Hosting;
+using Margin.Infrastructure.Composition;
 using Margin.Infrastructure.ServiceBus;
 using Margin.Sweep.UseCases;
 
@@ -51,7 +52,7 @@ internal static class OrdersEvents
         await using (broker.ConfigureAwait(false))
         {
             ConsumeEventsOutcome outcome;
-            var receiver = new ServiceBusReceiver(broker.Connection!, options.EventsQueue, options.EventsQueueSessions);
+            var receiver = ServiceBusComposition.EventsReceiver(broker.Connection!);
             try
             {
                 try

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Margin.Cli.Hosting;
+using Margin.Infrastructure.Composition;
 using Margin.Infrastructure.ServiceBus;
 using Margin.Sweep.Orders;
 
@@ -135,7 +136,7 @@ internal static class OrdersTail
         var nextSession = options.OrdersQueueSessions && sessionId is null;
         while (received.Count < count)
         {
-            var receiver = new ServiceBusReceiver(broker.Connection!, options.OrdersQueue, options.OrdersQueueSessions, sessionId);
+            var receiver = ServiceBusComposition.OrdersReceiver(broker.Connection!, sessionId);
             receivers.Add(receiver);
             IReadOnlyList<ReceivedMessage> batch;
             using (var budget = CancellationTokenSource.CreateLinkedTokenSource(ct))

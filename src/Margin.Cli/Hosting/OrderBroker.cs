@@ -1,6 +1,5 @@
 using Margin.Infrastructure.Composition;
 using Margin.Infrastructure.ServiceBus;
-using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
 
 namespace Margin.Cli.Hosting;
@@ -11,13 +10,11 @@ internal sealed class OrderBroker : IAsyncDisposable
     /// <summary>What a command says when Service Bus is needed and not configured (one line).</summary>
     public const string NotConfigured = "Service Bus is not configured: set ServiceBus:ConnectionString (or ServiceBus:FullyQualifiedNamespace with a managed identity) in appsettings.json, $MARGIN_ServiceBus__ConnectionString, or --service-bus";
 
-    private readonly ServiceBusOrderPublisher? _publisher;
-
-    private OrderBroker(ServiceBusOptions options, ServiceBusConnection? connection, ServiceBusOrderPublisher? publisher)
+    private OrderBroker(ServiceBusOptions options, ServiceBusConnection? connection, IOrderPublisher publisher)
     {
         Options = options;
         Connection = connection;
-        _publisher = publisher;
+        Publisher = publisher;
         Namespace = connection?.Namespace ?? string.Empty;
     }
 
@@ -33,8 +30,8 @@ internal sealed class OrderBroker : IAsyncDisposable
     /// <summary>The namespace host (empty when not configured), for messages.</summary>
     public string Namespace { get; }
 
-    /// <summary>The Service Bus publisher when configured, else <see cref="OutboxOnlyPublisher"/>.</summary>
-    public IOrderPublisher Publisher => (IOrderPublisher?)_publisher ?? OutboxOnlyPublisher.Instance;
+    /// <summary>The Service Bus publisher when configured, else <see cref="Sweep.Orders.OutboxOnlyPublisher"/>.</summary>
+    public IOrderPublisher Publisher { get; }
 
     /// <summary>Opens nothing yet: the connection connects on first use.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -45,9 +42,8 @@ internal sealed class OrderBroker : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
 
         // A connection string carries its own key or signature; a bare namespace authenticates as the process's Azure identity (DefaultAzureCredential).
-        return ServiceBusComposition.Connect(options, time) is { } connection
-            ? new OrderBroker(options, connection, new ServiceBusOrderPublisher(connection, time))
-            : new OrderBroker(options, null, null);
+        var connection = ServiceBusComposition.Connect(options, time);
+        return new OrderBroker(options, connection, ServiceBusComposition.Publisher(connection, time));
     }
 
     /// <summary>Where a queue is, for messages: <c>queue 'Q' on namespace 'NS'</c>.</summary>
@@ -56,9 +52,9 @@ internal sealed class OrderBroker : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        if (_publisher is not null)
+        if (Publisher is IAsyncDisposable publisher)
         {
-            await _publisher.DisposeAsync().ConfigureAwait(false);
+            await publisher.DisposeAsync().ConfigureAwait(false);
         }
 
         if (Connection is not null)
