@@ -188,6 +188,13 @@ public sealed class ServiceBusCommandsTests(AzuriteInstance azurite)
         Assert.True(left.Success, sweep.Stdout);
         Assert.Matches($@"Service Bus publish failed 2 time\(s\); those orders stay in the outbox \(margin orders relay sends them\)\. First error: Service Bus namespace '127\.0\.0\.1': cannot connect to amqp://127\.0\.0\.1:{port}", sweep.Stdout);
 
+        // A relay while it is still down: one line naming the queue and the namespace, exit 3, the orders still in the outbox.
+        var down = await Run("orders", "relay", "--service-bus", nowhere);
+        Assert.Equal(3, down.ExitCode);
+        var downLine = Assert.Single(down.Stderr.TrimEnd().Split('\n'));
+        Assert.StartsWith($"margin orders relay: Service Bus namespace '127.0.0.1': cannot connect to amqp://127.0.0.1:{port}: ", downLine, StringComparison.Ordinal);
+        Assert.EndsWith($" (queue '{Orders}' on namespace '127.0.0.1'); the unsent orders stay in the outbox", downLine, StringComparison.Ordinal);
+
         // The broker comes up on that port: the relay sends what stayed behind.
         await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
         {
