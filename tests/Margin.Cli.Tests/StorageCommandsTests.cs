@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Azure.Data.Tables;
 using Margin.Infrastructure.Composition;
 using Margin.Infrastructure.Tests.Azurite;
@@ -22,7 +23,9 @@ public sealed class StorageCommandsTests(AzuriteInstance azurite)
         Assert.Contains("seeded 300 accounts (seed 1) into 8 partitions", demo.Stdout, StringComparison.Ordinal);
         Assert.Contains("Sweep summary", demo.Stdout, StringComparison.Ordinal);
         Assert.Contains("300 written, 0 unchanged", demo.Stdout, StringComparison.Ordinal);
-        Assert.Contains("no Service Bus configured", demo.Stdout, StringComparison.Ordinal);
+        var remain = Regex.Match(demo.Stdout, @"Service Bus is not configured: (\d+) orders remain in the outbox \(margin orders list; margin orders relay once it is configured\)");
+        Assert.True(remain.Success, demo.Stdout);
+        Assert.NotEqual("0", remain.Groups[1].Value);
         Assert.Contains("Liquidatable", demo.Stdout, StringComparison.Ordinal);
 
         var sweeps = await RunAsync("sweeps", "show");
@@ -34,6 +37,11 @@ public sealed class StorageCommandsTests(AzuriteInstance azurite)
         Assert.Equal(0, orders.ExitCode);
         Assert.Contains("not yet sent", orders.Stdout, StringComparison.Ordinal);
         Assert.Contains("ord-", orders.Stdout, StringComparison.Ordinal);
+
+        var relay = await RunAsync("orders", "relay");
+        Assert.Equal(2, relay.ExitCode);
+        Assert.Equal($"outbox: {remain.Groups[1].Value} pending, 0 sent, 0 expired (left for the next sweep to close), 0 held by a kill switch", relay.Stdout.TrimEnd());
+        Assert.Equal($"margin orders relay: {Hosting.OrderBroker.NotConfigured}; {remain.Groups[1].Value} orders remain in the outbox", relay.Stderr.TrimEnd());
 
         var account = await RunAsync("accounts", "show", "acct-000001");
         Assert.Equal(0, account.ExitCode);

@@ -18,7 +18,7 @@ internal static class DemoCommand
         var workItems = SweepCommand.WorkItems();
         var command = new Command("demo", "Seed a generated book, run a sweep over it (prices from the simulated demo market), and print accounts per status, orders and throughput.")
         {
-            accounts, seed, workers, workItems, connection, partitions, StorageCommand.Prefix(),
+            accounts, seed, workers, workItems, connection, partitions, StorageCommand.Prefix(), StorageCommand.ServiceBus(),
         };
         command.SetAction(async (parse, ct) =>
         {

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Margin.Cli.Commands;
 
-/// <summary><c>margin orders list [--unsent] [--account ID] [--limit N]</c>: the liquidation outbox.</summary>
+/// <summary><c>margin orders list|relay|tail|events</c>: the liquidation outbox, and the Service Bus queues orders go to and executor reports come from.</summary>
 internal static class OrdersCommand
 {
     public static Command Create(CommandIo io)
@@ -19,7 +19,10 @@ internal static class OrdersCommand
         var limit = new Option<int>("--limit") { Description = "at most this many, newest first", DefaultValueFactory = _ => 50 };
         var list = new Command("list", "List liquidation orders from the outbox.") { unsent, account, limit, connection, partitions, StorageCommand.Prefix() };
         list.SetAction((parse, ct) => ListAsync(io, parse, parse.GetValue(unsent), parse.GetValue(account), parse.GetValue(limit), connection, partitions, ct));
-        return new Command("orders", "Liquidation orders (the outbox in the margin table).") { list };
+        return new Command("orders", "Liquidation orders: the outbox in the margin table, and the Service Bus queues.")
+        {
+            list, OrdersRelay.Create(io), OrdersTail.Create(io), OrdersEvents.Create(io),
+        };
     }
 
     private static async Task<int> ListAsync(CommandIo io, ParseResult parse, bool unsent, string? accountId, int limit, Option<string?> connection, Option<int?> partitions, CancellationToken ct)

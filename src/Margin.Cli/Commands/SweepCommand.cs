@@ -16,7 +16,7 @@ internal static class SweepCommand
         var resume = new Option<bool>("--resume") { Description = "do not start a sweep: finish the latest one's remaining work items (after an interrupted run)" };
         var command = new Command("sweep", "Refresh prices from the configured oracle sources, start a sweep and process every work item with W concurrent workers; print accounts per status, orders, throughput and storage operations.")
         {
-            workers, workItems, resume, connection, partitions, StorageCommand.Prefix(),
+            workers, workItems, resume, connection, partitions, StorageCommand.Prefix(), StorageCommand.ServiceBus(),
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -27,7 +27,11 @@ internal static class SweepCommand
 
             if (parse.GetValue(resume))
             {
-                return await SweepRunner.ResumeAsync(io, settings, await StorageCommand.OpenAsync(settings, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+                var broker = OrderBroker.Create(settings.ServiceBus, TimeProvider.System);
+                await using (broker.ConfigureAwait(false))
+                {
+                    return await SweepRunner.ResumeAsync(io, settings, await StorageCommand.OpenAsync(settings, ct).ConfigureAwait(false), broker, ct).ConfigureAwait(false);
+                }
             }
 
             return await RunAsync(io, settings, ct).ConfigureAwait(false);
@@ -81,6 +85,10 @@ internal static class SweepCommand
         }
 
         var storage = await StorageCommand.OpenAsync(settings, ct).ConfigureAwait(false);
-        return await SweepRunner.RunAsync(io, settings, storage, sources, ct).ConfigureAwait(false);
+        var broker = OrderBroker.Create(settings.ServiceBus, TimeProvider.System);
+        await using (broker.ConfigureAwait(false))
+        {
+            return await SweepRunner.RunAsync(io, settings, storage, broker, sources, ct).ConfigureAwait(false);
+        }
     }
 }

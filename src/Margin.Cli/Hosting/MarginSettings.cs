@@ -1,4 +1,5 @@
 using Margin.Infrastructure.Composition;
+using Margin.Infrastructure.ServiceBus;
 using Margin.Sweep.Options;
 using Margin.Sweep.UseCases;
 using Microsoft.Extensions.Configuration;
@@ -8,33 +9,23 @@ namespace Margin.Cli.Hosting;
 /// <summary>The CLI's settings: <c>appsettings.json</c> beside the executable, then environment variables, then flags (docs/cli.md).</summary>
 /// <remarks>
 /// Environment variables use the prefix <c>MARGIN_</c> and <c>__</c> between sections (<c>MARGIN_Storage__ConnectionString</c>);
-/// <c>MARGIN_STORAGE</c> and the Functions host's <c>AzureWebJobsStorage</c> also set the storage connection string.
+/// <c>MARGIN_STORAGE</c> and the Functions host's <c>AzureWebJobsStorage</c> also set the storage connection string;
+/// <c>MARGIN_ServiceBus__ConnectionString</c> the Service Bus one (none: orders stay in the outbox).
 /// Every section is validated; a problem names the setting.
 /// </remarks>
-internal sealed record MarginSettings(StorageOptions Storage, SweepOptions Sweep, PriceRefreshOptions Prices, DrainOptions Drain, IConfigurationSection Oracles)
+internal sealed record MarginSettings(StorageOptions Storage, SweepOptions Sweep, PriceRefreshOptions Prices, DrainOptions Drain, IConfigurationSection Oracles, ServiceBusOptions ServiceBus)
 {
     /// <summary>Loads the settings, with <paramref name="overrides"/> (from flags, keys like <c>Storage:ConnectionString</c>) applied last.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names every problem.</exception>
     public static MarginSettings Load(IReadOnlyDictionary<string, string?> overrides)
     {
-        ArgumentNullException.ThrowIfNull(overrides);
-        var legacy = new Dictionary<string, string?>(StringComparer.Ordinal);
-        if ((Environment.GetEnvironmentVariable("MARGIN_STORAGE") ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage")) is { Length: > 0 } connection)
-        {
-            legacy["Storage:ConnectionString"] = connection;
-        }
-
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddInMemoryCollection(legacy)
-            .AddEnvironmentVariables("MARGIN_")
-            .AddInMemoryCollection(overrides.Where(kv => kv.Value is not null))
-            .Build();
+        var configuration = Build(overrides);
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var sweep = configuration.GetSection(SweepOptions.Section).Get<SweepOptions>() ?? new SweepOptions();
         var prices = configuration.GetSection(PriceRefreshOptions.Section).Get<PriceRefreshOptions>() ?? new PriceRefreshOptions();
         var drain = configuration.GetSection("Drain").Get<DrainOptions>() ?? new DrainOptions();
-        var problems = storage.Problems().Concat(sweep.Problems()).Concat(prices.Problems()).ToList();
+        var serviceBus = ServiceBusOf(configuration);
+        var problems = storage.Problems().Concat(sweep.Problems()).Concat(prices.Problems()).Concat(serviceBus.Problems()).ToList();
         if (drain.Workers is < 1 or > 64)
         {
             problems.Add($"Drain:Workers must be in [1, 64] (got {drain.Workers})");
@@ -58,6 +49,34 @@ internal sealed record MarginSettings(StorageOptions Storage, SweepOptions Sweep
             throw new ArgumentException(string.Join(Environment.NewLine, problems));
         }
 
-        return new MarginSettings(storage, sweep, prices, drain, configuration.GetSection("Oracles"));
+        return new MarginSettings(storage, sweep, prices, drain, configuration.GetSection("Oracles"), serviceBus);
     }
+
+    /// <summary>Loads only the <c>ServiceBus</c> section, for commands that need no storage (<c>margin orders tail</c>).</summary>
+    /// <exception cref="ArgumentException">A Service Bus setting is invalid; the message names every problem.</exception>
+    public static ServiceBusOptions LoadServiceBus(IReadOnlyDictionary<string, string?> overrides)
+    {
+        var serviceBus = ServiceBusOf(Build(overrides));
+        return serviceBus.Problems() is { Count: > 0 } problems ? throw new ArgumentException(string.Join(Environment.NewLine, problems)) : serviceBus;
+    }
+
+    private static IConfigurationRoot Build(IReadOnlyDictionary<string, string?> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        var legacy = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if ((Environment.GetEnvironmentVariable("MARGIN_STORAGE") ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage")) is { Length: > 0 } connection)
+        {
+            legacy["Storage:ConnectionString"] = connection;
+        }
+
+        return new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddInMemoryCollection(legacy)
+            .AddEnvironmentVariables("MARGIN_")
+            .AddInMemoryCollection(overrides.Where(kv => kv.Value is not null))
+            .Build();
+    }
+
+    private static ServiceBusOptions ServiceBusOf(IConfiguration configuration) =>
+        configuration.GetSection(ServiceBusOptions.Section).Get<ServiceBusOptions>() ?? new ServiceBusOptions();
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Margin.Cli.Commands;
 using Margin.Infrastructure.Composition;
+using Margin.Infrastructure.ServiceBus;
 
 namespace Margin.Cli.Hosting;
 
@@ -23,6 +24,23 @@ internal static class StorageCommand
         Description = "put in front of every table and queue name, so several deployments share one storage account (default Storage:Prefix, empty)",
     };
 
+    public static Option<string?> ServiceBus() => new("--service-bus")
+    {
+        Description = "the Service Bus connection string orders go to (default ServiceBus:ConnectionString, $MARGIN_ServiceBus__ConnectionString; none: orders stay in the outbox)",
+    };
+
+    /// <summary>The <c>--service-bus</c> flag as a settings override, if the command has it and it is given.</summary>
+    public static Dictionary<string, string?> ServiceBusOverride(ParseResult parse)
+    {
+        var overrides = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--service-bus") is Option<string?> option && parse.GetValue(option) is { Length: > 0 } cs)
+        {
+            overrides["ServiceBus:ConnectionString"] = cs;
+        }
+
+        return overrides;
+    }
+
     /// <summary>The settings with the flags applied, or null after writing every problem to stderr.</summary>
     public static async Task<MarginSettings?> SettingsAsync(CommandIo io, string command, ParseResult parse, Option<string?> connection, Option<int?> partitions, IReadOnlyDictionary<string, string?>? more, CancellationToken cancellationToken = default)
     {
@@ -42,7 +60,7 @@ internal static class StorageCommand
             overrides["Storage:Prefix"] = p;
         }
 
-        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in ServiceBusOverride(parse).Concat(more ?? new Dictionary<string, string?>()))
         {
             overrides[key] = value;
         }
@@ -56,6 +74,29 @@ internal static class StorageCommand
             await io.Error.WriteLineAsync($"margin {command}: invalid settings:{Environment.NewLine}{ex.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
             return null;
         }
+    }
+
+    /// <summary>The <c>ServiceBus</c> settings with <c>--service-bus</c> applied, or null after writing the problem (invalid, or not configured) to stderr.</summary>
+    public static async Task<ServiceBusOptions?> ServiceBusSettingsAsync(CommandIo io, string command, ParseResult parse, CancellationToken ct)
+    {
+        ServiceBusOptions options;
+        try
+        {
+            options = MarginSettings.LoadServiceBus(ServiceBusOverride(parse));
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            await io.Error.WriteLineAsync($"margin {command}: invalid settings:{Environment.NewLine}{ex.Message}".AsMemory(), ct).ConfigureAwait(false);
+            return null;
+        }
+
+        if (!options.IsConfigured)
+        {
+            await io.Error.WriteLineAsync($"margin {command}: {OrderBroker.NotConfigured}".AsMemory(), ct).ConfigureAwait(false);
+            return null;
+        }
+
+        return options;
     }
 
     /// <summary>The deployment's stores, with every table and queue created.</summary>
