@@ -25,6 +25,9 @@ public sealed class ConsumeLiquidationEvents
     /// <summary>The dead-letter reason of an event whose fields are invalid (<see cref="LiquidationEvent.Problems"/>).</summary>
     public const string InvalidReason = "InvalidEvent";
 
+    /// <summary>The dead-letter reason of a report on an order the account does not have (a wrong order or account id on the executor's side): kept for an operator rather than dropped, since the account may stay in flight until the right report arrives.</summary>
+    public const string UnknownOrderReason = "UnknownOrder";
+
     private readonly IEventInbox _inbox;
     private readonly RecordLiquidationEvent _record;
 
@@ -146,6 +149,20 @@ public sealed class ConsumeLiquidationEvents
             var error = string.Create(CultureInfo.InvariantCulture, $"{ex.GetType().Name}: {FirstLine(ex.Message)}");
             var settleError = await SettleAsync(() => _inbox.AbandonAsync(message, CancellationToken.None)).ConfigureAwait(false);
             return new ConsumedEvent(message.MessageId, message.DeliveryCount, EventDisposition.Abandoned) { Event = e, Error = error, SettleError = settleError };
+        }
+
+        if (outcome == EventOutcome.UnknownOrder)
+        {
+            var description = $"order {e.OrderId} is not an order of account {e.AccountId}: check both ids in the executor's report";
+            var deadLetterError = await SettleAsync(() => _inbox.DeadLetterAsync(message, UnknownOrderReason, description, CancellationToken.None)).ConfigureAwait(false);
+            return new ConsumedEvent(message.MessageId, message.DeliveryCount, EventDisposition.DeadLettered)
+            {
+                Event = e,
+                Outcome = outcome,
+                DeadLetterReason = UnknownOrderReason,
+                Problem = description,
+                SettleError = deadLetterError,
+            };
         }
 
         var completeError = await SettleAsync(() => _inbox.CompleteAsync(message, CancellationToken.None)).ConfigureAwait(false);

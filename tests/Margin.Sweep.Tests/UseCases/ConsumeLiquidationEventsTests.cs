@@ -103,15 +103,19 @@ public sealed class ConsumeLiquidationEventsTests
     }
 
     [Fact]
-    public async Task ExecuteAsync_UnknownOrder_IsReportedAndCompleted()
+    public async Task ExecuteAsync_UnknownOrder_IsDeadLetteredNamingBothIds()
     {
         _inbox.Send(Event("acct-1", OrderState.Accepted, orderId: "ord-nobody"));
 
         var m = Assert.Single((await _consume.ExecuteAsync(Drain)).Messages);
 
-        Assert.Equal(EventDisposition.Completed, m.Disposition);
+        Assert.Equal(EventDisposition.DeadLettered, m.Disposition);
         Assert.Equal(EventOutcome.UnknownOrder, m.Outcome);
-        Assert.Empty(_inbox.DeadLettered);
+        Assert.Empty(_inbox.Completed);
+        var (_, reason, description) = Assert.Single(_inbox.DeadLettered);
+        Assert.Equal(ConsumeLiquidationEvents.UnknownOrderReason, reason);
+        Assert.Contains("ord-nobody", description, StringComparison.Ordinal);
+        Assert.Contains("acct-1", description, StringComparison.Ordinal);
     }
 
     [Theory]
