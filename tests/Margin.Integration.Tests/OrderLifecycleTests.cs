@@ -139,6 +139,27 @@ public sealed class OrderLifecycleTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task Events_APartialFillArrivingAfterTheFailure_HoldsEpisodesForTheLedger()
+    {
+        var world = await BookAsync();
+        await world.SweepAsync();
+        var first = OrderIds.For("liquidatable", 1);
+        var at = world.Time.GetUtcNow();
+        Assert.Equal(EventOutcome.Closed, await world.Events().ExecuteAsync(new LiquidationEvent(LiquidationEvent.SchemaVersion, first, "liquidatable", OrderState.Failed, at, [], "venue halted")));
+        var (afterFailure, _) = await world.Storage.Margin.ReadAccountAsync("liquidatable", CancellationToken.None);
+        Assert.Null(afterFailure!.AwaitingLedgerVersion);
+
+        // The executor's earlier PartiallyFilled report arrives after its failure (the two overtook each other), carrying fills.
+        var partial = new LiquidationEvent(LiquidationEvent.SchemaVersion, first, "liquidatable", OrderState.PartiallyFilled, at.AddSeconds(-5), [new FilledLeg("BTC-PERP", "0.01", "50000")]);
+        Assert.Equal(EventOutcome.LateReport, await world.Events().ExecuteAsync(partial));
+
+        var (result, orders) = await world.Storage.Margin.ReadAccountAsync("liquidatable", CancellationToken.None);
+        Assert.Equal(OrderState.Failed, orders.Single(o => o.OrderId == first).State);
+        Assert.NotNull(result!.AwaitingLedgerVersion);
+        Assert.Equal(EventOutcome.Ignored, await world.Events().ExecuteAsync(partial));
+    }
+
+    [Fact]
     public async Task Sweeps_AnAcceptedOrPartiallyFilledOrder_StaysOpenPastItsTimeToLive()
     {
         var world = await BookAsync();

@@ -93,6 +93,22 @@ public sealed class RecordLiquidationEvent
                 }
             }
 
+            if (order.State == OrderState.Failed && fills && result is not null && LiquidationOrderJson.Read(order.Body)?.AccountVersion is { } failedOn &&
+                (result.AwaitingLedgerVersion ?? long.MinValue) < failedOn)
+            {
+                // A report with fills that arrives after the order's failure (reports overtaking each other): money moved,
+                // though the failure said nothing of it. The order stays failed; new episodes wait until the ledger books it.
+                try
+                {
+                    await _margin.CommitAsync(new MarginPartitionWrite(_margin.PartitionOf(e.AccountId), [result with { AwaitingLedgerVersion = failedOn }], [], Receipt: null), cancellationToken).ConfigureAwait(false);
+                    return EventOutcome.LateReport;
+                }
+                catch (StoreConflictException) when (attempt < _options.MaxCommitAttempts)
+                {
+                    continue;
+                }
+            }
+
             if (order.State.IsTerminal() || e.State <= order.State)
             {
                 return EventOutcome.Ignored;
@@ -144,6 +160,6 @@ public enum EventOutcome
     /// <summary>No such order for that account.</summary>
     UnknownOrder,
 
-    /// <summary>A report of work on an order a sweep had already expired (untaken past its time to live): recorded on the order; the order is open again if the account is still on its episode; with fills, new episodes wait for the ledger.</summary>
+    /// <summary>A report of work on an order a sweep had already expired (untaken past its time to live): recorded on the order; the order is open again if the account is still on its episode; with fills, new episodes wait for the ledger. Also a report with fills that arrives after the order's failure: the order stays failed, new episodes wait for the ledger.</summary>
     LateReport,
 }
