@@ -1,29 +1,607 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Amqp;
+using Amqp.Framing;
+using Amqp.Sasl;
+using Amqp.Types;
 using Azure.Core;
 
 namespace Margin.Infrastructure.ServiceBus;
 
 /// <summary>The process's one AMQP connection to a Service Bus namespace (or a local AMQP 1.0 broker); links are opened on it and reused.</summary>
-/// <remarks>SKELETON (issue 5, being implemented): connects lazily, authorises each link's audience with CBS put-token (SAS or jwt), renews tokens before expiry, reconnects with backoff and jitter after a connection or link loss.</remarks>
+/// <remarks>
+/// <para>Nothing is opened until first use. Then one connection (SASL ANONYMOUS, or PLAIN with <see cref="ServiceBusOptions.SaslUser"/>;
+/// <c>amqps</c> on 5671 unless TLS is off, <c>amqp</c> on 5672 with <c>UseDevelopmentEmulator=true</c>; <see cref="ServiceBusOptions.Port"/> overrides)
+/// carries one session, one sender link per queue and the receivers' links.</para>
+/// <para>With <see cref="ServiceBusOptions.UseCbs"/>, before a link to a queue is attached its audience <c>amqp://{host}/{queue}</c> is authorised
+/// with a CBS <c>put-token</c> on <c>$cbs</c> (the AMQPNetLite CbsAsyncExample's name format; Azure.Messaging.ServiceBus uses the same host and
+/// path). Tokens are renewed <see cref="ServiceBusOptions.TokenRenewBefore"/> before they expire in two ways: a <see cref="TimeProvider"/>
+/// timer per audience re-puts the token even when nothing is sent, and every use of a link checks the expiry and re-puts first when the
+/// renewal is due (so a failed timer renewal is retried before the next send). A ready SAS token from the connection string cannot be
+/// renewed; once it expires, uses fail with a message saying so.</para>
+/// <para>After the connection or a link is lost, the next use reconnects (one reconnect at a time, never after disposal), waiting an
+/// exponential backoff with full jitter between <see cref="ServiceBusOptions.ReconnectMinDelay"/> and <see cref="ServiceBusOptions.ReconnectMaxDelay"/>
+/// (<see cref="ReconnectBackoff"/>) when the previous connection failed or dropped. Every wait is bounded by
+/// <see cref="ServiceBusOptions.OperationTimeout"/> and the caller's cancellation token.</para>
+/// </remarks>
 public sealed class ServiceBusConnection : IAsyncDisposable
 {
+    /// <summary>The source filter that asks a session queue for a session (Azure.Messaging.ServiceBus AmqpClientConstants.SessionFilterName).</summary>
+    public const string SessionFilter = "com.microsoft:session-filter";
+
+    private readonly TimeProvider _time;
+    private readonly CbsCredential? _credential;
+    private readonly ReconnectBackoff _backoff;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly string? _user;
+    private readonly string? _password;
+    private readonly string _containerId = "margin-" + Guid.NewGuid().ToString("N")[..12];
+    private volatile Live? _live;
+    private int _failures;
+    private long _connects;
+    private long _tokensPut;
+    private volatile bool _disposed;
+
     /// <summary>Creates the connection (nothing is opened until first use).</summary>
     /// <param name="options">Valid, configured options.</param>
     /// <param name="credential">The token credential with <see cref="ServiceBusOptions.FullyQualifiedNamespace"/>, or null with a connection string.</param>
     /// <param name="time">The clock for token expiry and renewal.</param>
+    /// <exception cref="ArgumentException">The options are invalid or not configured, or a namespace is given without a credential; the message names every problem.</exception>
     public ServiceBusConnection(ServiceBusOptions options, TokenCredential? credential, TimeProvider time)
+        : this(options, credential, time, Random.Shared.NextDouble)
+    {
+    }
+
+    /// <summary>Creates the connection with a given jitter source (tests make the backoff deterministic).</summary>
+    internal ServiceBusConnection(ServiceBusOptions options, TokenCredential? credential, TimeProvider time, Func<double> jitter)
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
-        _ = credential;
-        _ = time ?? throw new ArgumentNullException(nameof(time));
-        throw new NotImplementedException();
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        if (options.Problems() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(options));
+        }
+
+        var emulator = false;
+        int? port = null;
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            var cs = ServiceBusConnectionString.Parse(options.ConnectionString);
+            Namespace = cs.Host;
+            emulator = cs.UseDevelopmentEmulator;
+            port = cs.Port;
+            if (options.UseCbs)
+            {
+                _credential = cs.SharedAccessSignature is { } sas
+                    ? new CbsCredential.SasToken(sas)
+                    : new CbsCredential.SasKey(cs.KeyName!, cs.Key!, options.TokenLifetime);
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(options.FullyQualifiedNamespace))
+        {
+            Namespace = options.FullyQualifiedNamespace.Trim();
+            if (options.UseCbs)
+            {
+                _credential = new CbsCredential.Entra(credential ?? throw new ArgumentException(
+                    $"{ServiceBusOptions.Section}:FullyQualifiedNamespace '{Namespace}' needs a token credential (e.g. DefaultAzureCredential, a managed identity)", nameof(credential)));
+            }
+        }
+        else
+        {
+            throw new ArgumentException($"Service Bus is not configured: give {ServiceBusOptions.Section}:ConnectionString or {ServiceBusOptions.Section}:FullyQualifiedNamespace", nameof(options));
+        }
+
+        UseTls = options.UseTls ?? !emulator;
+        Port = options.Port ?? port ?? (UseTls ? 5671 : 5672);
+        _user = options.SaslUser;
+        _password = options.SaslPassword;
+        _backoff = new ReconnectBackoff(options.ReconnectMinDelay, options.ReconnectMaxDelay, jitter);
     }
 
     /// <summary>The options.</summary>
     public ServiceBusOptions Options { get; }
 
     /// <summary>The namespace host, for messages.</summary>
-    public string Namespace => throw new NotImplementedException();
+    public string Namespace { get; }
+
+    /// <summary>The AMQP port used.</summary>
+    public int Port { get; }
+
+    /// <summary>Whether the connection uses TLS (<c>amqps</c>).</summary>
+    public bool UseTls { get; }
+
+    /// <summary>How many AMQP connections were opened (1 plus the reconnects).</summary>
+    public long Connects => Interlocked.Read(ref _connects);
+
+    /// <summary>How many CBS put-token requests were accepted (first authorisations and renewals).</summary>
+    public long TokensPut => Interlocked.Read(ref _tokensPut);
+
+    /// <summary>The kind of credential, for messages (<c>SAS key 'NAME'</c>, <c>SAS token</c>, <c>Entra ID token</c>), or <c>none (CBS off)</c>.</summary>
+    public string CredentialKind => _credential?.Kind ?? "none (CBS off)";
+
+    /// <summary>The CBS audience of a queue: <c>amqp://{host}/{queue}</c>.</summary>
+    /// <param name="queue">The queue.</param>
+    public string Audience(string queue) => $"amqp://{Namespace}/{queue}";
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _closing.CancelAsync().ConfigureAwait(false);
+        var entered = await _gate.WaitAsync(Options.OperationTimeout).ConfigureAwait(false);
+        try
+        {
+            var live = _live;
+            _live = null;
+            if (live is not null)
+            {
+                await live.CloseAsync(Options.OperationTimeout).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (entered)
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    /// <summary>The sender link to <paramref name="queue"/> (reused; reattached after a loss), with its audience authorised.</summary>
+    internal async Task<Sender> GetSenderAsync(string queue, CancellationToken cancellationToken)
+    {
+        using var timeout = Bounded(cancellationToken);
+        try
+        {
+            var live = await GetLiveAsync(timeout.Token).ConfigureAwait(false);
+            await AuthorizeAsync(live, queue, force: false, timeout.Token).ConfigureAwait(false);
+            if (live.Senders.TryGetValue(queue, out var existing) && !existing.Link.IsClosed)
+            {
+                return existing;
+            }
+
+            await live.LinkGate.WaitAsync(timeout.Token).ConfigureAwait(false);
+            try
+            {
+                if (live.Senders.TryGetValue(queue, out existing) && !existing.Link.IsClosed)
+                {
+                    return existing;
+                }
+
+                var attached = NewAttachSignal();
+                var link = new SenderLink(live.Session, $"{_containerId}-send-{queue}", new Target { Address = queue }, (_, attach) => OnAttached(attached, attach.Target is null));
+                await WaitAttachedAsync(link, attached, $"a sender to queue '{queue}'", timeout.Token).ConfigureAwait(false);
+                var closed = new TaskCompletionSource<Error?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var sender = new Sender(link, closed.Task);
+                live.Senders[queue] = sender;
+                link.AddClosedCallback((_, error) =>
+                {
+                    live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, sender));
+                    closed.TrySetResult(error);
+                });
+                Interlocked.Exchange(ref _failures, 0);
+                return sender;
+            }
+            finally
+            {
+                live.LinkGate.Release();
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
+        {
+            throw new TimeoutException($"Service Bus namespace '{Namespace}': no sender to queue '{queue}' within {Options.OperationTimeout} (OperationTimeout)");
+        }
+    }
+
+    /// <summary>Opens a peek-lock receiver link on <paramref name="queue"/>; on a session queue with the session filter (<paramref name="sessionId"/> or null for the next available session).</summary>
+    internal async Task<(ReceiverLink Link, string? SessionId)> OpenReceiverAsync(string queue, bool sessions, string? sessionId, int credit, MessageCallback onMessage, CancellationToken cancellationToken)
+    {
+        using var timeout = Bounded(cancellationToken);
+        try
+        {
+            var live = await GetLiveAsync(timeout.Token).ConfigureAwait(false);
+            await AuthorizeAsync(live, queue, force: false, timeout.Token).ConfigureAwait(false);
+            var source = new Source { Address = queue };
+            if (sessions)
+            {
+                // Azure.Messaging.ServiceBus (AmqpConnectionScope.CreateReceivingLinkAsync) and the AMQPNetLite MessageSessionExample:
+                // a filter-set entry keyed by the symbol com.microsoft:session-filter, valued with the session id or null (next available).
+                var filters = new Map { [new Symbol(SessionFilter)] = sessionId };
+                source.FilterSet = filters;
+            }
+
+            var attached = NewAttachSignal();
+            string? acceptedSession = sessionId;
+            var receiver = new ReceiverLink(live.Session, $"{_containerId}-recv-{queue}-{Guid.NewGuid():N}", source, (_, attach) =>
+            {
+                if (sessions && attach.Source is Source remote && remote.FilterSet is { } set && set[new Symbol(SessionFilter)] is string id)
+                {
+                    acceptedSession = id;
+                }
+
+                OnAttached(attached, attach.Source is null);
+            });
+            await WaitAttachedAsync(receiver, attached, sessions ? $"a session receiver on queue '{queue}' (session {sessionId ?? "next available"})" : $"a receiver on queue '{queue}'", timeout.Token).ConfigureAwait(false);
+            // Messages are pushed to the callback (AMQPNetLite's ReceiveAsync(TimeSpan.Zero) waits instead of returning at once);
+            // the credit is restored as messages are settled.
+            receiver.Start(credit, onMessage);
+            return (receiver, acceptedSession);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
+        {
+            throw new TimeoutException($"Service Bus namespace '{Namespace}': no receiver on queue '{queue}' within {Options.OperationTimeout} (OperationTimeout)");
+        }
+    }
+
+    /// <summary>Re-puts the token of every authorised audience that is due (what the renewal timers do; also callable directly).</summary>
+    internal async Task RenewDueTokensAsync(CancellationToken cancellationToken)
+    {
+        if (_live is not { IsOpen: true } live)
+        {
+            return;
+        }
+
+        foreach (var audience in live.Tokens.Keys)
+        {
+            await AuthorizeAsync(live, QueueOf(audience), force: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the current connection as if it had been lost (tests of the reconnect path).</summary>
+    internal void Abort()
+    {
+        if (_live is { } live)
+        {
+            live.Lost = true;
+            live.Connection.Close(TimeSpan.Zero, new Error(new Symbol("amqp:connection:forced")) { Description = "aborted by the client" });
+        }
+    }
+
+    private static TaskCompletionSource<bool> NewAttachSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static void OnAttached(TaskCompletionSource<bool> attached, bool refused)
+    {
+        // A refused attach comes back with a null terminus and is followed by a detach carrying the error (AMQP 1.0, 2.6.3):
+        // the closed callback reports that error.
+        if (!refused)
+        {
+            attached.TrySetResult(true);
+        }
+    }
+
+    private string QueueOf(string audience) => audience[$"amqp://{Namespace}/".Length..];
+
+    private CancellationTokenSource Bounded(CancellationToken cancellationToken)
+    {
+        // Disposal cancels every wait (a reconnect backoff included).
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        cts.CancelAfter(Options.OperationTimeout);
+        return cts;
+    }
+
+    private async Task WaitAttachedAsync(Link link, TaskCompletionSource<bool> attached, string what, CancellationToken cancellationToken)
+    {
+        link.AddClosedCallback((_, error) => attached.TrySetException(new ServiceBusException(
+            $"Service Bus namespace '{Namespace}' refused {what}: {Describe(error)}")
+        { IsConnectionLoss = error is null || IsConnectionCondition(error) }));
+        try
+        {
+            await attached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            link.Close(TimeSpan.Zero, null);
+            throw;
+        }
+    }
+
+    internal static string Describe(Error? error) =>
+        error is null ? "the link or connection closed without an error" : $"{error.Condition}: {error.Description ?? "no description"}";
+
+    private static bool IsConnectionCondition(Error error) =>
+        error.Condition.ToString() is "amqp:connection:forced" or "amqp:connection:framing-error" or "amqp:link:detach-forced" or "amqp:internal-error" or "com.microsoft:server-busy" or "com.microsoft:timeout";
+
+    private async Task<Live> GetLiveAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_live is { IsOpen: true } live)
+        {
+            return live;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            live = _live;
+            if (live is { IsOpen: true })
+            {
+                return live;
+            }
+
+            if (live is not null)
+            {
+                _live = null;
+                live.Dispose();
+            }
+
+            var failures = Volatile.Read(ref _failures);
+            if (failures > 0)
+            {
+                await Task.Delay(_backoff.Delay(failures), _time, cancellationToken).ConfigureAwait(false);
+                ObjectDisposedException.ThrowIf(_disposed, this);
+            }
+
+            try
+            {
+                live = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Interlocked.Increment(ref _failures);
+                throw new ServiceBusException($"Service Bus namespace '{Namespace}': cannot connect to {(UseTls ? "amqps" : "amqp")}://{Namespace}:{Port}: {e.Message}", e) { IsConnectionLoss = true };
+            }
+
+            _live = live;
+            Interlocked.Increment(ref _connects);
+            return live;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<Live> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory();
+        if (_user is null)
+        {
+            // Service Bus authorises through CBS; SASL only opens the connection.
+            factory.SASL.Profile = SaslProfile.Anonymous;
+        }
+
+        factory.AMQP.ContainerId = _containerId;
+        factory.AMQP.HostName = Namespace;
+        var address = new Address(Namespace, Port, _user, _password, "/", UseTls ? "amqps" : "amqp");
+        var connection = await factory.CreateAsync(address, cancellationToken, null).ConfigureAwait(false);
+        var live = new Live(connection, new Session(connection));
+        connection.AddClosedCallback((_, _) =>
+        {
+            if (!live.Lost && !_disposed)
+            {
+                // Lost, not closed by us: the next connect waits a backoff.
+                Interlocked.Increment(ref _failures);
+            }
+
+            live.Lost = true;
+        });
+        return live;
+    }
+
+    private async Task AuthorizeAsync(Live live, string queue, bool force, CancellationToken cancellationToken)
+    {
+        if (_credential is null)
+        {
+            return;
+        }
+
+        var audience = Audience(queue);
+        if (!force && live.Tokens.TryGetValue(audience, out var held) && (_time.GetUtcNow() < held.RenewAt || (!_credential.Renewable && _time.GetUtcNow() < held.ExpiresAt)))
+        {
+            return;
+        }
+
+        await live.CbsGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            if (!force && live.Tokens.TryGetValue(audience, out held) && (now < held.RenewAt || (!_credential.Renewable && now < held.ExpiresAt)))
+            {
+                return;
+            }
+
+            var token = await _credential.GetTokenAsync(audience, now, cancellationToken).ConfigureAwait(false);
+            live.Cbs ??= await CbsLink.OpenAsync(live.Session, _containerId, this, cancellationToken).ConfigureAwait(false);
+            var (status, description) = await live.Cbs.PutTokenAsync(audience, token, Options.OperationTimeout, _time, cancellationToken).ConfigureAwait(false);
+            if (status is 401 or 403)
+            {
+                throw new ServiceBusAuthorizationException(Namespace, queue, _credential.Kind, status, description);
+            }
+
+            if (status is not (200 or 202))
+            {
+                throw new ServiceBusException($"Service Bus namespace '{Namespace}': put-token for queue '{queue}' with the {_credential.Kind} answered {status.ToString(CultureInfo.InvariantCulture)}: {description ?? "no description"}") { StatusCode = status };
+            }
+
+            Interlocked.Increment(ref _tokensPut);
+            var renewAt = token.ExpiresAt - Options.TokenRenewBefore;
+            ITimer? timer = null;
+            if (_credential.Renewable)
+            {
+                var due = renewAt - now;
+                timer = _time.CreateTimer(_ => _ = RenewInBackgroundAsync(live, queue), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+            }
+
+            if (live.Tokens.TryGetValue(audience, out var previous))
+            {
+                previous.Timer?.Dispose();
+            }
+
+            live.Tokens[audience] = new Authorization(token.ExpiresAt, renewAt, timer);
+        }
+        finally
+        {
+            live.CbsGate.Release();
+        }
+    }
+
+    private async Task RenewInBackgroundAsync(Live live, string queue)
+    {
+        if (_disposed || !live.IsOpen)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = Bounded(CancellationToken.None);
+            await AuthorizeAsync(live, queue, force: false, timeout.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failed background renewal is retried before the next use of the link (AuthorizeAsync checks the expiry), which reports the error.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>A sender link and what completes when it closes (with the error, if any).</summary>
+    internal sealed record Sender(SenderLink Link, Task<Error?> Closed);
+
+    private sealed record Authorization(DateTimeOffset ExpiresAt, DateTimeOffset RenewAt, ITimer? Timer);
+
+    private sealed class Live(Connection connection, Session session) : IDisposable
+    {
+        private volatile bool _lost;
+
+        public Connection Connection { get; } = connection;
+
+        public Session Session { get; } = session;
+
+        public CbsLink? Cbs { get; set; }
+
+        public ConcurrentDictionary<string, Sender> Senders { get; } = new(StringComparer.Ordinal);
+
+        public ConcurrentDictionary<string, Authorization> Tokens { get; } = new(StringComparer.Ordinal);
+
+        public SemaphoreSlim LinkGate { get; } = new(1, 1);
+
+        public SemaphoreSlim CbsGate { get; } = new(1, 1);
+
+        public bool Lost
+        {
+            get => _lost;
+            set => _lost = value;
+        }
+
+        public bool IsOpen => !_lost && !Connection.IsClosed && Cbs is not { IsOpen: false };
+
+        public async Task CloseAsync(TimeSpan timeout)
+        {
+            _lost = true;
+            StopTimers();
+            try
+            {
+                await Connection.CloseAsync(timeout, null).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Closing is best effort: the broker may be gone already.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
+        public void Dispose()
+        {
+            _lost = true;
+            StopTimers();
+            if (!Connection.IsClosed)
+            {
+                Connection.Close(TimeSpan.Zero, null);
+            }
+        }
+
+        private void StopTimers()
+        {
+            foreach (var token in Tokens.Values)
+            {
+                token.Timer?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The request and reply links to <c>$cbs</c> (Microsoft.Azure.Amqp AmqpCbsLink; AMQPNetLite CbsAsyncExample).</summary>
+    private sealed class CbsLink
+    {
+        private readonly ConcurrentDictionary<string, TaskCompletionSource<Message>> _pending = new(StringComparer.Ordinal);
+        private readonly SenderLink _sender;
+        private readonly ReceiverLink _receiver;
+        private readonly string _replyTo;
+        private long _next;
+
+        private CbsLink(SenderLink sender, ReceiverLink receiver, string replyTo)
+        {
+            _sender = sender;
+            _receiver = receiver;
+            _replyTo = replyTo;
+        }
+
+        public bool IsOpen => !_sender.IsClosed && !_receiver.IsClosed;
+
+        public static async Task<CbsLink> OpenAsync(Session session, string containerId, ServiceBusConnection owner, CancellationToken cancellationToken)
+        {
+            var replyTo = $"{containerId}-cbs-reply";
+            var senderAttached = NewAttachSignal();
+            var sender = new SenderLink(session, $"{containerId}-cbs-sender", new Target { Address = "$cbs" }, (_, attach) => OnAttached(senderAttached, attach.Target is null));
+            await owner.WaitAttachedAsync(sender, senderAttached, "the CBS request link to $cbs", cancellationToken).ConfigureAwait(false);
+            var receiverAttached = NewAttachSignal();
+            var attach = new Attach { Source = new Source { Address = "$cbs" }, Target = new Target { Address = replyTo } };
+            var receiver = new ReceiverLink(session, $"{containerId}-cbs-receiver", attach, (_, remote) => OnAttached(receiverAttached, remote.Source is null));
+            await owner.WaitAttachedAsync(receiver, receiverAttached, "the CBS reply link from $cbs", cancellationToken).ConfigureAwait(false);
+            var link = new CbsLink(sender, receiver, replyTo);
+            receiver.Start(16, (r, reply) =>
+            {
+                r.Accept(reply);
+                var correlation = reply.Properties?.CorrelationId?.ToString();
+                if (correlation is not null && link._pending.TryRemove(correlation, out var waiter))
+                {
+                    waiter.TrySetResult(reply);
+                }
+            });
+            receiver.AddClosedCallback((_, error) =>
+            {
+                foreach (var waiter in link._pending.Values)
+                {
+                    waiter.TrySetException(new ServiceBusException($"the CBS reply link closed: {Describe(error)}") { IsConnectionLoss = true });
+                }
+            });
+            return link;
+        }
+
+        public async Task<(int Status, string? Description)> PutTokenAsync(string audience, CbsToken token, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        {
+            var id = Interlocked.Increment(ref _next).ToString(CultureInfo.InvariantCulture);
+            var request = new Message(token.Value)
+            {
+                Properties = new Properties { MessageId = id, ReplyTo = _replyTo },
+                ApplicationProperties = new ApplicationProperties(),
+            };
+
+            // Microsoft.Azure.Amqp CbsConstants / AmqpCbsLink.SendTokenAsync: operation, type, name (the audience), expiration.
+            request.ApplicationProperties["operation"] = "put-token";
+            request.ApplicationProperties["type"] = token.Type;
+            request.ApplicationProperties["name"] = audience;
+            request.ApplicationProperties["expiration"] = token.ExpiresAt.UtcDateTime;
+            var reply = new TaskCompletionSource<Message>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pending[id] = reply;
+            try
+            {
+                await _sender.SendAsync(request).WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+                var response = await reply.Task.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+                var properties = response.ApplicationProperties;
+                var status = properties?["status-code"] is { } code ? Convert.ToInt32(code, CultureInfo.InvariantCulture) : 0;
+                return (status, properties?["status-description"]?.ToString());
+            }
+            finally
+            {
+                _pending.TryRemove(id, out _);
+            }
+        }
+    }
 }

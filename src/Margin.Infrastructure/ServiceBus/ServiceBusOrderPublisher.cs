@@ -1,25 +1,215 @@
+using System.Globalization;
+using Amqp;
+using Amqp.Framing;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
 
 namespace Margin.Infrastructure.ServiceBus;
 
 /// <summary>Publishes outbox orders to the orders queue; returns only when the broker accepted every one.</summary>
-/// <remarks>SKELETON (issue 5, being implemented).</remarks>
+/// <remarks>
+/// <para>Two modes (<see cref="ServiceBusOptions.Batching"/>, default on with CBS): pipelined, one transfer per order with up to
+/// <see cref="ServiceBusOptions.MaxInFlight"/> awaiting the broker's disposition; batched, orders packed into transfers of message
+/// format <c>0x80013700</c> under <see cref="ServiceBusOptions.MaxBatchBytes"/> (Service Bus unpacks them into separate messages).</para>
+/// <para>Every transfer must come back Accepted. Rejected, Released or Modified, or no disposition within
+/// <see cref="ServiceBusOptions.SendTimeout"/>, fails the call with a <see cref="ServiceBusPublishException"/> naming the orders and the
+/// broker's error; the caller leaves every order of the call in the outbox and RelayOutbox sends them again.</para>
+/// <para>When the connection or the link is lost during a call, the whole call is retried once on a fresh connection (after the
+/// reconnect backoff). Orders the broker may already have accepted are then sent again with the same message-id, which Service
+/// Bus's duplicate detection drops; on a broker without duplicate detection they arrive twice, which the consumers' contract
+/// (at-least-once, idempotent on order id) allows. A second loss fails the call.</para>
+/// <para>An order that alone exceeds <see cref="ServiceBusOptions.MaxBatchBytes"/> in batched mode is not sent; the others are, and the
+/// call then fails naming it.</para>
+/// </remarks>
 public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
 {
+    private readonly ServiceBusConnection _connection;
+    private readonly TimeProvider _time;
+    private readonly ServiceBusOptions _options;
+    private long _messages;
+    private long _transfers;
+    private long _retries;
+
     /// <summary>Creates the publisher on a shared connection.</summary>
+    /// <param name="connection">The process's connection (not owned: disposing the publisher leaves it open).</param>
+    /// <param name="time">The clock for time to live and send timeouts.</param>
     public ServiceBusOrderPublisher(ServiceBusConnection connection, TimeProvider time)
     {
-        _ = connection ?? throw new ArgumentNullException(nameof(connection));
-        _ = time ?? throw new ArgumentNullException(nameof(time));
+        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _options = connection.Options;
+        Batching = _options.Batching ?? _options.UseCbs;
     }
 
     /// <inheritdoc/>
     public bool IsConfigured => true;
 
-    /// <inheritdoc/>
-    public Task PublishAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>Whether orders are sent in batched transfers.</summary>
+    public bool Batching { get; }
+
+    /// <summary>How many orders the broker accepted.</summary>
+    public long AcceptedMessages => Interlocked.Read(ref _messages);
+
+    /// <summary>How many transfers were accepted (equal to <see cref="AcceptedMessages"/> when pipelined; fewer when batched).</summary>
+    public long AcceptedTransfers => Interlocked.Read(ref _transfers);
+
+    /// <summary>How many calls were retried after a connection or link loss.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async Task PublishAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(orders);
+        if (orders.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await PublishOnceAsync(orders, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ServiceBusException e) when (e.IsConnectionLoss && !cancellationToken.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _retries);
+            await PublishOnceAsync(orders, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private async Task PublishOnceAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var messages = new Message[orders.Count];
+        for (var i = 0; i < orders.Count; i++)
+        {
+            messages[i] = OrderMessages.ToAmqp(orders[i], now);
+        }
+
+        IReadOnlyList<(StoredOrder Order, int Bytes)> oversize = [];
+        List<(IReadOnlyList<StoredOrder> Orders, Message Message)> transfers;
+        if (Batching)
+        {
+            var batches = OrderBatches.Split(orders, messages, _options.MaxBatchBytes, out oversize);
+            transfers = batches.Select(b => (b.Orders, b.Envelope)).ToList();
+        }
+        else
+        {
+            transfers = orders.Select((o, i) => ((IReadOnlyList<StoredOrder>)[o], messages[i])).ToList();
+        }
+
+        var sender = await _connection.GetSenderAsync(_options.OrdersQueue, cancellationToken).ConfigureAwait(false);
+        await SendAllAsync(sender, transfers, cancellationToken).ConfigureAwait(false);
+        if (oversize.Count > 0)
+        {
+            var named = string.Join(", ", oversize.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Order.OrderId} (account {o.Order.AccountId}, {o.Bytes} bytes)")));
+            throw new ServiceBusPublishException(
+                $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}': {oversize.Count} order(s) exceed ServiceBus:MaxBatchBytes={_options.MaxBatchBytes.ToString(CultureInfo.InvariantCulture)} on their own and were not sent (they stay in the outbox; raise the limit on a premium namespace or shrink the order): {named}",
+                oversize.Select(o => o.Order.OrderId).ToArray());
+        }
+    }
+
+    private async Task SendAllAsync(ServiceBusConnection.Sender sender, List<(IReadOnlyList<StoredOrder> Orders, Message Message)> transfers, CancellationToken cancellationToken)
+    {
+        var link = sender.Link;
+        var pending = new Task<Outcome?>[transfers.Count];
+        var failures = new List<(IReadOnlyList<StoredOrder> Orders, string Reason)>();
+        var window = _options.MaxInFlight;
+        var settled = 0;
+        var sent = 0;
+
+        // Stalled: a disposition did not come within SendTimeout, or the link closed. Nothing more is sent, and what is still
+        // outstanding is not waited for SendTimeout each: the call fails at once with every unconfirmed order.
+        string? stalled = null;
+        for (; sent < transfers.Count && stalled is null; sent++)
+        {
+            while (sent - settled >= window && stalled is null)
+            {
+                stalled = await SettleAsync(settled++).ConfigureAwait(false);
+            }
+
+            if (stalled is not null)
+            {
+                break;
+            }
+
+            var outcome = new TaskCompletionSource<Outcome?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            pending[sent] = outcome.Task;
+            try
+            {
+                link.Send(transfers[sent].Message, static (_, _, o, state) => ((TaskCompletionSource<Outcome?>)state!).TrySetResult(o), outcome);
+            }
+            catch (Exception e) when (e is AmqpException or ObjectDisposedException or InvalidOperationException)
+            {
+                outcome.TrySetResult(null);
+                stalled = $"the sender link closed: {(e is AmqpException a ? ServiceBusConnection.Describe(a.Error) : e.Message)}";
+            }
+        }
+
+        while (settled < sent)
+        {
+            var reason = await SettleAsync(settled++).ConfigureAwait(false);
+            stalled ??= reason;
+        }
+
+        for (var i = sent; i < transfers.Count; i++)
+        {
+            failures.Add((transfers[i].Orders, $"not sent: {stalled}"));
+        }
+
+        if (failures.Count > 0)
+        {
+            var ids = failures.SelectMany(f => f.Orders).Select(o => o.OrderId).ToArray();
+            var first = failures[0];
+            var message = string.Create(CultureInfo.InvariantCulture,
+                $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}' did not accept {ids.Length} of {transfers.Sum(t => t.Orders.Count)} orders ({failures.Count} transfer(s)); they stay in the outbox for RelayOutbox. First: order(s) {string.Join(", ", first.Orders.Take(5).Select(o => o.OrderId))}{(first.Orders.Count > 5 ? ", ..." : string.Empty)}: {first.Reason}");
+            throw new ServiceBusPublishException(message, ids) { IsConnectionLoss = link.IsClosed };
+        }
+
+        // Returns why sending must stop (a timeout or a closed link), or null.
+        async Task<string?> SettleAsync(int index)
+        {
+            var task = pending[index];
+            if (!task.IsCompleted)
+            {
+                var wait = stalled is null ? _options.SendTimeout : TimeSpan.Zero;
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var first = await Task.WhenAny(task, sender.Closed, Task.Delay(wait, _time, timer.Token)).ConfigureAwait(false);
+                await timer.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!task.IsCompleted)
+                {
+                    var why = first == sender.Closed
+                        ? $"the sender link closed before the broker's disposition: {ServiceBusConnection.Describe(sender.Closed.Result)}"
+                        : stalled is null ? $"no disposition within {_options.SendTimeout} (SendTimeout)" : $"no disposition: {stalled}";
+                    failures.Add((transfers[index].Orders, why));
+                    return why;
+                }
+            }
+
+            var outcome = await task.ConfigureAwait(false);
+            if (outcome is Accepted)
+            {
+                Interlocked.Add(ref _messages, transfers[index].Orders.Count);
+                Interlocked.Increment(ref _transfers);
+                return null;
+            }
+
+            // AMQPNetLite settles outstanding deliveries as Rejected with the close error when the link or connection closes.
+            var reason = link.IsClosed ? $"the link or connection closed before the broker accepted ({Describe(outcome)})" : Describe(outcome);
+            failures.Add((transfers[index].Orders, reason));
+            return outcome is null || link.IsClosed ? reason : null;
+        }
+    }
+
+    private static string Describe(Outcome? outcome) => outcome switch
+    {
+        null => "no outcome (the link or the connection closed)",
+        Rejected r => $"rejected: {ServiceBusConnection.Describe(r.Error)}",
+        Released => "released by the broker",
+        Modified m => $"modified (delivery-failed {m.DeliveryFailed}, undeliverable-here {m.UndeliverableHere})",
+        _ => $"unexpected outcome {outcome}",
+    };
 }

@@ -1,9 +1,35 @@
+using System.Text;
+using System.Threading.Channels;
+using Amqp;
+using Amqp.Framing;
+using Amqp.Types;
+
 namespace Margin.Infrastructure.ServiceBus;
 
 /// <summary>Receives from a queue in peek-lock mode; on a session queue it asks for a session through <c>com.microsoft:session-filter</c>.</summary>
-/// <remarks>SKELETON (issue 5, being implemented).</remarks>
+/// <remarks>
+/// The link is attached on first receive and reattached (on a fresh connection if need be) after it was lost; its credit is the
+/// largest <c>max</c> asked for, so that many messages may be locked and buffered here (credit comes back as they are settled). Settling follows Azure.Messaging.ServiceBus
+/// (AmqpReceiver): complete = Accepted; abandon = Modified (delivery-failed, not undeliverable-here: redelivered, its delivery count
+/// raised); dead-letter = Rejected with error condition <c>com.microsoft:dead-letter</c> and info <c>DeadLetterReason</c> and
+/// <c>DeadLetterErrorDescription</c>. A message received on a link that has since closed can no longer be settled: its lock lapses and
+/// the broker delivers it again.
+/// </remarks>
 public sealed class ServiceBusReceiver : IAsyncDisposable
 {
+    /// <summary>The rejection condition that dead-letters a message (Azure.Messaging.ServiceBus AmqpClientConstants.DeadLetterName).</summary>
+    public const string DeadLetterCondition = "com.microsoft:dead-letter";
+
+    private readonly ServiceBusConnection _connection;
+    private readonly string _queue;
+    private readonly bool _sessions;
+    private readonly string? _sessionId;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ReceiverLink? _link;
+    private Channel<Message> _inbox = Channel.CreateUnbounded<Message>();
+    private int _credit;
+    private bool _disposed;
+
     /// <summary>Creates a receiver (the link is attached on first receive).</summary>
     /// <param name="connection">The shared connection.</param>
     /// <param name="queue">The queue.</param>
@@ -11,26 +37,180 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     /// <param name="sessionId">With sessions, the session to take, or null for the next available one.</param>
     public ServiceBusReceiver(ServiceBusConnection connection, string queue, bool sessions, string? sessionId = null)
     {
-        _ = connection ?? throw new ArgumentNullException(nameof(connection));
-        _ = queue;
-        _ = sessions;
-        _ = sessionId;
+        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        _queue = queue;
+        _sessions = sessions;
+        _sessionId = sessionId;
+        SessionId = sessionId;
     }
 
+    /// <summary>The queue.</summary>
+    public string Queue => _queue;
+
+    /// <summary>On a session queue, the session the broker gave this receiver (known after the first receive), else the one asked for.</summary>
+    public string? SessionId { get; private set; }
+
     /// <summary>Receives up to <paramref name="max"/> messages, waiting at most <paramref name="maxWait"/> for the first.</summary>
-    public Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int max, TimeSpan maxWait, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <remarks>Once the first message is here, the others already delivered to this receiver are taken without waiting further.</remarks>
+    /// <param name="max">At most this many, at least 1.</param>
+    /// <param name="maxWait">How long to wait for the first; an empty list after that.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int max, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxWait, TimeSpan.Zero);
+        var (link, inbox) = await LinkAsync(max, cancellationToken).ConfigureAwait(false);
+        var received = new List<ReceivedMessage>();
+        if (!inbox.Reader.TryRead(out var first))
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(maxWait);
+            try
+            {
+                // False when the link closed (the channel completes): reported below.
+                if (await inbox.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                {
+                    inbox.Reader.TryRead(out first);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        if (first is null)
+        {
+            ThrowIfLost(link);
+            return received;
+        }
+
+        received.Add(ReceivedMessage.FromAmqp(first, new Delivery(this, link, first)));
+        while (received.Count < max && inbox.Reader.TryRead(out var next))
+        {
+            received.Add(ReceivedMessage.FromAmqp(next, new Delivery(this, link, next)));
+        }
+
+        return received;
+    }
 
     /// <summary>Completes (accepts) a message.</summary>
-    public Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
+    {
+        var delivery = Own(message, "complete");
+        delivery.Link.Accept(delivery.Message);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Abandons a message (it is delivered again).</summary>
-    public Task AbandonAsync(ReceivedMessage message, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public Task AbandonAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
+    {
+        var delivery = Own(message, "abandon");
+        delivery.Link.Modify(delivery.Message, true, false, null);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Dead-letters a message with a reason and description.</summary>
-    public Task DeadLetterAsync(ReceivedMessage message, string reason, string description, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public Task DeadLetterAsync(ReceivedMessage message, string reason, string description, CancellationToken cancellationToken = default)
+    {
+        var delivery = Own(message, "dead-letter");
+        var info = new Fields
+        {
+            [new Symbol("DeadLetterReason")] = reason,
+            [new Symbol("DeadLetterErrorDescription")] = description,
+        };
+        delivery.Link.Reject(delivery.Message, new Error(new Symbol(DeadLetterCondition)) { Description = reason, Info = info });
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_link is { IsClosed: false } link)
+        {
+            try
+            {
+                await link.CloseAsync(_connection.Options.OperationTimeout, null).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Closing is best effort: unsettled messages are redelivered when their locks lapse.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    private async Task<(ReceiverLink Link, Channel<Message> Inbox)> LinkAsync(int max, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_link is { IsClosed: false } link)
+            {
+                if (max > _credit)
+                {
+                    _credit = max;
+                    link.SetCredit(max, true);
+                }
+
+                return (link, _inbox);
+            }
+
+            // Messages buffered from a lost link can no longer be settled: their locks lapse and the broker redelivers them.
+            _credit = Math.Max(_credit, max);
+            var inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleWriter = true });
+            var (opened, session) = await _connection.OpenReceiverAsync(_queue, _sessions, _sessionId, _credit, (_, m) => inbox.Writer.TryWrite(m), cancellationToken).ConfigureAwait(false);
+            opened.AddClosedCallback((_, _) => inbox.Writer.TryComplete());
+            _link = opened;
+            _inbox = inbox;
+            SessionId = session;
+            return (opened, inbox);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void ThrowIfLost(ReceiverLink link)
+    {
+        if (link.IsClosed && !_disposed)
+        {
+            throw new ServiceBusException($"Service Bus namespace '{_connection.Namespace}': the receiver on queue '{_queue}' closed: {ServiceBusConnection.Describe(link.Error)}; the next receive reattaches")
+            {
+                IsConnectionLoss = true,
+            };
+        }
+    }
+
+    private Delivery Own(ReceivedMessage message, string what)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Handle is not Delivery delivery || !ReferenceEquals(delivery.Owner, this))
+        {
+            throw new ArgumentException($"cannot {what} message {message.MessageId}: it was not received by this receiver on queue '{_queue}'", nameof(message));
+        }
+
+        if (delivery.Link.IsClosed)
+        {
+            throw new ServiceBusException($"cannot {what} message {message.MessageId} on queue '{_queue}': the link that received it closed ({ServiceBusConnection.Describe(delivery.Link.Error)}); its lock lapses and Service Bus delivers it again")
+            {
+                IsConnectionLoss = true,
+            };
+        }
+
+        return delivery;
+    }
+
+    /// <summary>What settles a received message: its link and AMQP message.</summary>
+    internal sealed record Delivery(ServiceBusReceiver Owner, ReceiverLink Link, Message Message);
 }
 
 /// <summary>A received message with the Service Bus properties this app maps.</summary>
@@ -56,4 +236,67 @@ public sealed record ReceivedMessage(
     IReadOnlyDictionary<string, object?> Annotations,
     ReadOnlyMemory<byte> Body,
     long DeliveryCount,
-    object Handle);
+    object Handle)
+{
+    /// <summary>Reads an AMQP message: the body from its Data section(s) (concatenated), an AmqpValue string as UTF-8 or binary as is.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="handle">What settles it.</param>
+    public static ReceivedMessage FromAmqp(Message message, object handle)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(handle);
+        var properties = message.Properties;
+        var header = message.Header;
+        var application = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (message.ApplicationProperties?.Map is { } map)
+        {
+            foreach (var key in map.Keys)
+            {
+                application[key.ToString() ?? string.Empty] = map[key];
+            }
+        }
+
+        var annotations = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (message.MessageAnnotations?.Map is { } notes)
+        {
+            foreach (var key in notes.Keys)
+            {
+                annotations[key.ToString() ?? string.Empty] = notes[key];
+            }
+        }
+
+        return new ReceivedMessage(
+            properties?.MessageId?.ToString(),
+            properties?.GroupId,
+            properties?.Subject,
+            properties?.ContentType?.ToString(),
+            properties?.CorrelationId?.ToString(),
+            header is { Ttl: > 0 } ? TimeSpan.FromMilliseconds(header.Ttl) : null,
+            application,
+            annotations,
+            ReadBody(message),
+            header?.DeliveryCount ?? 0,
+            handle);
+    }
+
+    private static byte[] ReadBody(Message message) => message.BodySection switch
+    {
+        Data data => data.Binary ?? [],
+        DataList list => Concat(list),
+        AmqpValue { Value: string text } => Encoding.UTF8.GetBytes(text),
+        AmqpValue { Value: byte[] bytes } => bytes,
+        AmqpValue value => Encoding.UTF8.GetBytes(value.Value?.ToString() ?? string.Empty),
+        _ => [],
+    };
+
+    private static byte[] Concat(DataList list)
+    {
+        var parts = new List<byte[]>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            parts.Add(list[i].Binary ?? []);
+        }
+
+        return parts.SelectMany(p => p).ToArray();
+    }
+}
