@@ -26,6 +26,10 @@ namespace Margin.Infrastructure.ServiceBus;
 /// </remarks>
 public sealed class ServiceBusConnection : IAsyncDisposable
 {
+    /// <summary>The shortest time between two put-tokens for one audience, so a credential whose tokens are already inside the
+    /// renewal window when issued cannot make renewals loop (Azure.Messaging.ServiceBus has a similar floor, ClientMinimumTokenRefreshInterval).</summary>
+    internal static readonly TimeSpan MinimumRenewInterval = TimeSpan.FromSeconds(30);
+
     /// <summary>The source filter that asks a session queue for a session (Azure.Messaging.ServiceBus AmqpClientConstants.SessionFilterName).</summary>
     public const string SessionFilter = "com.microsoft:session-filter";
 
@@ -157,11 +161,14 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     internal async Task<Sender> GetSenderAsync(string queue, CancellationToken cancellationToken)
     {
         using var timeout = Bounded(cancellationToken);
+        var stage = "connecting";
         try
         {
             var live = await GetLiveAsync(timeout.Token).ConfigureAwait(false);
-            await AuthorizeAsync(live, queue, force: false, timeout.Token).ConfigureAwait(false);
-            if (live.Senders.TryGetValue(queue, out var existing) && !existing.Link.IsClosed)
+            stage = "authorising (CBS put-token)";
+            await AuthorizeAsync(live, queue, timeout.Token).ConfigureAwait(false);
+            stage = "attaching";
+            if (live.Senders.TryGetValue(queue, out var existing) && existing.IsUsable)
             {
                 return existing;
             }
@@ -169,9 +176,15 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             await live.LinkGate.WaitAsync(timeout.Token).ConfigureAwait(false);
             try
             {
-                if (live.Senders.TryGetValue(queue, out existing) && !existing.Link.IsClosed)
+                if (live.Senders.TryGetValue(queue, out existing) && existing.IsUsable)
                 {
                     return existing;
+                }
+
+                if (existing is not null)
+                {
+                    live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, existing));
+                    existing.Link.Close(TimeSpan.Zero, null);
                 }
 
                 var attached = NewAttachSignal();
@@ -195,7 +208,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
         {
-            throw new TimeoutException($"Service Bus namespace '{Namespace}': no sender to queue '{queue}' within {Options.OperationTimeout} (OperationTimeout)");
+            throw new TimeoutException($"Service Bus namespace '{Namespace}': no sender to queue '{queue}' within {Options.OperationTimeout} (OperationTimeout), stuck {stage}");
         }
     }
 
@@ -203,10 +216,13 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     internal async Task<(ReceiverLink Link, string? SessionId)> OpenReceiverAsync(string queue, bool sessions, string? sessionId, int credit, MessageCallback onMessage, CancellationToken cancellationToken)
     {
         using var timeout = Bounded(cancellationToken);
+        var stage = "connecting";
         try
         {
             var live = await GetLiveAsync(timeout.Token).ConfigureAwait(false);
-            await AuthorizeAsync(live, queue, force: false, timeout.Token).ConfigureAwait(false);
+            stage = "authorising (CBS put-token)";
+            await AuthorizeAsync(live, queue, timeout.Token).ConfigureAwait(false);
+            stage = sessions ? "attaching (waiting for a session)" : "attaching";
             var source = new Source { Address = queue };
             if (sessions)
             {
@@ -235,21 +251,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
         {
-            throw new TimeoutException($"Service Bus namespace '{Namespace}': no receiver on queue '{queue}' within {Options.OperationTimeout} (OperationTimeout)");
-        }
-    }
-
-    /// <summary>Re-puts the token of every authorised audience that is due (what the renewal timers do; also callable directly).</summary>
-    internal async Task RenewDueTokensAsync(CancellationToken cancellationToken)
-    {
-        if (_live is not { IsOpen: true } live)
-        {
-            return;
-        }
-
-        foreach (var audience in live.Tokens.Keys)
-        {
-            await AuthorizeAsync(live, QueueOf(audience), force: false, cancellationToken).ConfigureAwait(false);
+            throw new TimeoutException($"Service Bus namespace '{Namespace}': no receiver on queue '{queue}' within {Options.OperationTimeout} (OperationTimeout), stuck {stage}");
         }
     }
 
@@ -275,8 +277,6 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
     }
 
-    private string QueueOf(string audience) => audience[$"amqp://{Namespace}/".Length..];
-
     private CancellationTokenSource Bounded(CancellationToken cancellationToken)
     {
         // Disposal cancels every wait (a reconnect backoff included).
@@ -289,7 +289,10 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     {
         link.AddClosedCallback((_, error) => attached.TrySetException(new ServiceBusException(
             $"Service Bus namespace '{Namespace}' refused {what}: {Describe(error)}")
-        { IsConnectionLoss = error is null || IsConnectionCondition(error) }));
+        {
+            IsConnectionLoss = error is null || IsConnectionCondition(error),
+            Condition = error?.Condition.ToString(),
+        }));
         try
         {
             await attached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -385,7 +388,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         return live;
     }
 
-    private async Task AuthorizeAsync(Live live, string queue, bool force, CancellationToken cancellationToken)
+    private async Task AuthorizeAsync(Live live, string queue, CancellationToken cancellationToken)
     {
         if (_credential is null)
         {
@@ -393,7 +396,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
 
         var audience = Audience(queue);
-        if (!force && live.Tokens.TryGetValue(audience, out var held) && (_time.GetUtcNow() < held.RenewAt || (!_credential.Renewable && _time.GetUtcNow() < held.ExpiresAt)))
+        if (live.Tokens.TryGetValue(audience, out var held) && held.Holds(_time.GetUtcNow(), _credential.Renewable))
         {
             return;
         }
@@ -402,14 +405,15 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         try
         {
             var now = _time.GetUtcNow();
-            if (!force && live.Tokens.TryGetValue(audience, out held) && (now < held.RenewAt || (!_credential.Renewable && now < held.ExpiresAt)))
+            if (live.Tokens.TryGetValue(audience, out held) && held.Holds(now, _credential.Renewable))
             {
                 return;
             }
 
             var token = await _credential.GetTokenAsync(audience, now, cancellationToken).ConfigureAwait(false);
             live.Cbs ??= await CbsLink.OpenAsync(live.Session, _containerId, this, cancellationToken).ConfigureAwait(false);
-            var (status, description) = await live.Cbs.PutTokenAsync(audience, token, Options.OperationTimeout, _time, cancellationToken).ConfigureAwait(false);
+            // Bounded by the caller's token (OperationTimeout): a $cbs that never answers surfaces as "stuck authorising".
+            var (status, description) = await live.Cbs.PutTokenAsync(audience, token, cancellationToken).ConfigureAwait(false);
             if (status is 401 or 403)
             {
                 throw new ServiceBusAuthorizationException(Namespace, queue, _credential.Kind, status, description);
@@ -426,7 +430,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             if (_credential.Renewable)
             {
                 var due = renewAt - now;
-                timer = _time.CreateTimer(_ => _ = RenewInBackgroundAsync(live, queue), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+                timer = _time.CreateTimer(_ => _ = RenewInBackgroundAsync(live, queue), null, due < MinimumRenewInterval ? MinimumRenewInterval : due, Timeout.InfiniteTimeSpan);
             }
 
             if (live.Tokens.TryGetValue(audience, out var previous))
@@ -434,7 +438,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 previous.Timer?.Dispose();
             }
 
-            live.Tokens[audience] = new Authorization(token.ExpiresAt, renewAt, timer);
+            live.Tokens[audience] = new Authorization(token.ExpiresAt, renewAt, now, timer);
         }
         finally
         {
@@ -452,7 +456,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         try
         {
             using var timeout = Bounded(CancellationToken.None);
-            await AuthorizeAsync(live, queue, force: false, timeout.Token).ConfigureAwait(false);
+            await AuthorizeAsync(live, queue, timeout.Token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // A failed background renewal is retried before the next use of the link (AuthorizeAsync checks the expiry), which reports the error.
         catch (Exception)
@@ -462,9 +466,20 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     }
 
     /// <summary>A sender link and what completes when it closes (with the error, if any).</summary>
-    internal sealed record Sender(SenderLink Link, Task<Error?> Closed);
+    internal sealed record Sender(SenderLink Link, Task<Error?> Closed)
+    {
+        /// <summary>Whether sends can go on it: attached, and no detach or close seen (a broker detach leaves the link not closed until it is answered).</summary>
+        public bool IsUsable => Link.LinkState == LinkState.Attached && !Link.IsClosed && !Closed.IsCompleted;
+    }
 
-    private sealed record Authorization(DateTimeOffset ExpiresAt, DateTimeOffset RenewAt, ITimer? Timer);
+    private sealed record Authorization(DateTimeOffset ExpiresAt, DateTimeOffset RenewAt, DateTimeOffset PutAt, ITimer? Timer)
+    {
+        /// <summary>Whether the token held is good enough at <paramref name="now"/>: before its renewal time; or, for a token that
+        /// cannot be renewed (a ready SAS) or was put less than <see cref="MinimumRenewInterval"/> ago (a credential that hands out
+        /// a token already inside the renewal window), before its expiry.</summary>
+        public bool Holds(DateTimeOffset now, bool renewable) =>
+            now < RenewAt || (now < ExpiresAt && (!renewable || now - PutAt < MinimumRenewInterval));
+    }
 
     private sealed class Live(Connection connection, Session session) : IDisposable
     {
@@ -574,7 +589,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             return link;
         }
 
-        public async Task<(int Status, string? Description)> PutTokenAsync(string audience, CbsToken token, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        public async Task<(int Status, string? Description)> PutTokenAsync(string audience, CbsToken token, CancellationToken cancellationToken)
         {
             var id = Interlocked.Increment(ref _next).ToString(CultureInfo.InvariantCulture);
             var request = new Message(token.Value)
@@ -592,8 +607,8 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             _pending[id] = reply;
             try
             {
-                await _sender.SendAsync(request).WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
-                var response = await reply.Task.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+                await _sender.SendAsync(request).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var response = await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var properties = response.ApplicationProperties;
                 var status = properties?["status-code"] is { } code ? Convert.ToInt32(code, CultureInfo.InvariantCulture) : 0;
                 return (status, properties?["status-description"]?.ToString());

@@ -28,4 +28,7 @@ public class ServiceBusException : Exception
 
     /// <summary>The CBS status code when the failure was a put-token reply, else null.</summary>
     public int? StatusCode { get; init; }
+
+    /// <summary>The broker's AMQP error condition (e.g. <c>amqp:unauthorized-access</c>, <c>com.microsoft:timeout</c>), when it gave one.</summary>
+    public string? Condition { get; init; }
 }

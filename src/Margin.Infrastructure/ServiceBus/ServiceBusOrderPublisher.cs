@@ -165,7 +165,7 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
             var first = failures[0];
             var message = string.Create(CultureInfo.InvariantCulture,
                 $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}' did not accept {ids.Length} of {transfers.Sum(t => t.Orders.Count)} orders ({failures.Count} transfer(s)); they stay in the outbox for RelayOutbox. First: order(s) {string.Join(", ", first.Orders.Take(5).Select(o => o.OrderId))}{(first.Orders.Count > 5 ? ", ..." : string.Empty)}: {first.Reason}");
-            throw new ServiceBusPublishException(message, ids) { IsConnectionLoss = link.IsClosed };
+            throw new ServiceBusPublishException(message, ids) { IsConnectionLoss = !sender.IsUsable };
         }
 
         // Returns why sending must stop (a timeout or a closed link), or null.
@@ -198,9 +198,9 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
             }
 
             // AMQPNetLite settles outstanding deliveries as Rejected with the close error when the link or connection closes.
-            var reason = link.IsClosed ? $"the link or connection closed before the broker accepted ({Describe(outcome)})" : Describe(outcome);
+            var reason = !sender.IsUsable ? $"the link or connection closed before the broker accepted ({Describe(outcome)})" : Describe(outcome);
             failures.Add((transfers[index].Orders, reason));
-            return outcome is null || link.IsClosed ? reason : null;
+            return outcome is null || !sender.IsUsable ? reason : null;
         }
     }
 

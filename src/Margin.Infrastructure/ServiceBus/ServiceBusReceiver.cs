@@ -20,6 +20,8 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     /// <summary>The rejection condition that dead-letters a message (Azure.Messaging.ServiceBus AmqpClientConstants.DeadLetterName).</summary>
     public const string DeadLetterCondition = "com.microsoft:dead-letter";
 
+    private const string TimeoutCondition = "com.microsoft:timeout";
+
     private readonly ServiceBusConnection _connection;
     private readonly string _queue;
     private readonly bool _sessions;
@@ -52,7 +54,9 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     public string? SessionId { get; private set; }
 
     /// <summary>Receives up to <paramref name="max"/> messages, waiting at most <paramref name="maxWait"/> for the first.</summary>
-    /// <remarks>Once the first message is here, the others already delivered to this receiver are taken without waiting further.</remarks>
+    /// <remarks>Once the first message is here, the others already delivered to this receiver are taken without waiting further.
+    /// On a session queue asked for the next available session, no session to take (Service Bus's <c>com.microsoft:timeout</c>
+    /// on the attach) is an empty list, and the next call asks again.</remarks>
     /// <param name="max">At most this many, at least 1.</param>
     /// <param name="maxWait">How long to wait for the first; an empty list after that.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -60,7 +64,18 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxWait, TimeSpan.Zero);
-        var (link, inbox) = await LinkAsync(max, cancellationToken).ConfigureAwait(false);
+        ReceiverLink link;
+        Channel<Message> inbox;
+        try
+        {
+            (link, inbox) = await LinkAsync(max, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ServiceBusException e) when (_sessions && _sessionId is null && e.Condition is TimeoutCondition)
+        {
+            // Service Bus answers a next-available-session attach with com.microsoft:timeout when no session has messages.
+            return [];
+        }
+
         var received = new List<ReceivedMessage>();
         if (!inbox.Reader.TryRead(out var first))
         {
