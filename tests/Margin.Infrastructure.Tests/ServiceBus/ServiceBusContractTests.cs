@@ -286,13 +286,7 @@ public sealed class ServiceBusContractTests
         await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
         var inbox = new ServiceBusEventInbox(receiver);
 
-        var received = new List<Sweep.Ports.InboxMessage>();
-        while (received.Count < 3)
-        {
-            var batch = await inbox.ReceiveAsync(3, Wait);
-            Assert.NotEmpty(batch);
-            received.AddRange(batch);
-        }
+        var received = await ReceiveAsync(inbox, 3);
 
         Assert.Equal(["e1", "e2", "e3"], received.Select(m => m.MessageId));
         Assert.Equal("{\"v\":1}", received[0].Body);
@@ -727,13 +721,7 @@ public sealed class ServiceBusContractTests
         await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
         var inbox = new ServiceBusEventInbox(receiver);
 
-        var messages = new List<Sweep.Ports.InboxMessage>();
-        while (messages.Count < 2)
-        {
-            var batch = await inbox.ReceiveAsync(10, Wait);
-            Assert.NotEmpty(batch);
-            messages.AddRange(batch);
-        }
+        var messages = await ReceiveAsync(inbox, 2);
 
         Assert.Equal("{\"v\":1}", messages[0].Body);
         Assert.Equal("{\uFFFD\uFFFD}", messages[1].Body);
@@ -874,6 +862,19 @@ public sealed class ServiceBusContractTests
         while (received.Count < count)
         {
             var batch = await receiver.ReceiveAsync(count - received.Count, Wait);
+            Assert.NotEmpty(batch);
+            received.AddRange(batch);
+        }
+
+        return received;
+    }
+
+    private static async Task<List<Sweep.Ports.InboxMessage>> ReceiveAsync(ServiceBusEventInbox inbox, int count)
+    {
+        var received = new List<Sweep.Ports.InboxMessage>();
+        while (received.Count < count)
+        {
+            var batch = await inbox.ReceiveAsync(count, Wait);
             Assert.NotEmpty(batch);
             received.AddRange(batch);
         }
