@@ -58,8 +58,11 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
 
     /// <summary>Receives up to <paramref name="max"/> messages, waiting at most <paramref name="maxWait"/> for the first.</summary>
     /// <remarks>Once the first message is here, the others already delivered to this receiver are taken without waiting further.
-    /// On a session queue asked for the next available session, no session to take (Service Bus's <c>com.microsoft:timeout</c>
-    /// on the attach) is an empty list, and the next call asks again.</remarks>
+    /// On a session queue asked for the next available session, the first call's attach carries <paramref name="maxWait"/> as
+    /// <c>com.microsoft:timeout</c> and may itself take that long while Service Bus looks for a session (a session once taken has
+    /// its messages on the way, so the wait for the first one that follows is short). No session to take (Service Bus's
+    /// <c>com.microsoft:timeout</c> answer, or no answer within <paramref name="maxWait"/> plus 5 s) is an empty list, and the
+    /// next call asks again.</remarks>
     /// <param name="max">At most this many, at least 1.</param>
     /// <param name="maxWait">How long to wait for the first; an empty list after that.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
