@@ -24,11 +24,16 @@ namespace Margin.Infrastructure.ServiceBus;
 /// renewal is due (so a failed timer renewal is retried before the next send). A ready SAS token from the connection string cannot be
 /// renewed; once it expires, uses fail with a message saying so. A token already inside its renewal window when issued is re-put at
 /// most every 30 s. Tokens belong to the connection: after a reconnect each audience is authorised again on first use.</para>
-/// <para>After the connection or a link is lost, the next use reconnects (one reconnect at a time, never after disposal), waiting an
-/// exponential backoff with full jitter between <see cref="ServiceBusOptions.ReconnectMinDelay"/> and <see cref="ServiceBusOptions.ReconnectMaxDelay"/>
-/// (<see cref="ReconnectBackoff"/>) when the previous connection failed or dropped; a 1-minute AMQP idle timeout (heartbeats) makes a
-/// silent connection count as lost. Every wait is bounded by <see cref="ServiceBusOptions.OperationTimeout"/> and the caller's
-/// cancellation token.</para>
+/// <para>After the connection, its session or a link is lost, the next use reconnects (one reconnect at a time, never after
+/// disposal). A connection that dropped is reconnected after an exponential backoff with full jitter between
+/// <see cref="ServiceBusOptions.ReconnectMinDelay"/> and <see cref="ServiceBusOptions.ReconnectMaxDelay"/> (<see cref="ReconnectBackoff"/>).
+/// A connect that fails sets the next attempt one backoff later; until then every use fails at once with a
+/// <see cref="ServiceBusException"/> (<see cref="ServiceBusException.IsConnectionLoss"/>) naming the address and the time of the next
+/// attempt, instead of waiting (callers leave their orders in the outbox); the first use after it tries again. A session the peer
+/// ended while the connection stayed open (RabbitMQ does this on a settlement outcome it refuses) makes the next use open a new
+/// connection and session at once. A 1-minute AMQP idle timeout (heartbeats) makes a silent connection count as lost. Every wait is
+/// bounded by <see cref="ServiceBusOptions.OperationTimeout"/> and the caller's cancellation token, except a next-available-session
+/// attach, which waits the receive's own wait plus a margin.</para>
 /// </remarks>
 public sealed class ServiceBusConnection : IAsyncDisposable
 {
@@ -38,6 +43,11 @@ public sealed class ServiceBusConnection : IAsyncDisposable
 
     /// <summary>The source filter that asks a session queue for a session (Azure.Messaging.ServiceBus AmqpClientConstants.SessionFilterName).</summary>
     public const string SessionFilter = "com.microsoft:session-filter";
+
+    /// <summary>The error condition and attach property of Service Bus's operation timeout (Microsoft.Azure.ServiceBus AmqpClientConstants.TimeoutName).</summary>
+    internal const string TimeoutCondition = "com.microsoft:timeout";
+
+    private const string TimeoutProperty = TimeoutCondition;
 
     private readonly TimeProvider _time;
     private readonly CbsCredential? _credential;
@@ -49,6 +59,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     private readonly string _containerId = "margin-" + Guid.NewGuid().ToString("N")[..12];
     private volatile Live? _live;
     private int _failures;
+    private DateTimeOffset? _retryAt;
+    private string? _lastConnectError;
+    private long _connectAttempts;
     private long _connects;
     private long _tokensPut;
     private long _links;
@@ -125,11 +138,18 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     /// <summary>The AMQP idle timeout this side advertises and enforces (1 minute; tests shorten it).</summary>
     internal TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>What a next-available-session attach may take beyond the receive's wait (the round trip and a busy broker) before
+    /// it is given up locally as "no session".</summary>
+    internal TimeSpan SessionAttachMargin { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Whether an AMQP connection is open now (false before first use, and after a loss until the next use reconnects).</summary>
     public bool IsOpen => _live is { IsOpen: true };
 
     /// <summary>How many AMQP connections were opened (1 plus the reconnects).</summary>
     public long Connects => Interlocked.Read(ref _connects);
+
+    /// <summary>How many times a connection was attempted (successful or not).</summary>
+    internal long ConnectAttempts => Interlocked.Read(ref _connectAttempts);
 
     /// <summary>How many CBS put-token requests were accepted (first authorisations and renewals).</summary>
     public long TokensPut => Interlocked.Read(ref _tokensPut);
@@ -213,6 +233,13 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                     live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, sender));
                     closed.TrySetResult(error);
                 });
+
+                // The peer may end the session under a link that stays attached (RabbitMQ): sends waiting for a disposition stop waiting.
+                live.Session.AddClosedCallback((_, error) =>
+                {
+                    live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, sender));
+                    closed.TrySetResult(error ?? live.Session.Error);
+                });
                 Interlocked.Exchange(ref _failures, 0);
                 return sender;
             }
@@ -236,11 +263,23 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens a peek-lock receiver link on <paramref name="queue"/>; on a session queue with the session filter (<paramref name="sessionId"/> or null for the next available session).</summary>
-    internal async Task<(ReceiverLink Link, string? SessionId)> OpenReceiverAsync(string queue, bool sessions, string? sessionId, int credit, MessageCallback onMessage, CancellationToken cancellationToken)
+    /// <summary>Opens a peek-lock receiver link on <paramref name="queue"/> with no credit (the receiver gives it); on a session queue
+    /// with the session filter (<paramref name="sessionId"/> or null for the next available session).</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="sessions">Whether the queue has sessions.</param>
+    /// <param name="sessionId">The session to take, or null for the next available one.</param>
+    /// <param name="sessionWait">For a next-available session: how long the broker may hold the attach waiting for a session
+    /// (sent as the attach property <c>com.microsoft:timeout</c>, as Microsoft.Azure.ServiceBus's MessageSession does); the local
+    /// wait for the attach is this plus <see cref="SessionAttachMargin"/> instead of <see cref="ServiceBusOptions.OperationTimeout"/>.</param>
+    /// <param name="onMessage">Where delivered messages go.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The link and the session taken; a null link when no session was available within <paramref name="sessionWait"/>
+    /// (the broker's <c>com.microsoft:timeout</c>, or the local wait running out).</returns>
+    internal async Task<(ReceiverLink? Link, string? SessionId)> OpenReceiverAsync(string queue, bool sessions, string? sessionId, TimeSpan? sessionWait, MessageCallback onMessage, CancellationToken cancellationToken)
     {
         using var timeout = Bounded(cancellationToken);
         var stage = "connecting";
+        var nextSession = sessions && sessionId is null && sessionWait is not null;
         try
         {
             var live = await GetLiveAsync(timeout.Token).ConfigureAwait(false);
@@ -248,6 +287,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             await AuthorizeAsync(live, queue, timeout.Token).ConfigureAwait(false);
             stage = sessions ? "attaching (waiting for a session)" : "attaching";
             var source = new Source { Address = queue };
+            var attach = new Attach { Source = source, Target = new Target() };
             if (sessions)
             {
                 // Azure.Messaging.ServiceBus (AmqpConnectionScope.CreateReceivingLinkAsync) and the AMQPNetLite MessageSessionExample:
@@ -256,21 +296,49 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 source.FilterSet = filters;
             }
 
+            if (nextSession)
+            {
+                // Service Bus holds a next-available-session attach until a session frees up or this timeout (milliseconds) passes.
+                attach.Properties = new Fields { [new Symbol(TimeoutProperty)] = (uint)Math.Min(uint.MaxValue, sessionWait!.Value.TotalMilliseconds) };
+            }
+
             var attached = NewAttachSignal();
             string? acceptedSession = sessionId;
-            var receiver = new ReceiverLink(live.Session, $"{_containerId}-recv-{queue}-{Guid.NewGuid():N}", source, (_, attach) =>
+            var receiver = new ReceiverLink(live.Session, $"{_containerId}-recv-{queue}-{Guid.NewGuid():N}", attach, (_, remote) =>
             {
-                if (sessions && attach.Source is Source remote && remote.FilterSet is { } set && set[new Symbol(SessionFilter)] is string id)
+                if (sessions && remote.Source is Source answer && answer.FilterSet is { } set && set[new Symbol(SessionFilter)] is string id)
                 {
                     acceptedSession = id;
                 }
 
-                OnAttached(attached, attach.Source is null);
+                OnAttached(attached, remote.Source is null);
             });
-            await WaitAttachedAsync(receiver, attached, sessions ? $"a session receiver on queue '{queue}' (session {sessionId ?? "next available"})" : $"a receiver on queue '{queue}'", timeout.Token).ConfigureAwait(false);
-            // Messages are pushed to the callback (AMQPNetLite's ReceiveAsync(TimeSpan.Zero) waits instead of returning at once);
-            // the credit is restored as messages are settled.
-            receiver.Start(credit, onMessage);
+            var what = sessions ? $"a session receiver on queue '{queue}' (session {sessionId ?? "next available"})" : $"a receiver on queue '{queue}'";
+            if (nextSession)
+            {
+                using var attachWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+                attachWait.CancelAfter(sessionWait!.Value + SessionAttachMargin);
+                try
+                {
+                    await WaitAttachedAsync(receiver, attached, what, attachWait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
+                {
+                    return (null, null);
+                }
+                catch (ServiceBusException e) when (e.Condition == TimeoutCondition)
+                {
+                    return (null, null);
+                }
+            }
+            else
+            {
+                await WaitAttachedAsync(receiver, attached, what, timeout.Token).ConfigureAwait(false);
+            }
+
+            // Messages are pushed to the callback (AMQPNetLite's ReceiveAsync(TimeSpan.Zero) waits instead of returning at once).
+            // No credit yet: the receiver gives it per receive, in manual mode, so settling never restores it.
+            receiver.Start(0, onMessage);
             return (receiver, acceptedSession);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
@@ -284,16 +352,6 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 IsConnectionLoss = true,
                 Condition = e.Error?.Condition.ToString(),
             };
-        }
-    }
-
-    /// <summary>Closes the current connection as if it had been lost (tests of the reconnect path).</summary>
-    internal void Abort()
-    {
-        if (_live is { } live)
-        {
-            live.Lost = true;
-            live.Connection.Close(TimeSpan.Zero, new Error(new Symbol("amqp:connection:forced")) { Description = "aborted by the client" });
         }
     }
 
@@ -366,23 +424,50 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 live.Dispose();
             }
 
+            var address = $"{(UseTls ? "amqps" : "amqp")}://{Namespace}:{Port.ToString(CultureInfo.InvariantCulture)}";
             var failures = Volatile.Read(ref _failures);
-            if (failures > 0)
+            if (_retryAt is { } retryAt)
             {
+                // The last connect failed: until its backoff has passed, fail at once instead of making every caller wait it
+                // out (a sweep publishes once per work item; each would otherwise sit through the backoff while the namespace is down).
+                var now = _time.GetUtcNow();
+                if (now < retryAt)
+                {
+                    throw new ServiceBusException(string.Create(CultureInfo.InvariantCulture,
+                        $"Service Bus namespace '{Namespace}': cannot connect to {address}: not trying again before {retryAt:yyyy-MM-ddTHH:mm:ss.fffZ} (reconnect backoff, {(retryAt - now).TotalMilliseconds:0} ms left after {failures} failed attempt(s); last: {_lastConnectError})"))
+                    {
+                        IsConnectionLoss = true,
+                    };
+                }
+            }
+            else if (failures > 0)
+            {
+                // The connection was lost (not refused): the first reconnect waits its backoff.
                 await Task.Delay(_backoff.Delay(failures), _time, cancellationToken).ConfigureAwait(false);
                 ObjectDisposedException.ThrowIf(_disposed, this);
             }
 
             try
             {
+                Interlocked.Increment(ref _connectAttempts);
                 live = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Interlocked.Increment(ref _failures);
-                throw new ServiceBusException($"Service Bus namespace '{Namespace}': cannot connect to {(UseTls ? "amqps" : "amqp")}://{Namespace}:{Port}: {e.Message}", e) { IsConnectionLoss = true };
+                failures = Interlocked.Increment(ref _failures);
+                var delay = _backoff.Delay(failures);
+                var next = _time.GetUtcNow() + delay;
+                _retryAt = next;
+                _lastConnectError = e.Message;
+                throw new ServiceBusException(string.Create(CultureInfo.InvariantCulture,
+                    $"Service Bus namespace '{Namespace}': cannot connect to {address}: {e.Message} (next attempt after {next:yyyy-MM-ddTHH:mm:ss.fffZ}, in {delay.TotalMilliseconds:0} ms)"), e)
+                {
+                    IsConnectionLoss = true,
+                };
             }
 
+            _retryAt = null;
+            _lastConnectError = null;
             _live = live;
             Interlocked.Increment(ref _connects);
             return live;
@@ -504,8 +589,8 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     /// <summary>A sender link and what completes when it closes (with the error, if any).</summary>
     internal sealed record Sender(SenderLink Link, Task<Error?> Closed)
     {
-        /// <summary>Whether sends can go on it: attached, and no detach or close seen (a broker detach leaves the link not closed until it is answered).</summary>
-        public bool IsUsable => Link.LinkState == LinkState.Attached && !Link.IsClosed && !Closed.IsCompleted;
+        /// <summary>Whether sends can go on it: attached, its session not ended, and no detach or close seen (a broker detach leaves the link not closed until it is answered).</summary>
+        public bool IsUsable => Link.LinkState == LinkState.Attached && !Link.IsClosed && !Link.Session.IsClosed && !Closed.IsCompleted;
     }
 
     private sealed record Authorization(DateTimeOffset ExpiresAt, DateTimeOffset RenewAt, DateTimeOffset PutAt, ITimer? Timer)
@@ -541,7 +626,10 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             set => _lost = value;
         }
 
-        public bool IsOpen => !_lost && !Connection.IsClosed && Cbs is not { IsOpen: false };
+        /// <summary>Whether the connection, its session and the CBS links can still be used. The peer may end the session and keep
+        /// the connection (RabbitMQ ends it on a settlement outcome it does not take): every link on it is then dead, so the next
+        /// use opens a fresh connection and session.</summary>
+        public bool IsOpen => !_lost && !Connection.IsClosed && !Session.IsClosed && Cbs is not { IsOpen: false };
 
         public async Task CloseAsync(TimeSpan timeout)
         {

@@ -8,19 +8,21 @@ namespace Margin.Infrastructure.ServiceBus;
 
 /// <summary>Receives from a queue in peek-lock mode; on a session queue it asks for a session through <c>com.microsoft:session-filter</c>.</summary>
 /// <remarks>
-/// The link is attached on first receive and reattached (on a fresh connection if need be) after it was lost; its credit is the
-/// largest <c>max</c> asked for, so that many messages may be locked and buffered here (credit comes back as they are settled). Settling follows Azure.Messaging.ServiceBus
+/// <para>The link is attached on first receive and reattached (on a fresh connection if need be) after it or its session was lost.
+/// Credit is given only by <see cref="ReceiveAsync"/>: enough that the messages buffered here plus those the broker still owes
+/// reach the <c>max</c> asked for, never restored on settlement (AMQPNetLite's manual credit mode). So the broker pushes no message
+/// nobody asked for: one pushed into a receiver that is then closed would lose its lock and come again with its delivery count raised.
+/// Credit left over by a receive that returned fewer than asked for stays with the broker for the next receive.</para>
+/// <para>Settling follows Azure.Messaging.ServiceBus
 /// (AmqpReceiver): complete = Accepted; abandon = Modified (delivery-failed, not undeliverable-here: redelivered, its delivery count
 /// raised); dead-letter = Rejected with error condition <c>com.microsoft:dead-letter</c> and info <c>DeadLetterReason</c> and
 /// <c>DeadLetterErrorDescription</c>. A message received on a link that has since closed can no longer be settled: its lock lapses and
-/// the broker delivers it again.
+/// the broker delivers it again.</para>
 /// </remarks>
 public sealed class ServiceBusReceiver : IAsyncDisposable
 {
     /// <summary>The rejection condition that dead-letters a message (Azure.Messaging.ServiceBus AmqpClientConstants.DeadLetterName).</summary>
     public const string DeadLetterCondition = "com.microsoft:dead-letter";
-
-    private const string TimeoutCondition = "com.microsoft:timeout";
 
     private readonly ServiceBusConnection _connection;
     private readonly string _queue;
@@ -29,7 +31,8 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ReceiverLink? _link;
     private Channel<Message> _inbox = Channel.CreateUnbounded<Message>();
-    private int _credit;
+    private long _granted;
+    private long _taken;
     private bool _disposed;
 
     /// <summary>Creates a receiver (the link is attached on first receive).</summary>
@@ -55,8 +58,11 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
 
     /// <summary>Receives up to <paramref name="max"/> messages, waiting at most <paramref name="maxWait"/> for the first.</summary>
     /// <remarks>Once the first message is here, the others already delivered to this receiver are taken without waiting further.
-    /// On a session queue asked for the next available session, no session to take (Service Bus's <c>com.microsoft:timeout</c>
-    /// on the attach) is an empty list, and the next call asks again.</remarks>
+    /// On a session queue asked for the next available session, the first call's attach carries <paramref name="maxWait"/> as
+    /// <c>com.microsoft:timeout</c> and may itself take that long while Service Bus looks for a session (a session once taken has
+    /// its messages on the way, so the wait for the first one that follows is short). No session to take (Service Bus's
+    /// <c>com.microsoft:timeout</c> answer, or no answer within <paramref name="maxWait"/> plus 5 s) is an empty list, and the
+    /// next call asks again.</remarks>
     /// <param name="max">At most this many, at least 1.</param>
     /// <param name="maxWait">How long to wait for the first; an empty list after that.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -64,15 +70,10 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxWait, TimeSpan.Zero);
-        ReceiverLink link;
-        Channel<Message> inbox;
-        try
+        var attached = await LinkAsync(max, maxWait, cancellationToken).ConfigureAwait(false);
+        if (attached is not var (link, inbox))
         {
-            (link, inbox) = await LinkAsync(max, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ServiceBusException e) when (_sessions && _sessionId is null && e.Condition is TimeoutCondition)
-        {
-            // Service Bus answers a next-available-session attach with com.microsoft:timeout when no session has messages.
+            // A next-available-session receive found no session within maxWait.
             return [];
         }
 
@@ -106,6 +107,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
             received.Add(ReceivedMessage.FromAmqp(next, new Delivery(this, link, next)));
         }
 
+        Interlocked.Add(ref _taken, received.Count);
         return received;
     }
 
@@ -113,7 +115,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     public Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
     {
         var delivery = Own(message, "complete");
-        delivery.Link.Accept(delivery.Message);
+        Settle(delivery, "complete", () => delivery.Link.Accept(delivery.Message));
         return Task.CompletedTask;
     }
 
@@ -121,7 +123,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
     public Task AbandonAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
     {
         var delivery = Own(message, "abandon");
-        delivery.Link.Modify(delivery.Message, true, false, null);
+        Settle(delivery, "abandon", () => delivery.Link.Modify(delivery.Message, true, false, null));
         return Task.CompletedTask;
     }
 
@@ -134,7 +136,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
             [new Symbol("DeadLetterReason")] = reason,
             [new Symbol("DeadLetterErrorDescription")] = description,
         };
-        delivery.Link.Reject(delivery.Message, new Error(new Symbol(DeadLetterCondition)) { Description = reason, Info = info });
+        Settle(delivery, "dead-letter", () => delivery.Link.Reject(delivery.Message, new Error(new Symbol(DeadLetterCondition)) { Description = reason, Info = info }));
         return Task.CompletedTask;
     }
 
@@ -161,32 +163,55 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
         }
     }
 
-    private async Task<(ReceiverLink Link, Channel<Message> Inbox)> LinkAsync(int max, CancellationToken cancellationToken)
+    private async Task<(ReceiverLink Link, Channel<Message> Inbox)?> LinkAsync(int max, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_link is { IsClosed: false } link)
+            if (_link is not { } link || IsGone(link))
             {
-                if (max > _credit)
+                // Messages buffered from a lost link can no longer be settled: their locks lapse and the broker redelivers them.
+                var inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleWriter = true });
+                var sessionWait = _sessions && _sessionId is null ? maxWait : (TimeSpan?)null;
+                var (opened, session) = await _connection.OpenReceiverAsync(_queue, _sessions, _sessionId, sessionWait, (_, m) => inbox.Writer.TryWrite(m), cancellationToken).ConfigureAwait(false);
+                if (opened is null)
                 {
-                    _credit = max;
-                    link.SetCredit(max, true);
+                    return null;
                 }
 
-                return (link, _inbox);
+                opened.AddClosedCallback((_, _) => inbox.Writer.TryComplete());
+                opened.Session.AddClosedCallback((_, _) => inbox.Writer.TryComplete());
+                if (opened.Session.IsClosed)
+                {
+                    inbox.Writer.TryComplete();
+                }
+
+                _link = link = opened;
+                _inbox = inbox;
+                _granted = 0;
+                Interlocked.Exchange(ref _taken, 0);
+                SessionId = session;
             }
 
-            // Messages buffered from a lost link can no longer be settled: their locks lapse and the broker redelivers them.
-            _credit = Math.Max(_credit, max);
-            var inbox = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleWriter = true });
-            var (opened, session) = await _connection.OpenReceiverAsync(_queue, _sessions, _sessionId, _credit, (_, m) => inbox.Writer.TryWrite(m), cancellationToken).ConfigureAwait(false);
-            opened.AddClosedCallback((_, _) => inbox.Writer.TryComplete());
-            _link = opened;
-            _inbox = inbox;
-            SessionId = session;
-            return (opened, inbox);
+            // Credit for what this call asks for, less what is buffered here or still owed by the broker (granted, not yet taken).
+            var want = max - (_granted - Interlocked.Read(ref _taken));
+            if (want > 0)
+            {
+                link.SetCredit((int)want, CreditMode.Manual);
+                _granted += want;
+            }
+
+            return (link, _inbox);
+        }
+        catch (AmqpException e)
+        {
+            // The session ended between the check and the flow: the next receive reattaches on a fresh session.
+            throw new ServiceBusException($"Service Bus namespace '{_connection.Namespace}': the receiver on queue '{_queue}' closed: {ServiceBusConnection.Describe(e.Error)}; the next receive reattaches", e)
+            {
+                IsConnectionLoss = true,
+                Condition = e.Error?.Condition.ToString(),
+            };
         }
         finally
         {
@@ -194,11 +219,15 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a link can no longer be used: closed, or its session ended under it (RabbitMQ ends the session on an outcome it refuses).</summary>
+    private static bool IsGone(ReceiverLink link) => link.IsClosed || link.Session.IsClosed;
+
     private void ThrowIfLost(ReceiverLink link)
     {
-        if (link.IsClosed && !_disposed)
+        if (IsGone(link) && !_disposed)
         {
-            throw new ServiceBusException($"Service Bus namespace '{_connection.Namespace}': the receiver on queue '{_queue}' closed: {ServiceBusConnection.Describe(link.Error)}; the next receive reattaches")
+            var why = link.IsClosed ? ServiceBusConnection.Describe(link.Error) : $"its session ended ({ServiceBusConnection.Describe(link.Session.Error)})";
+            throw new ServiceBusException($"Service Bus namespace '{_connection.Namespace}': the receiver on queue '{_queue}' closed: {why}; the next receive reattaches")
             {
                 IsConnectionLoss = true,
             };
@@ -213,7 +242,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
             throw new ArgumentException($"cannot {what} message {message.MessageId}: it was not received by this receiver on queue '{_queue}'", nameof(message));
         }
 
-        if (delivery.Link.IsClosed)
+        if (IsGone(delivery.Link))
         {
             throw new ServiceBusException($"cannot {what} message {message.MessageId} on queue '{_queue}': the link that received it closed ({ServiceBusConnection.Describe(delivery.Link.Error)}); its lock lapses and Service Bus delivers it again")
             {
@@ -222,6 +251,22 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
         }
 
         return delivery;
+    }
+
+    private void Settle(Delivery delivery, string what, Action settle)
+    {
+        try
+        {
+            settle();
+        }
+        catch (AmqpException e)
+        {
+            // The link or its session closed after the check in Own.
+            throw new ServiceBusException($"cannot {what} message {delivery.Message.Properties?.MessageId} on queue '{_queue}': the link that received it closed ({ServiceBusConnection.Describe(e.Error)}); its lock lapses and Service Bus delivers it again", e)
+            {
+                IsConnectionLoss = true,
+            };
+        }
     }
 
     /// <summary>What settles a received message: its link and AMQP message.</summary>

@@ -911,7 +911,11 @@ public sealed class EmulatorTests
             var id = Guid.NewGuid().ToString("N");
             var replyTo = "cbs-reply-" + id;
             var sender = new SenderLink(Session, "cbs-sender-" + id, "$cbs");
-            var receiver = new ReceiverLink(Session, "cbs-receiver-" + id, new Attach { Source = new Source { Address = "$cbs" }, Target = new Target { Address = replyTo } }, null);
+            var attached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var receiver = new ReceiverLink(Session, "cbs-receiver-" + id, new Attach { Source = new Source { Address = "$cbs" }, Target = new Target { Address = replyTo } }, (_, _) => attached.TrySetResult());
+
+            // The host answers a request whose reply-to has no attached link yet with not-found: wait for the attach first.
+            await attached.Task.WaitAsync(Wait);
             var request = new Message(token)
             {
                 Properties = new Properties { MessageId = messageId ?? id, ReplyTo = replyTo },

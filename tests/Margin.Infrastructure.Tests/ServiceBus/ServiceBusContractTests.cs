@@ -30,8 +30,11 @@ public sealed class ServiceBusContractTests
         var publisher = new ServiceBusOrderPublisher(connection, time);
 
         await publisher.PublishAsync([Order("acc-1")]);
+        await publisher.PublishAsync([Order("acc-2")]);
 
+        // One put-token for the queue, reused by the second publish.
         var request = Assert.Single(bus.PutTokenRequests);
+        Assert.Equal(1, connection.TokensPut);
         Assert.Equal("put-token", request.Operation);
         Assert.Equal("servicebus.windows.net:sastoken", request.Type);
         Assert.Equal($"amqp://127.0.0.1/{Orders}", request.Name);
@@ -42,7 +45,7 @@ public sealed class ServiceBusContractTests
         Assert.NotNull(request.MessageId);
         Assert.False(string.IsNullOrEmpty(request.ReplyTo));
         Assert.Equal(202, request.StatusCode);
-        Assert.Single(bus.Messages(Orders));
+        Assert.Equal(2, bus.Messages(Orders).Count);
     }
 
     [Fact]
@@ -283,13 +286,7 @@ public sealed class ServiceBusContractTests
         await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
         var inbox = new ServiceBusEventInbox(receiver);
 
-        var received = new List<Sweep.Ports.InboxMessage>();
-        while (received.Count < 3)
-        {
-            var batch = await inbox.ReceiveAsync(3, Wait);
-            Assert.NotEmpty(batch);
-            received.AddRange(batch);
-        }
+        var received = await ReceiveAsync(inbox, 3);
 
         Assert.Equal(["e1", "e2", "e3"], received.Select(m => m.MessageId));
         Assert.Equal("{\"v\":1}", received[0].Body);
@@ -528,6 +525,310 @@ public sealed class ServiceBusContractTests
         }
     }
 
+    [Fact]
+    public async Task Connect_Refused_FailsAtOnceUntilTheBackoffHasPassed_ThenTriesAgain()
+    {
+        var time = new FakeTimeProvider(Start);
+        var port = FreePort();
+        var options = new ServiceBusOptions
+        {
+            ConnectionString = $"Endpoint=sb://127.0.0.1:{port}/;SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true",
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(200),
+            ReconnectMaxDelay = TimeSpan.FromSeconds(10),
+        };
+        await using var connection = new ServiceBusConnection(options, null, time, () => 0.5);
+        var publisher = new ServiceBusOrderPublisher(connection, time);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+
+        // The first connect is refused; the publisher's one retry falls inside attempt 1's backoff (200 ms) and fails at once.
+        // The clock does not move: a call that waited out the backoff would never return.
+        var first = await Assert.ThrowsAsync<ServiceBusException>(() => publisher.PublishAsync([Order("acc-1")]).WaitAsync(Wait));
+        Assert.True(first.IsConnectionLoss);
+        Assert.StartsWith($"Service Bus namespace '127.0.0.1': cannot connect to amqp://127.0.0.1:{port}: not trying again before 2026-11-24T12:00:00.200Z", first.Message, StringComparison.Ordinal);
+        Assert.Equal(1, connection.ConnectAttempts);
+
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        var inside = await Assert.ThrowsAsync<ServiceBusException>(() => receiver.ReceiveAsync(1, Wait).WaitAsync(Wait));
+        Assert.True(inside.IsConnectionLoss);
+        Assert.Contains("(reconnect backoff, 1 ms left after 1 failed attempt(s); last: ", inside.Message, StringComparison.Ordinal);
+        Assert.Equal(1, connection.ConnectAttempts);
+
+        // The window has passed: the next call tries again, and its failure opens attempt 2's window (200 + 0.5 * (400 - 200) ms).
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var again = await Assert.ThrowsAsync<ServiceBusException>(() => publisher.PublishAsync([Order("acc-1")]).WaitAsync(Wait));
+        Assert.Equal(2, connection.ConnectAttempts);
+        Assert.Contains("not trying again before 2026-11-24T12:00:00.500Z", again.Message, StringComparison.Ordinal);
+        Assert.Equal(0, connection.Connects);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Receive_SettlingGivesNoCredit_AMessageNotAskedForKeepsDeliveryCountZero(bool abandon)
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        bus.Enqueue(Events, Event("a", "{}"));
+        await using var connection = Connect(bus, TimeProvider.System);
+        await using (var receiver = new ServiceBusReceiver(connection, Events, sessions: false))
+        {
+            var a = Assert.Single(await receiver.ReceiveAsync(1, Wait));
+            if (abandon)
+            {
+                await receiver.AbandonAsync(a);
+            }
+            else
+            {
+                await receiver.CompleteAsync(a);
+            }
+
+            bus.Enqueue(Events, Event("b", "{}"));
+
+            // Time for the broker to push "b" (and "a" again) into this receiver, had settling given the credit back.
+            await Task.Delay(300);
+        }
+
+        await using var next = new ServiceBusReceiver(connection, Events, sessions: false);
+        var received = await ReceiveAsync(next, abandon ? 2 : 1);
+        Assert.Equal(0, received.Single(m => m.MessageId == "b").DeliveryCount);
+        if (abandon)
+        {
+            Assert.Equal(1, received.Single(m => m.MessageId == "a").DeliveryCount);
+        }
+    }
+
+    [Fact]
+    public async Task Receive_NextAvailableSession_WaitsTheReceivesWaitNotTheOperationTimeout()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString, Batching = false, OperationTimeout = TimeSpan.FromMilliseconds(500) }, null, TimeProvider.System);
+        await using var receiver = new ServiceBusReceiver(connection, Orders, sessions: true);
+
+        // Service Bus holds the attach until a session has messages; one turns up after the 500 ms OperationTimeout.
+        var receiving = receiver.ReceiveAsync(1, TimeSpan.FromSeconds(5));
+        await Task.Delay(1200);
+        await new ServiceBusOrderPublisher(connection, TimeProvider.System).PublishAsync([Order("acc-late")]);
+
+        var message = Assert.Single(await receiving.WaitAsync(Wait));
+        Assert.Equal("acc-late", message.SessionId);
+        Assert.Equal("acc-late", receiver.SessionId);
+    }
+
+    [Fact]
+    public async Task Receive_NextAvailableSession_NoneWithinTheWait_EmptyAfterAboutTheWait()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            SessionAcceptTimeout = TimeSpan.FromSeconds(30),
+            Queues = [new EmulatedQueueOptions(Orders) { RequiresSession = true }],
+        });
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString, OperationTimeout = TimeSpan.FromMilliseconds(300) }, null, TimeProvider.System);
+        await using var receiver = new ServiceBusReceiver(connection, Orders, sessions: true);
+
+        // The attach carries com.microsoft:timeout = the wait, so the broker answers after it (not after its own 30 s).
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Empty(await receiver.ReceiveAsync(1, TimeSpan.FromMilliseconds(800)));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Receive_SessionEndedByTheBroker_NextPublishAndReceiveWorkOnAFreshSession()
+    {
+        // CBS off, as for RabbitMQ (with CBS the ended session also closes the $cbs links, which the connection already noticed).
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false });
+        bus.Enqueue(Events, Event("e1", "{}"));
+        await using var connection = new ServiceBusConnection(
+            new ServiceBusOptions { ConnectionString = bus.ConnectionString, UseCbs = false, ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(200) }, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        await publisher.PublishAsync([Order("acc-1")]);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+        var first = Assert.Single(await receiver.ReceiveAsync(1, Wait));
+
+        // As RabbitMQ does after an abandon: the session ends, the connection stays.
+        Assert.Equal(1, bus.EndSessions("amqp:invalid-field", "Unrecognised state"));
+        await WaitUntilAsync(() => !connection.IsOpen);
+        Assert.Equal(1, bus.OpenConnections);
+
+        var late = await Assert.ThrowsAsync<ServiceBusException>(() => receiver.CompleteAsync(first));
+        Assert.True(late.IsConnectionLoss);
+        await publisher.PublishAsync([Order("acc-2")]);
+        var again = Assert.Single(await receiver.ReceiveAsync(1, Wait));
+        Assert.Equal("e1", again.MessageId);
+        Assert.Equal(1, again.DeliveryCount);
+        await receiver.CompleteAsync(again);
+        Assert.Equal(2, bus.Messages(Orders).Count);
+        Assert.Equal(2, connection.Connects);
+        await WaitUntilAsync(() => bus.Messages(Events).Count == 0);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Publish_ThenReceive_EveryOrderArrivesAsMapped(bool batching)
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync();
+        await using var connection = Connect(bus, TimeProvider.System, batching);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        var orders = Fresh(TestOrders.Many(120));
+
+        await publisher.PublishAsync(orders);
+
+        Assert.Equal(120, publisher.AcceptedMessages);
+        Assert.Equal(batching, publisher.AcceptedTransfers < 120);
+        Assert.All(bus.Transfers, t => Assert.Equal(batching ? EmulatedServiceBus.BatchMessageFormat : 0u, t.MessageFormat));
+        await using var receiver = new ServiceBusReceiver(connection, Orders, sessions: false);
+        var received = new List<ReceivedMessage>();
+        while (received.Count < 120)
+        {
+            var batch = await receiver.ReceiveAsync(50, Wait);
+            Assert.NotEmpty(batch);
+            Assert.True(batch.Count <= 50);
+            received.AddRange(batch);
+            foreach (var message in batch)
+            {
+                await receiver.CompleteAsync(message);
+            }
+        }
+
+        Assert.Equal(orders.Select(o => o.OrderId), received.Select(r => r.MessageId));
+        Assert.Equal(orders[0].AccountId, received[0].SessionId);
+        Assert.Equal("liquidation-order", received[0].Subject);
+        Assert.Equal(orders[0].Body, Encoding.UTF8.GetString(received[0].Body.Span));
+        await WaitUntilAsync(() => bus.Messages(Orders).Count == 0);
+    }
+
+    [Fact]
+    public async Task Publish_OversizeOrderInABatch_SendsTheOthersAndNamesIt()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString, Batching = true, MaxBatchBytes = 4096 }, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        var orders = Fresh([TestOrders.Order("acc-a"), TestOrders.Order("acc-big", legs: 60), TestOrders.Order("acc-c")]);
+
+        var ex = await Assert.ThrowsAsync<ServiceBusPublishException>(() => publisher.PublishAsync(orders));
+
+        Assert.Equal([orders[1].OrderId], ex.OrderIds);
+        Assert.Contains("MaxBatchBytes=4096", ex.Message, StringComparison.Ordinal);
+        Assert.Equal([orders[0].OrderId, orders[2].OrderId], bus.Messages(Orders).Select(m => (string)m.Properties.MessageId));
+    }
+
+    [Fact]
+    public async Task EventInbox_DecodesBodiesAsUtf8_WithReplacementForInvalidBytes()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        bus.Enqueue(Events, Event("e1", "{\"v\":1}"));
+        bus.Enqueue(Events, new Message { Properties = new Properties { MessageId = "e2" }, BodySection = new Data { Binary = [0x7b, 0xff, 0xfe, 0x7d] } });
+        await using var connection = Connect(bus, TimeProvider.System);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+        var inbox = new ServiceBusEventInbox(receiver);
+
+        var messages = await ReceiveAsync(inbox, 2);
+
+        Assert.Equal("{\"v\":1}", messages[0].Body);
+        Assert.Equal("{\uFFFD\uFFFD}", messages[1].Body);
+        await inbox.CompleteAsync(messages[0]);
+        await inbox.DeadLetterAsync(messages[1], "MalformedEvent", "not UTF-8 JSON");
+        await WaitUntilAsync(() => bus.Messages(Events).Count == 0);
+        Assert.Equal("e2", Assert.Single(bus.DeadLetters(Events)).Properties.MessageId);
+    }
+
+    [Fact]
+    public async Task Receive_NothingThere_ReturnsEmptyAfterMaxWait()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = Connect(bus, TimeProvider.System);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var messages = await receiver.ReceiveAsync(10, TimeSpan.FromMilliseconds(300));
+
+        Assert.Empty(messages);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Publish_NoDisposition_TimesOutOnceForTheWholeCall_NamingEveryOrder()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString, Batching = false, SendTimeout = TimeSpan.FromMilliseconds(300), MaxInFlight = 2 }, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        var orders = Fresh(TestOrders.Many(6));
+        await publisher.PublishAsync([Order("acc-warm")]);
+        bus.DelayAccept(TimeSpan.FromSeconds(10));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<ServiceBusPublishException>(() => publisher.PublishAsync(orders));
+
+        // Not 300 ms per order: the first missing disposition stops the call, and the unsent rest fail with it.
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(3));
+        Assert.Equal(orders.Select(o => o.OrderId).Order(), ex.OrderIds.Order());
+        Assert.Contains("no disposition within 00:00:00.3000000 (SendTimeout)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, publisher.AcceptedMessages);
+        bus.DelayAccept(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task Publish_ConnectionDroppedMidCall_RetriesOnceOnANewConnection()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString, Batching = false, ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) }, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        var orders = Fresh(TestOrders.Many(5));
+
+        bus.DropConnectionOnNextTransfers(1);
+        await publisher.PublishAsync(orders);
+
+        Assert.Equal(1, publisher.Retries);
+        Assert.Equal(2, connection.Connects);
+        Assert.Equal(5, publisher.AcceptedMessages);
+        Assert.Equal(orders.Select(o => o.OrderId), bus.Messages(Orders).Select(m => (string)m.Properties.MessageId));
+    }
+
+    [Fact]
+    public async Task Publish_ConnectionDroppedTwice_FailsAsAConnectionLoss_TheNextCallReconnects()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString, Batching = false, ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) }, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+
+        bus.DropConnectionOnNextTransfers(2);
+        var ex = await Assert.ThrowsAsync<ServiceBusPublishException>(() => publisher.PublishAsync(Fresh(TestOrders.Many(3))));
+
+        Assert.True(ex.IsConnectionLoss);
+        Assert.Equal(3, ex.OrderIds.Count);
+        Assert.Contains("closed", ex.Message, StringComparison.Ordinal);
+        await publisher.PublishAsync(Fresh(TestOrders.Many(3)));
+        Assert.Equal(3, connection.Connects);
+        Assert.Equal(3, bus.Messages(Orders).Count);
+    }
+
+    [Fact]
+    public async Task Receive_ConnectionLostWhileWaiting_FailsAtOnceThenReattaches()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = new ServiceBusConnection(new ServiceBusOptions { ConnectionString = bus.ConnectionString, ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(200) }, null, TimeProvider.System);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+        Assert.Empty(await receiver.ReceiveAsync(1, TimeSpan.FromMilliseconds(50)));
+        var waiting = receiver.ReceiveAsync(1, TimeSpan.FromSeconds(30));
+
+        await bus.DropConnectionsAsync();
+
+        var ex = await Assert.ThrowsAsync<ServiceBusException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(ex.IsConnectionLoss);
+        bus.Enqueue(Events, Event("after", "{}"));
+        var message = Assert.Single(await receiver.ReceiveAsync(1, Wait));
+        Assert.Equal("after", message.MessageId);
+        Assert.Equal(2, connection.Connects);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
     private static Task<EmulatedServiceBus> StartAsync(TimeProvider time) =>
         EmulatedServiceBus.StartAsync(new EmulatorOptions
         {
@@ -561,6 +862,19 @@ public sealed class ServiceBusContractTests
         while (received.Count < count)
         {
             var batch = await receiver.ReceiveAsync(count - received.Count, Wait);
+            Assert.NotEmpty(batch);
+            received.AddRange(batch);
+        }
+
+        return received;
+    }
+
+    private static async Task<List<Sweep.Ports.InboxMessage>> ReceiveAsync(ServiceBusEventInbox inbox, int count)
+    {
+        var received = new List<Sweep.Ports.InboxMessage>();
+        while (received.Count < count)
+        {
+            var batch = await inbox.ReceiveAsync(count, Wait);
             Assert.NotEmpty(batch);
             received.AddRange(batch);
         }

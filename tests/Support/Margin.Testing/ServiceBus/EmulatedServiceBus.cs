@@ -84,6 +84,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     private long _duplicatesDropped;
     private int _rejectNext;
     private int _releaseNext;
+    private int _dropOnTransfer;
     private Error? _rejectError;
     private TimeSpan _acceptDelay;
     private volatile bool _answerCbs = true;
@@ -311,6 +312,57 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the connection (TCP reset) of each of the next <paramref name="count"/> transfers to any queue instead of
+    /// storing or settling it, as a broker crashing mid-publish would.</summary>
+    public void DropConnectionOnNextTransfers(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _dropOnTransfer = count;
+        }
+    }
+
+    /// <summary>Ends (AMQP end with an error) every session that carries a link to a queue, keeping the connections open, as
+    /// RabbitMQ does when a receiver settles with an outcome it does not take; the receivers' unsettled messages are released
+    /// (delivery count raised). Waits until each client has answered the end.</summary>
+    /// <returns>How many sessions were ended.</returns>
+    public int EndSessions(string condition = "amqp:invalid-field", string? description = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(condition);
+        HashSet<Session> sessions = new(ReferenceEqualityComparer.Instance);
+        lock (_gate)
+        {
+            foreach (var connection in _connections.Values)
+            {
+                sessions.UnionWith(connection.Senders.Select(s => s.Link.Session));
+                sessions.UnionWith(connection.Receivers.Select(r => r.Link.Session));
+                foreach (var receiver in connection.Receivers.ToList())
+                {
+                    ReleaseReceiver(receiver);
+                }
+
+                connection.Senders.Clear();
+            }
+        }
+
+        var error = new Error(new Symbol(condition)) { Description = description ?? $"Injected by the emulator: {condition}" };
+        foreach (var session in sessions)
+        {
+            try
+            {
+                session.Close(TimeSpan.FromSeconds(5), error);
+            }
+            catch (Exception exception) when (exception is AmqpException or ObjectDisposedException or TimeoutException)
+            {
+                // Already ending, or the client went away.
+            }
+        }
+
+        Signal();
+        return sessions.Count;
+    }
+
     /// <summary>Detaches every sender and receiver link on <paramref name="queue"/> (all queues when null) with an error,
     /// keeping the connections open, as Service Bus does when an entity moves or a gateway restarts.</summary>
     /// <returns>How many links were detached.</returns>
@@ -439,10 +491,16 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         List<(byte[] Bytes, Message Message)> items = [];
         TimeSpan delay;
         var release = false;
+        var drop = false;
         lock (_gate)
         {
             delay = _acceptDelay;
-            if (_rejectNext > 0)
+            if (_dropOnTransfer > 0)
+            {
+                _dropOnTransfer--;
+                drop = true;
+            }
+            else if (_rejectNext > 0)
             {
                 _rejectNext--;
                 error = _rejectError;
@@ -452,6 +510,18 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
                 _releaseNext--;
                 release = true;
             }
+        }
+
+        if (drop)
+        {
+            // Neither stored nor settled: the connection goes (TCP reset) with the transfer in flight.
+            lock (_gate)
+            {
+                _transfers.Add(new TransferRecord(queue.Name, format, 1, whole.Length, now, "dropped", "Injected by the emulator: connection dropped"));
+            }
+
+            Abort(sender.Connection);
+            return;
         }
 
         if (release)
@@ -885,8 +955,13 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
     private async Task AcceptNextSessionAsync(AttachContext context, ConnectionState state, QueueState queue, object? filterKey)
     {
-        // A null session filter asks for the next available session; Service Bus waits up to its operation timeout, then fails the attach with com.microsoft:timeout.
-        var deadline = DateTime.UtcNow + _options.SessionAcceptTimeout;
+        // A null session filter asks for the next available session; Service Bus waits up to the timeout the client gives in the
+        // attach property com.microsoft:timeout (milliseconds; Microsoft.Azure.ServiceBus MessageSession sends it), else its
+        // operation timeout, then fails the attach with com.microsoft:timeout.
+        var wait = context.Attach.Properties is { } properties && properties.TryGetValue(TimeoutCondition, out var asked) && asked is uint ms
+            ? TimeSpan.FromMilliseconds(ms)
+            : _options.SessionAcceptTimeout;
+        var deadline = DateTime.UtcNow + wait;
         try
         {
             while (!_stop.IsCancellationRequested)
@@ -917,7 +992,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
         try
         {
-            context.Complete(new Error(TimeoutCondition) { Description = $"No session available on '{queue.Name}' within {_options.SessionAcceptTimeout}." });
+            context.Complete(new Error(TimeoutCondition) { Description = $"No session available on '{queue.Name}' within {wait}." });
         }
         catch (Exception exception) when (exception is AmqpException or ObjectDisposedException)
         {

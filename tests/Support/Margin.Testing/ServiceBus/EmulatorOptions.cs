@@ -59,7 +59,7 @@ public sealed record EmulatorOptions
     /// <summary>The largest transfer (a single message or a whole batch, encoded) accepted: 256 KB on Standard, 1 MB or more on Premium.</summary>
     public int MaxMessageSizeBytes { get; init; } = 256 * 1024;
 
-    /// <summary>How long (real time) a receiver asking for the next available session waits for one before its attach is refused with com.microsoft:timeout.</summary>
+    /// <summary>How long (real time) a receiver asking for the next available session waits for one before its attach is refused with com.microsoft:timeout, when its attach gives no com.microsoft:timeout property of its own.</summary>
     public TimeSpan SessionAcceptTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The link credit granted to senders.</summary>
