@@ -6,6 +6,8 @@
 #   ./demo.sh                 # 10,000 accounts
 #   ./demo.sh --accounts 100000 --workers 4
 #   ./demo.sh --keep          # leave Azurite running, to explore with `margin accounts show`, `margin orders list`, ...
+#   ./demo.sh --broker        # also start a local AMQP 1.0 broker (RabbitMQ, scripts/rabbitmq.sh; apt-get installs it
+#                             # when missing) and publish the liquidation orders to it, as to Service Bus (CBS off)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,9 +17,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 keep=0
+broker=0
 args=()
 for a in "$@"; do
-  if [ "$a" = "--keep" ]; then keep=1; else args+=("$a"); fi
+  case "$a" in
+    --keep) keep=1 ;;
+    --broker) broker=1 ;;
+    *) args+=("$a") ;;
+  esac
 done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -34,8 +41,24 @@ if ! scripts/azurite.sh status >/dev/null 2>&1; then
   scripts/azurite.sh start
   started=1
 fi
-if [ "$started" = 1 ] && [ "$keep" = 0 ]; then
-  trap 'scripts/azurite.sh stop >/dev/null' EXIT
+
+stop_all() {
+  [ "${broker_started:-0}" = 1 ] && scripts/rabbitmq.sh stop >/dev/null 2>&1 || true
+  [ "$started" = 1 ] && scripts/azurite.sh stop >/dev/null || true
+}
+if [ "$keep" = 0 ]; then
+  trap stop_all EXIT
+fi
+
+if [ "$broker" = 1 ]; then
+  # A local AMQP 1.0 broker stands in for Service Bus: no $cbs node (CBS off), no TLS, no sessions, and it delivers a batched
+  # transfer as one message, so orders are pipelined one per transfer (docs/rabbitmq.md). The queue is declared on first attach.
+  scripts/rabbitmq.sh install
+  if ! scripts/rabbitmq.sh status >/dev/null 2>&1; then broker_started=1; fi
+  amqp_port="$(scripts/rabbitmq.sh start | tail -n 1)"
+  export MARGIN_ServiceBus__FullyQualifiedNamespace=127.0.0.1 MARGIN_ServiceBus__Port="$amqp_port" MARGIN_ServiceBus__UseCbs=false \
+    MARGIN_ServiceBus__UseTls=false MARGIN_ServiceBus__Batching=false MARGIN_ServiceBus__OrdersQueueSessions=false \
+    MARGIN_ServiceBus__EventsQueueSessions=false
 fi
 
 MARGIN_STORAGE="$(scripts/azurite.sh connection-string)" dotnet src/Margin.Cli/bin/Release/net10.0/margin.dll demo "${args[@]}"
@@ -47,4 +70,8 @@ if [ "$keep" = 1 ]; then
   echo "  dotnet src/Margin.Cli/bin/Release/net10.0/margin.dll orders list"
   echo "  dotnet src/Margin.Cli/bin/Release/net10.0/margin.dll accounts show acct-000001"
   echo "Stop it with: scripts/azurite.sh stop"
+  if [ "$broker" = 1 ]; then
+    echo "RabbitMQ keeps running on amqp://127.0.0.1:$amqp_port with the orders; with the same MARGIN_ServiceBus__* settings"
+    echo "(see demo.sh) try: margin orders tail --count 5. Stop it with: scripts/rabbitmq.sh stop"
+  fi
 fi
