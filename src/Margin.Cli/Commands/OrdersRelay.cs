@@ -50,6 +50,12 @@ internal static class OrdersRelay
                 }
 
                 await io.Output.WriteLineAsync($"relayed to {broker.Where(settings.ServiceBus.OrdersQueue)}: {counts}".AsMemory(), ct).ConfigureAwait(false);
+                if (outcome.NotAccepted > 0)
+                {
+                    await io.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"margin {Name}: the broker refused {outcome.NotAccepted:N0} order(s), which stay in the outbox; first: {outcome.FirstRefusal}").AsMemory(), ct).ConfigureAwait(false);
+                    return ExitCodes.Failed;
+                }
+
                 return ExitCodes.Success;
             }
         });

@@ -1,7 +1,9 @@
+using Margin.Sweep.Ports;
+
 namespace Margin.Infrastructure.ServiceBus;
 
 /// <summary>The broker did not accept some orders of a publish (rejected, released, modified, timed out, or the link was lost); they stay in the outbox.</summary>
-public sealed class ServiceBusPublishException : ServiceBusException
+public sealed class ServiceBusPublishException : ServiceBusException, IOrderPublishFailure
 {
     /// <summary>Creates the exception.</summary>
     public ServiceBusPublishException()
@@ -35,4 +37,7 @@ public sealed class ServiceBusPublishException : ServiceBusException
 
     /// <summary>The orders the broker did not accept (or may not have).</summary>
     public IReadOnlyList<string> OrderIds { get; } = [];
+
+    /// <inheritdoc/>
+    public bool BrokerUnavailable => IsConnectionLoss;
 }

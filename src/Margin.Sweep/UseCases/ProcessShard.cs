@@ -155,6 +155,11 @@ public sealed class ProcessShard
                 continue;
             }
 
+            // This decision's orders, and any an earlier crashed attempt of this sweep committed but did not send: published
+            // at once after the commit (before the history housekeeping below), since a liquidation waits for it.
+            var unsent = decision.NewOrders.Concat(OrdersOf(state, sweep.SweepId)).DistinctBy(o => o.OrderId, StringComparer.Ordinal).ToList();
+            await PublishAsync(unsent, outcome, cancellationToken).ConfigureAwait(false);
+
             // Retention: an account with earlier history drops what is older than Sweep:HistoryRetention.
             var cutoff = _time.GetUtcNow() - _options.HistoryRetention;
             await Parallel.ForEachAsync(
@@ -166,9 +171,6 @@ public sealed class ProcessShard
                     outcome.AddPruned(await _history.PruneAsync(account, cutoff, token).ConfigureAwait(false));
                 }).ConfigureAwait(false);
 
-            // This decision's orders, and any an earlier crashed attempt of this sweep committed but did not send.
-            var unsent = decision.NewOrders.Concat(OrdersOf(state, sweep.SweepId)).DistinctBy(o => o.OrderId, StringComparer.Ordinal).ToList();
-            await PublishAsync(unsent, outcome, cancellationToken).ConfigureAwait(false);
             return decision.Write.Receipt!;
         }
     }
@@ -208,25 +210,14 @@ public sealed class ProcessShard
             return;
         }
 
-        try
+        var published = await OutboxPublish.ExecuteAsync(_publisher, _margin, _time, orders, cancellationToken).ConfigureAwait(false);
+        outcome.AddOther(published.Accepted);
+        outcome.OrdersPublished += published.Marked;
+        if (published.Failure is { } failure)
         {
-            await _publisher.PublishAsync(orders, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // The orders are safe in the outbox; RelayOutbox sends them. The work item itself succeeded.
-            outcome.OrdersLeftInOutbox += orders.Count;
-            outcome.PublishFailures.Add(ex.Message);
-            return;
-        }
-
-        foreach (var order in orders)
-        {
-            outcome.AddOther(1);
-            if (await _margin.MarkSentAsync(order, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
-            {
-                outcome.OrdersPublished++;
-            }
+            // The orders not accepted are safe in the outbox; RelayOutbox sends them. The work item itself succeeded.
+            outcome.OrdersLeftInOutbox += published.NotAccepted;
+            outcome.PublishFailures.Add(failure.Message);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
 
@@ -31,7 +32,7 @@ public sealed class RelayOutbox
 
     /// <summary>Relays the outbox.</summary>
     /// <param name="cancellationToken">Cancels between batches.</param>
-    /// <exception cref="Exception">The broker failed: the orders not yet marked stay in the outbox and the timer retries.</exception>
+    /// <exception cref="Exception">The broker could not be reached: the orders not yet marked stay in the outbox and the timer retries. (A refusal of some orders does not throw: see <see cref="RelayOutcome.NotAccepted"/>.)</exception>
     public async Task<RelayOutcome> ExecuteAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
@@ -61,19 +62,28 @@ public sealed class RelayOutbox
         }
 
         var sent = 0;
+        var notAccepted = 0;
+        string? firstRefusal = null;
         foreach (var batch in pending.Chunk(BatchSize))
         {
-            await _publisher.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
-            foreach (var order in batch)
+            var published = await OutboxPublish.ExecuteAsync(_publisher, _margin, _time, batch, cancellationToken).ConfigureAwait(false);
+            sent += published.Marked;
+            if (published.Failure is { } failure)
             {
-                if (await _margin.MarkSentAsync(order, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+                if (published.BrokerUnavailable)
                 {
-                    sent++;
+                    // The broker cannot be reached: the rest would fail too. What was accepted is marked; the timer retries.
+                    ExceptionDispatchInfo.Throw(failure);
                 }
+
+                // The broker refused some orders of the batch (too large, rejected): the others are marked sent and the relay
+                // goes on, so one bad order never holds back the rest of the outbox. The refused ones stay unsent.
+                notAccepted += published.NotAccepted;
+                firstRefusal ??= failure.Message;
             }
         }
 
-        return new RelayOutcome(pending.Count, sent, expired, Configured: true) { Held = held };
+        return new RelayOutcome(pending.Count, sent, expired, Configured: true) { Held = held, NotAccepted = notAccepted, FirstRefusal = firstRefusal };
     }
 }
 
@@ -86,4 +96,10 @@ public sealed record RelayOutcome(int Pending, int Sent, int Expired, bool Confi
 {
     /// <summary>Open unsent orders held back by a kill switch of the parameters active now (sent once it is lifted, if still within their time to live).</summary>
     public int Held { get; init; }
+
+    /// <summary>Orders the broker refused (each named in <see cref="FirstRefusal"/> or later errors): they stay unsent, and the relay went on with the others.</summary>
+    public int NotAccepted { get; init; }
+
+    /// <summary>The broker's first refusal, or null.</summary>
+    public string? FirstRefusal { get; init; }
 }

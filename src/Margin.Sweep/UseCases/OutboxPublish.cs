@@ -1,0 +1,53 @@
+using Margin.Sweep.Orders;
+using Margin.Sweep.Ports;
+
+namespace Margin.Sweep.UseCases;
+
+/// <summary>Publishes outbox orders and marks sent exactly those the broker accepted (ProcessShard after its commit, RelayOutbox).</summary>
+internal static class OutboxPublish
+{
+    /// <summary>Publishes <paramref name="orders"/> and marks the accepted ones sent.</summary>
+    /// <remarks>
+    /// When the publisher's failure names the orders it did not accept (<see cref="IOrderPublishFailure"/>), the others of the
+    /// call were accepted and are marked sent, so one order the broker refuses (too large, rejected) does not keep the rest
+    /// in the outbox to be sent again. Any other failure marks nothing. Nothing is ever marked before the broker's accept.
+    /// </remarks>
+    public static async Task<OutboxPublishResult> ExecuteAsync(IOrderPublisher publisher, IMarginStore margin, TimeProvider time, IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        IReadOnlyCollection<StoredOrder> accepted = orders;
+        try
+        {
+            await publisher.PublishAsync(orders, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            failure = ex;
+            accepted = ex is IOrderPublishFailure { OrderIds.Count: > 0 } known
+                ? orders.Where(o => !known.OrderIds.Contains(o.OrderId, StringComparer.Ordinal)).ToList()
+                : [];
+        }
+
+        var marked = 0;
+        foreach (var order in accepted)
+        {
+            if (await margin.MarkSentAsync(order, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            {
+                marked++;
+            }
+        }
+
+        return new OutboxPublishResult(accepted.Count, marked, orders.Count - accepted.Count, failure);
+    }
+}
+
+/// <summary>What <see cref="OutboxPublish"/> did.</summary>
+/// <param name="Accepted">Orders the broker accepted (each had a mark-sent call).</param>
+/// <param name="Marked">Of those, the ones this call marked sent (false when another worker had marked or changed it).</param>
+/// <param name="NotAccepted">Orders left unsent in the outbox.</param>
+/// <param name="Failure">The publisher's failure, or null.</param>
+internal sealed record OutboxPublishResult(int Accepted, int Marked, int NotAccepted, Exception? Failure)
+{
+    /// <summary>Whether the failure says the broker is unreachable (further publishes now would fail too).</summary>
+    public bool BrokerUnavailable => Failure is not null && Failure is not IOrderPublishFailure { BrokerUnavailable: false, OrderIds.Count: > 0 };
+}
