@@ -92,7 +92,7 @@ internal static class OrdersEvents
             text.Append(CultureInfo.InvariantCulture, $"message {m.MessageId ?? "(no id)"} (delivery {m.DeliveryCount}): ");
             if (m.Event is { } e)
             {
-                text.Append(CultureInfo.InvariantCulture, $"order {e.OrderId} of {e.AccountId}: {e.State} at {e.At:yyyy-MM-dd HH:mm:ss}{(e.FilledLegs.IsDefaultOrEmpty ? string.Empty : $", {e.FilledLegs.Length} filled leg(s)")}{(e.Detail is null ? string.Empty : $" ({e.Detail})")}: ");
+                text.Append(CultureInfo.InvariantCulture, $"order {e.OrderId} of {e.AccountId}: {e.State} at {e.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z{(e.FilledLegs.IsDefaultOrEmpty ? string.Empty : $", {e.FilledLegs.Length} filled leg(s)")}{(e.Detail is null ? string.Empty : $" ({e.Detail})")}: ");
             }
 
             text.Append(m.Disposition switch

@@ -225,7 +225,7 @@ internal static class OrdersTail
         }
 
         var legs = order.Legs.IsDefaultOrEmpty ? "no legs" : string.Join("; ", order.Legs.Select(l => $"{l.Side} {l.Quantity} {l.Target} limit {l.LimitPrice}"));
-        return string.Create(CultureInfo.InvariantCulture, $"account {order.AccountId}, episode {order.Episode}, {order.Severity}, {order.Legs.Length} leg(s): {legs}; expires {order.ExpiresAt:yyyy-MM-dd HH:mm:ss}");
+        return string.Create(CultureInfo.InvariantCulture, $"account {order.AccountId}, episode {order.Episode}, {order.Severity}, {order.Legs.Length} leg(s): {legs}; expires {order.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
     }
 
     private static string Ttl(TimeSpan? ttl) => ttl is not { } t ? "-" : t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:0}ms" : t.ToString(t.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
