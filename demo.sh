@@ -7,7 +7,8 @@
 #   ./demo.sh --accounts 100000 --workers 4
 #   ./demo.sh --keep          # leave Azurite running, to explore with `margin accounts show`, `margin orders list`, ...
 #   ./demo.sh --broker        # also start a local AMQP 1.0 broker (RabbitMQ, scripts/rabbitmq.sh; apt-get installs it
-#                             # when missing) and publish the liquidation orders to it, as to Service Bus (CBS off)
+#                             # when missing) and publish the liquidation orders to it, as to Service Bus (CBS off), into
+#                             # the durable queue liquidation-orders (scripts/rabbitmq.sh declare)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -52,13 +53,18 @@ fi
 
 if [ "$broker" = 1 ]; then
   # A local AMQP 1.0 broker stands in for Service Bus: no $cbs node (CBS off), no TLS, no sessions, and it delivers a batched
-  # transfer as one message, so orders are pipelined one per transfer (docs/rabbitmq.md). The queue is declared on first attach.
+  # transfer as one message, so orders are pipelined one per transfer (docs/rabbitmq.md). The orders queue is declared
+  # durable first and addressed as /amq/queue/NAME, so the orders (persistent messages) survive a broker restart; a bare
+  # name would declare a non-durable queue on first attach, which a restart deletes with its orders.
   scripts/rabbitmq.sh install
   if ! scripts/rabbitmq.sh status >/dev/null 2>&1; then broker_started=1; fi
   amqp_port="$(scripts/rabbitmq.sh start | tail -n 1)"
-  export MARGIN_ServiceBus__FullyQualifiedNamespace=127.0.0.1 MARGIN_ServiceBus__Port="$amqp_port" MARGIN_ServiceBus__UseCbs=false \
-    MARGIN_ServiceBus__UseTls=false MARGIN_ServiceBus__Batching=false MARGIN_ServiceBus__OrdersQueueSessions=false \
-    MARGIN_ServiceBus__EventsQueueSessions=false
+  scripts/rabbitmq.sh declare liquidation-orders
+  broker_settings=(MARGIN_ServiceBus__FullyQualifiedNamespace=127.0.0.1 MARGIN_ServiceBus__Port="$amqp_port"
+    MARGIN_ServiceBus__UseCbs=false MARGIN_ServiceBus__UseTls=false MARGIN_ServiceBus__Batching=false
+    MARGIN_ServiceBus__OrdersQueue=/amq/queue/liquidation-orders MARGIN_ServiceBus__OrdersQueueSessions=false
+    MARGIN_ServiceBus__EventsQueueSessions=false)
+  export "${broker_settings[@]}"
 fi
 
 MARGIN_STORAGE="$(scripts/azurite.sh connection-string)" dotnet src/Margin.Cli/bin/Release/net10.0/margin.dll demo "${args[@]}"
@@ -71,7 +77,10 @@ if [ "$keep" = 1 ]; then
   echo "  dotnet src/Margin.Cli/bin/Release/net10.0/margin.dll accounts show acct-000001"
   echo "Stop it with: scripts/azurite.sh stop"
   if [ "$broker" = 1 ]; then
-    echo "RabbitMQ keeps running on amqp://127.0.0.1:$amqp_port with the orders; with the same MARGIN_ServiceBus__* settings"
-    echo "(see demo.sh) try: margin orders tail --count 5. Stop it with: scripts/rabbitmq.sh stop"
+    echo "RabbitMQ keeps running on amqp://127.0.0.1:$amqp_port with the orders in the durable queue liquidation-orders"
+    echo "(scripts/rabbitmq.sh ctl -- list_queues name durable messages). To read them:"
+    echo "  export ${broker_settings[*]}"
+    echo "  dotnet src/Margin.Cli/bin/Release/net10.0/margin.dll orders tail --count 5"
+    echo "Stop it with: scripts/rabbitmq.sh stop"
   fi
 fi

@@ -3,12 +3,16 @@
 # of its own under one folder (data, logs, config, enabled plugins, Erlang cookie, PIDs), loopback only, with its own epmd
 # on its own port, so it never collides with a system RabbitMQ or with another instance of this script.
 #
-#   scripts/rabbitmq.sh install  # apt-get install rabbitmq-server when it is missing (test.sh uses this); needs root then
+#   scripts/rabbitmq.sh install  # apt-get install rabbitmq-server when it is missing (test.sh uses this); needs root then.
+#                                # The package's own service is kept from starting and disabled. Exit 4: not installed and
+#                                # this script cannot install it (not root, no apt-get); 2: the install failed
 #   scripts/rabbitmq.sh start    # idempotent: reuses the instance in the folder if it is running; prints the AMQP port
 #   scripts/rabbitmq.sh stop     # rabbitmqctl stop, then the epmd this script started; TERM, then KILL, by recorded PID
 #   scripts/rabbitmq.sh restart  # stop + start on the same folder and ports (durable queues and messages survive)
 #   scripts/rabbitmq.sh kill     # a crash for tests: SIGKILL to this instance's Erlang VM and wrapper (epmd stays); start recovers
 #   scripts/rabbitmq.sh status   # exit 0 when running, 3 when not
+#   scripts/rabbitmq.sh declare [options] QUEUE  # declares a durable classic queue (idempotent); clients then send to
+#                                # /amq/queue/QUEUE (see docs/rabbitmq.md); fails if QUEUE exists and is not durable
 #   scripts/rabbitmq.sh ctl [options] -- ARGS  # rabbitmqctl ARGS against this instance, e.g. -- list_queues name durable messages
 #
 # Options (flags win over the environment; the folder remembers them, so stop/status/restart need only the folder):
@@ -36,6 +40,7 @@ node="${RABBITMQ_NODE_NAME:-}"
 timeout="${RABBITMQ_START_TIMEOUT:-120}"
 wipe=0
 ctl_args=()
+queue=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --) shift; ctl_args=("$@"); break ;;
@@ -46,14 +51,17 @@ while [ $# -gt 0 ]; do
     --node) node="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     --wipe) wipe=1; shift ;;
-    *) echo "rabbitmq.sh: unknown option '$1'" >&2; exit 2 ;;
+    -*) echo "rabbitmq.sh: unknown option '$1'" >&2; exit 2 ;;
+    *)
+      if [ "$command_name" = declare ] && [ -z "$queue" ]; then queue="$1"; shift
+      else echo "rabbitmq.sh: unexpected argument '$1'" >&2; exit 2; fi ;;
   esac
 done
 dir="$(realpath -m "$dir")"
 instance="$dir/instance.env"
 
 say() { echo "rabbitmq.sh: $*"; }
-fail() { echo "rabbitmq.sh: $*" >&2; exit "${2:-1}"; }
+fail() { echo "rabbitmq.sh: $1" >&2; exit "${2:-1}"; }
 
 answers() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -92,16 +100,45 @@ plugin_installed() {
   compgen -G "/usr/lib/rabbitmq/lib/rabbitmq_server-*/plugins/rabbitmq_amqp1_0-*" >/dev/null
 }
 
+# Whether dpkg has package $1 installed (not merely known or removed with its configuration left).
+package_installed() {
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+policy=/usr/sbin/policy-rc.d
+policy_marker="# written by MarginFunctions scripts/rabbitmq.sh install; removed when the install ends"
+
+# Removes the policy-rc.d that install wrote, and only that one (still carrying its marker line).
+remove_policy() {
+  if [ -f "$policy" ] && grep -qxF "$policy_marker" "$policy" 2>/dev/null; then
+    rm -f "$policy"
+  fi
+}
+
 install() {
   if [ -x "$bin/rabbitmq-server" ] && command -v epmd >/dev/null 2>&1 && plugin_installed; then
     return 0
   fi
-  command -v apt-get >/dev/null 2>&1 || fail "RabbitMQ is not installed and apt-get is missing: install rabbitmq-server (3.10, with the rabbitmq_amqp1_0 plugin) by hand" 2
-  [ "$(id -u)" = 0 ] || fail "RabbitMQ is not installed; run 'sudo scripts/rabbitmq.sh install' (apt-get install rabbitmq-server)" 2
-  local log
+  local how="install it with 'sudo scripts/rabbitmq.sh install' (apt-get install rabbitmq-server, with the package's own service kept stopped and disabled), or 'sudo apt-get install rabbitmq-server'"
+  command -v apt-get >/dev/null 2>&1 || fail "RabbitMQ is not installed and apt-get is missing: install rabbitmq-server 3.10 with the rabbitmq_amqp1_0 plugin by hand" 4
+  [ "$(id -u)" = 0 ] || fail "RabbitMQ (rabbitmq-server 3.10 with the rabbitmq_amqp1_0 plugin) is not installed: $how" 4
+  local log had_server=0 had_erlang=0
+  package_installed rabbitmq-server && had_server=1
+  package_installed erlang-base && had_erlang=1
   log=$(mktemp)
-  # The package's own service is not wanted (containers block it through policy-rc.d; on a systemd host it starts on 5672,
-  # which this script then avoids). Only when the install fails for want of package lists is apt-get update run.
+  # The package's own service is not wanted: on a systemd host its postinst would start a system broker on 0.0.0.0:5672
+  # and epmd on *:4369 and leave them running. A policy-rc.d that answers 101 ("action forbidden") keeps invoke-rc.d and
+  # deb-systemd-invoke from starting anything during the install. Only when there is none already (containers have one);
+  # the one written here is removed when the install ends, also on failure or interruption.
+  if [ ! -e "$policy" ] && [ ! -L "$policy" ]; then
+    trap 'remove_policy' EXIT
+    trap 'remove_policy; exit 130' INT
+    trap 'remove_policy; exit 143' TERM
+    trap 'remove_policy; exit 129' HUP
+    printf '#!/bin/sh\n%s\nexit 101\n' "$policy_marker" >"$policy"
+    chmod 755 "$policy"
+  fi
+  # Only when the install fails for want of package lists is apt-get update run.
   if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rabbitmq-server >"$log" 2>&1; then
     if grep -q -E "Unable to locate package|has no installation candidate|Failed to fetch|404" "$log"; then
       apt-get update >>"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; fail "apt-get update failed" 2; }
@@ -112,6 +149,23 @@ install() {
     fi
   fi
   rm -f "$log"
+  remove_policy
+  trap - EXIT INT TERM HUP
+  # The postinst enabled the units even where it could not start them: disable them (and stop them, should anything have
+  # started them) so no system broker or epmd runs now or after a reboot. Only units of packages this run installed: a
+  # RabbitMQ or epmd that was there before is not this script's to stop.
+  if command -v systemctl >/dev/null 2>&1; then
+    local units=()
+    [ "$had_server" = 0 ] && package_installed rabbitmq-server && units+=(rabbitmq-server.service)
+    [ "$had_erlang" = 0 ] && package_installed erlang-base && units+=(epmd.socket epmd.service)
+    if [ "${#units[@]}" -gt 0 ]; then
+      if [ -d /run/systemd/system ]; then
+        systemctl disable --now "${units[@]}" >/dev/null 2>&1 || true
+      else
+        systemctl disable "${units[@]}" >/dev/null 2>&1 || true   # no systemd running (a container): only the links
+      fi
+    fi
+  fi
   plugin_installed || fail "rabbitmq-server is installed but has no rabbitmq_amqp1_0 plugin" 2
   say "installed $(dpkg-query -W -f='rabbitmq-server ${Version}' rabbitmq-server 2>/dev/null || echo rabbitmq-server)"
 }
@@ -133,6 +187,9 @@ instance_environment() {
   export RABBITMQ_LOG_BASE="$dir/log"
   export RABBITMQ_PID_FILE="$dir/rabbitmq.pid"
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  # rabbitmqctl and rabbitmq-plugins start an Erlang node of their own, whose distribution port (35672-35682) would listen
+  # on every interface while the command runs.
+  export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 }
 
 load_instance() {
@@ -311,8 +368,35 @@ crash() {
   say "killed node $node (pid $pid, VM ${beam:-unknown})"
 }
 
+# A durable classic queue in the default virtual host, declared inside the node (rabbitmqctl eval of
+# rabbit_amqqueue:declare/6, the call AMQP 0-9-1's queue.declare ends in): no management plugin or client library needed.
+# An AMQP 1.0 link can then use /amq/queue/QUEUE. A bare name or /queue/QUEUE would redeclare it with the terminus's
+# durability and be refused when that is "none" (AMQPNetLite's default).
+declare_queue() {
+  [ -n "$queue" ] || fail "declare needs a queue name" 2
+  [[ "$queue" =~ ^[A-Za-z0-9._-]{1,255}$ ]] || fail "queue name '$queue': use letters, digits, '.', '_' and '-' (at most 255)" 2
+  load_instance
+  [ -n "$node" ] || fail "no instance in $dir: start it first" 2
+  running || fail "the instance in $dir is not running" 3
+  instance_environment
+  local result
+  result=$(ctl eval "Q = rabbit_misc:r(<<\"/\">>, queue, <<\"$queue\">>),
+    case rabbit_amqqueue:declare(Q, true, false, [], none, <<\"rabbitmq.sh\">>) of
+      {new, _} -> new;
+      {existing, E} -> case amqqueue:is_durable(E) of true -> existing; false -> not_durable end;
+      Other -> Other
+    end." 2>&1) || { echo "$result" >&2; fail "rabbitmqctl eval (declare queue '$queue') failed"; }
+  case "$result" in
+    new) say "declared durable queue '$queue' on node $node; send to /amq/queue/$queue" ;;
+    existing) say "durable queue '$queue' exists on node $node; send to /amq/queue/$queue" ;;
+    not_durable) fail "queue '$queue' exists on node $node and is not durable (declared by a link to a bare name?): delete it with 'scripts/rabbitmq.sh ctl --dir $dir -- delete_queue $queue' and declare again" ;;
+    *) fail "declaring queue '$queue' on node $node failed: $result" ;;
+  esac
+}
+
 case "$command_name" in
   install) install ;;
+  declare) declare_queue ;;
   start) start ;;
   stop) stop ;;
   restart) wipe=0; stop; start ;;
@@ -326,5 +410,5 @@ case "$command_name" in
   status)
     load_instance
     if running; then echo "running (pid $(cat "$dir/server.pid"), node $node, amqp://127.0.0.1:$port)"; else echo "not running"; exit 3; fi ;;
-  *) echo "usage: scripts/rabbitmq.sh install|start|stop|restart|kill|status|ctl [--dir DIR] [--port N] [--dist-port N] [--epmd-port N] [--node NAME] [--timeout S] [--wipe] [-- RABBITMQCTL ARGS]" >&2; exit 2 ;;
+  *) echo "usage: scripts/rabbitmq.sh install|start|stop|restart|kill|status|declare QUEUE|ctl [--dir DIR] [--port N] [--dist-port N] [--epmd-port N] [--node NAME] [--timeout S] [--wipe] [-- RABBITMQCTL ARGS]" >&2; exit 2 ;;
 esac

@@ -15,7 +15,7 @@ namespace Margin.Testing.RabbitMq;
 /// </summary>
 /// <remarks>
 /// Never skipped: when RabbitMQ is not installed or does not start, <see cref="StartAsync"/> throws with the script's
-/// output (<c>./test.sh</c> installs it with <c>scripts/rabbitmq.sh install</c>).
+/// output, which says how to install it (<c>./test.sh</c> as root installs it with <c>scripts/rabbitmq.sh install</c>).
 /// <para>Queues: RabbitMQ 3.10 declares a queue when a link attaches to a bare name or <c>/queue/NAME</c>, durable only when
 /// the terminus durability is not <c>none</c>; a sender or receiver whose declaration disagrees with an existing queue is
 /// refused (<c>PRECONDITION_FAILED - inequivalent arg 'durable'</c>). <c>/amq/queue/NAME</c> addresses an existing queue
@@ -84,6 +84,9 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             throw new InvalidOperationException($"scripts/rabbitmq.sh was not found at {script}");
         }
 
+        // Once, before the attempts: a missing RabbitMQ fails at once with the script's advice (exit 4: not installed and not
+        // root), rather than three times; as root it installs it (start would too).
+        await RunScriptAsync(script, ["install"], cancellationToken).ConfigureAwait(false);
         var failures = new StringBuilder();
         for (var attempt = 1; ; attempt++)
         {
@@ -265,7 +268,10 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
     private string[] InstanceArguments() => ["--dir", Folder];
 
-    private async Task<string> RunScriptAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private Task<string> RunScriptAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        RunScriptAsync(_script, arguments, cancellationToken);
+
+    private static async Task<string> RunScriptAsync(string script, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo("bash")
         {
@@ -274,13 +280,13 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(_script);
+        info.ArgumentList.Add(script);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"bash {_script} could not be started");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"bash {script} could not be started");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -302,7 +308,12 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         {
             throw new InvalidOperationException(
                 $"scripts/rabbitmq.sh {string.Join(' ', arguments)} failed with exit code {process.ExitCode}"
-                + (process.ExitCode == 2 ? " (RabbitMQ missing or a port taken: ./test.sh installs it with scripts/rabbitmq.sh install, as root)" : string.Empty)
+                + process.ExitCode switch
+                {
+                    4 => " (RabbitMQ 3.10 is not installed: install it with 'sudo scripts/rabbitmq.sh install' or 'sudo apt-get install rabbitmq-server', or run ./test.sh as root, which installs it)",
+                    2 => " (the install failed, or a port was taken)",
+                    _ => string.Empty,
+                }
                 + $":{Environment.NewLine}{output}{errors}");
         }
 
