@@ -88,6 +88,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     private Error? _rejectError;
     private TimeSpan _acceptDelay;
     private volatile bool _answerCbs = true;
+    private int _refuseCbsReplyAttaches;
     private bool _disposed;
 
     private EmulatedServiceBus(EmulatorOptions options, int port)
@@ -288,6 +289,14 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         }
 
         Signal();
+    }
+
+    /// <summary>Refuses the next <paramref name="count"/> attaches of a CBS reply link (a receiver on <c>$cbs</c>) with
+    /// <c>amqp:internal-error</c>, after the request link attached, as a Service Bus front end failing mid-handshake would.</summary>
+    public void RefuseNextCbsReplyAttaches(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Volatile.Write(ref _refuseCbsReplyAttaches, count);
     }
 
     /// <summary>Rejects the next <paramref name="count"/> transfers to any queue with <paramref name="condition"/> (e.g. com.microsoft:server-busy) instead of storing them.</summary>
@@ -790,6 +799,21 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         }
     }
 
+    private static bool TakeOne(ref int counter)
+    {
+        int seen;
+        do
+        {
+            seen = Volatile.Read(ref counter);
+            if (seen <= 0)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref counter, seen - 1, seen) != seen);
+        return true;
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -872,6 +896,12 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         if (link.Role)
         {
             context.Complete(new CbsRequestEndpoint(this, state), 100);
+            return;
+        }
+
+        if (TakeOne(ref _refuseCbsReplyAttaches))
+        {
+            context.Complete(new Error(ErrorCode.InternalError) { Description = "Injected by the emulator: the CBS reply link is refused." });
             return;
         }
 

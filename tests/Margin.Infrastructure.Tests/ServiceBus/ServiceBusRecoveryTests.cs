@@ -1,0 +1,193 @@
+using System.Text;
+using Amqp;
+using Amqp.Framing;
+using Azure.Core;
+using Margin.Infrastructure.ServiceBus;
+using Margin.Sweep.Orders;
+using Margin.Testing.ServiceBus;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Margin.Infrastructure.Tests.ServiceBus;
+
+/// <summary>How the client recovers from half-failed CBS handshakes, failed token renewals and connection losses, against the emulated Service Bus.</summary>
+public sealed class ServiceBusRecoveryTests
+{
+    private const string Orders = "liquidation-orders";
+    private const string Events = "liquidation-events";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly DateTimeOffset Start = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Authorize_CbsReplyLinkRefusedAfterTheRequestLinkAttached_LaterPublishesSucceed()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = Connect(bus, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+
+        // Both attempts of the first publish (it retries a connection loss once) meet a refused reply link.
+        bus.RefuseNextCbsReplyAttaches(2);
+        var ex = await Assert.ThrowsAsync<ServiceBusException>(() => publisher.PublishAsync([Order("acc-1")]));
+        Assert.Contains("the CBS reply link from $cbs (authorising queue 'liquidation-orders')", ex.Message, StringComparison.Ordinal);
+
+        // No request link is left holding its name: the next authorisation opens a fresh pair and succeeds.
+        await publisher.PublishAsync([Order("acc-2")]);
+        await publisher.PublishAsync([Order("acc-3")]);
+
+        Assert.Equal(["acc-2", "acc-3"], bus.Messages(Orders).Select(m => m.Properties.GroupId).ToArray());
+        Assert.Equal(1, connection.TokensPut);
+    }
+
+    [Fact]
+    public async Task Authorize_CbsReplyLinkRefusedOnce_ThePublishRetriesOnAFreshConnection()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = Connect(bus, TimeProvider.System);
+
+        bus.RefuseNextCbsReplyAttaches(1);
+        await new ServiceBusOrderPublisher(connection, TimeProvider.System).PublishAsync([Order("acc-1")]);
+
+        Assert.Single(bus.Messages(Orders));
+        Assert.Equal(2, connection.Connects);
+    }
+
+    [Fact]
+    public async Task Token_BackgroundRenewalFails_RetriedWithinThirtySeconds()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { TimeProvider = time, JwtValidator = _ => true });
+        var credential = new FailingOnceCredential(time, failingCall: 2);
+        await using var connection = new ServiceBusConnection(EntraOptions(bus), credential, time);
+        await new ServiceBusOrderPublisher(connection, time).PublishAsync([Order("acc-1")]);
+
+        // The renewal timer (55 min: expiry at 60 min, renewed 5 min before) asks the credential, which fails.
+        time.Advance(TimeSpan.FromMinutes(55));
+        await WaitUntilAsync(() => credential.Calls == 2);
+        await Task.Delay(200);
+        Assert.Single(bus.PutTokenRequests);
+
+        // Retried min(30 s, half the 5 minutes left) later, with nothing sent in between.
+        time.Advance(TimeSpan.FromSeconds(29));
+        await Task.Delay(200);
+        Assert.Equal(2, credential.Calls);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntilAsync(() => bus.PutTokenRequests.Count == 2);
+        Assert.Equal(Start.AddMinutes(55).AddSeconds(30).AddHours(1), bus.PutTokenRequests[1].Expiration);
+    }
+
+    [Theory]
+    [InlineData(600, 30)]
+    [InlineData(20, 10)]
+    [InlineData(1, 1)]
+    public void RenewRetryDelay_TimeLeft_HalfOfItBetweenOneAndThirtySeconds(int leftSeconds, int expectedSeconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), ServiceBusConnection.RenewRetryDelay(TimeSpan.FromSeconds(leftSeconds)));
+    }
+
+    [Fact]
+    public void RenewRetryDelay_Expired_Null()
+    {
+        Assert.Null(ServiceBusConnection.RenewRetryDelay(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task Reconnect_ReceiveOnlyProcess_FailureCountResetOnceTheReceiverAttachesAgain()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = Connect(bus, TimeProvider.System);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+        bus.Enqueue(Events, Event("e-1"));
+        var first = Assert.Single(await receiver.ReceiveAsync(1, Wait));
+        await receiver.CompleteAsync(first);
+        await WaitUntilAsync(() => bus.Messages(Events).Count == 0);
+
+        await bus.DropConnectionsAsync();
+        await WaitUntilAsync(() => !connection.IsOpen);
+        Assert.Equal(1, connection.ReconnectFailures);
+
+        bus.Enqueue(Events, Event("e-2"));
+        var again = await ReceiveAllowingOneLossAsync(receiver);
+
+        Assert.Equal("e-2", again.MessageId);
+        Assert.Equal(2, connection.Connects);
+        Assert.Equal(0, connection.ReconnectFailures);
+    }
+
+    [Fact]
+    public async Task Authorize_ReadySasTokenExpired_ErrorNamesNamespaceAndQueue()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var bus = await StartAsync(time);
+        var token = bus.CreateSasToken("sb://127.0.0.1/", Start.AddMinutes(10));
+        var options = new ServiceBusOptions { ConnectionString = $"Endpoint=sb://127.0.0.1:{bus.Port}/;SharedAccessSignature={token};UseDevelopmentEmulator=true", OperationTimeout = Wait };
+        await using var connection = new ServiceBusConnection(options, null, time);
+        time.Advance(TimeSpan.FromMinutes(11));
+
+        var ex = await Assert.ThrowsAsync<ServiceBusException>(() => new ServiceBusOrderPublisher(connection, time).PublishAsync([Order("acc-1")]));
+
+        Assert.StartsWith($"Service Bus namespace '127.0.0.1': cannot authorise queue '{Orders}': the SharedAccessSignature in ServiceBus:ConnectionString expired at", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static Task<EmulatedServiceBus> StartAsync(TimeProvider time) =>
+        EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            TimeProvider = time,
+            Queues =
+            [
+                new EmulatedQueueOptions(Orders) { RequiresSession = true },
+                new EmulatedQueueOptions(Events),
+            ],
+        });
+
+    private static ServiceBusConnection Connect(EmulatedServiceBus bus, TimeProvider time) =>
+        new(new ServiceBusOptions { ConnectionString = bus.ConnectionString, Batching = false, OperationTimeout = Wait, SendTimeout = Wait }, null, time);
+
+    private static ServiceBusOptions EntraOptions(EmulatedServiceBus bus) =>
+        new() { FullyQualifiedNamespace = "127.0.0.1", UseTls = false, Port = bus.Port, Batching = false, OperationTimeout = Wait };
+
+    private static StoredOrder Order(string account) =>
+        TestOrders.Order(account, 1) with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) };
+
+    private static Message Event(string id) =>
+        new() { Properties = new Properties { MessageId = id }, BodySection = new Data { Binary = Encoding.UTF8.GetBytes("{}") } };
+
+    private static async Task<ReceivedMessage> ReceiveAllowingOneLossAsync(ServiceBusReceiver receiver)
+    {
+        try
+        {
+            return Assert.Single(await receiver.ReceiveAsync(1, Wait));
+        }
+        catch (ServiceBusException e) when (e.IsConnectionLoss)
+        {
+            return Assert.Single(await receiver.ReceiveAsync(1, Wait));
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 400 && !condition(); i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.True(condition(), "condition not met within 10 s");
+    }
+
+    /// <summary>Hands out 1-hour tokens from the clock, except on call <c>failingCall</c>, which throws as an identity endpoint that is briefly down would.</summary>
+    private sealed class FailingOnceCredential(TimeProvider time, int failingCall) : TokenCredential
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            return call == failingCall
+                ? throw new InvalidOperationException("identity endpoint unavailable (injected)")
+                : new AccessToken($"eyJ.token-{call}", time.GetUtcNow().AddHours(1));
+        }
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
+}
