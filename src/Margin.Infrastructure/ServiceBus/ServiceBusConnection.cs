@@ -227,10 +227,16 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 var attached = NewAttachSignal();
                 // A fresh name each time: a link the broker detached keeps its name in the session until the detach is answered.
                 var name = $"{_containerId}-send-{queue}-{Interlocked.Increment(ref _links).ToString(CultureInfo.InvariantCulture)}";
-                var link = new SenderLink(live.Session, name, new Target { Address = queue }, (_, attach) => OnAttached(attached, attach.Target is null));
+                ulong maxMessageSize = 0;
+                var link = new SenderLink(live.Session, name, new Target { Address = queue }, (_, attach) =>
+                {
+                    // Service Bus announces the tier's largest message (a batch counts as one) on its attach; 0 or absent: no limit given.
+                    maxMessageSize = attach.MaxMessageSize;
+                    OnAttached(attached, attach.Target is null);
+                });
                 await WaitAttachedAsync(link, attached, $"a sender to queue '{queue}'", timeout.Token).ConfigureAwait(false);
                 var closed = new TaskCompletionSource<Error?>(TaskCreationOptions.RunContinuationsAsynchronously);
-                var sender = new Sender(link, closed.Task);
+                var sender = new Sender(link, closed.Task, maxMessageSize);
                 live.Senders[queue] = sender;
                 link.AddClosedCallback((_, error) =>
                 {
@@ -668,9 +674,14 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         return half > MinimumRenewInterval ? MinimumRenewInterval : half < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : half;
     }
 
-    /// <summary>A sender link and what completes when it closes (with the error, if any).</summary>
-    internal sealed record Sender(SenderLink Link, Task<Error?> Closed)
+    /// <summary>A sender link, what completes when it closes (with the error, if any), and the largest message the broker
+    /// announced on its attach (0: none announced).</summary>
+    internal sealed record Sender(SenderLink Link, Task<Error?> Closed, ulong MaxMessageSize = 0)
     {
+        /// <summary>The largest batch to build: <paramref name="configured"/>, or the broker's announced limit when that is smaller.</summary>
+        /// <param name="configured">ServiceBus:MaxBatchBytes.</param>
+        public int BatchLimit(int configured) => MaxMessageSize is > 0 && MaxMessageSize < (ulong)configured ? (int)MaxMessageSize : configured;
+
         /// <summary>Whether sends can go on it: attached, its session not ended, and no detach or close seen (a broker detach leaves the link not closed until it is answered).</summary>
         public bool IsUsable => Link.LinkState == LinkState.Attached && !Link.IsClosed && !Link.Session.IsClosed && !Closed.IsCompleted;
     }

@@ -60,6 +60,10 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     internal static readonly Symbol SessionCannotBeLocked = new("com.microsoft:session-cannot-be-locked");
     internal static readonly Symbol TimeoutCondition = new("com.microsoft:timeout");
     internal static readonly Symbol MessageSizeExceeded = new("amqp:link:message-size-exceeded");
+    internal static readonly Symbol ArgumentOutOfRange = new("com.microsoft:argument-out-of-range");
+
+    /// <summary>The longest MessageId, SessionId or PartitionKey Service Bus takes.</summary>
+    public const int MaxIdLength = 128;
     private static readonly Symbol SequenceNumberAnnotation = new("x-opt-sequence-number");
     private static readonly Symbol EnqueuedTimeAnnotation = new("x-opt-enqueued-time");
     private static readonly Symbol LockedUntilAnnotation = new("x-opt-locked-until");
@@ -1230,6 +1234,12 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         foreach (var message in messages)
         {
             var sessionId = message.Properties?.GroupId;
+            var tooLong = TooLong("MessageId", message.Properties?.MessageId as string) ?? TooLong("SessionId", sessionId) ?? TooLong("PartitionKey", Annotation(message, PartitionKeyAnnotation) as string);
+            if (tooLong is not null)
+            {
+                return tooLong;
+            }
+
             if (queue.RequiresSession && string.IsNullOrEmpty(sessionId))
             {
                 return new Error(ErrorCode.NotAllowed) { Description = "The SessionId was not set on a message, and it cannot be sent to the entity. Entities that have session support enabled can only receive messages that have the SessionId set to a valid value." };
@@ -1243,6 +1253,14 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
         return null;
     }
+
+    /// <summary>Service Bus caps MessageId, SessionId and PartitionKey at 128 characters (learn.microsoft.com: Service Bus quotas;
+    /// the SDKs' ServiceBusMessage setters throw ArgumentOutOfRangeException above it). The transfer is rejected with
+    /// <c>com.microsoft:argument-out-of-range</c>, the condition Microsoft.Azure.Amqp maps to ArgumentOutOfRangeException.</summary>
+    private static Error? TooLong(string what, string? value) =>
+        value is { Length: > MaxIdLength }
+            ? new Error(ArgumentOutOfRange) { Description = string.Create(CultureInfo.InvariantCulture, $"The {what} is {value.Length} characters long; the maximum is {MaxIdLength}.") }
+            : null;
 
     /// <summary>Stores one message (lock held); false when duplicate detection dropped it.</summary>
     private bool Store(QueueState queue, byte[] bytes, Message message, DateTimeOffset now)
