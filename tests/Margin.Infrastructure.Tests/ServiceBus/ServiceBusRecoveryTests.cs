@@ -127,6 +127,29 @@ public sealed class ServiceBusRecoveryTests
         Assert.StartsWith($"Service Bus namespace '127.0.0.1': cannot authorise queue '{Orders}': the SharedAccessSignature in ServiceBus:ConnectionString expired at", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Complete_LockAlreadyLost_ReturnsButTheMessageComesBack()
+    {
+        // Documents the fire-and-forget settlement (ServiceBusReceiver remarks, docs/servicebus.md "Receiving").
+        var time = new FakeTimeProvider(Start);
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions
+        {
+            TimeProvider = time,
+            Queues = [new EmulatedQueueOptions(Events) { LockDuration = TimeSpan.FromSeconds(30) }],
+        });
+        await using var connection = Connect(bus, time);
+        await using var receiver = new ServiceBusReceiver(connection, Events, sessions: false);
+        bus.Enqueue(Events, Event("e-1"));
+        var first = Assert.Single(await receiver.ReceiveAsync(1, Wait));
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        await receiver.CompleteAsync(first);
+
+        var again = Assert.Single(await receiver.ReceiveAsync(1, Wait));
+        Assert.Equal("e-1", again.MessageId);
+        Assert.Equal(first.DeliveryCount + 1, again.DeliveryCount);
+    }
+
     private static Task<EmulatedServiceBus> StartAsync(TimeProvider time) =>
         EmulatedServiceBus.StartAsync(new EmulatorOptions
         {
