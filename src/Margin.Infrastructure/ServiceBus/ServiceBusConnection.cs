@@ -190,7 +190,10 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             if (entered)
             {
                 _gate.Release();
+                _gate.Dispose();
             }
+
+            _closing.Dispose();
         }
     }
 
@@ -236,7 +239,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 });
                 await WaitAttachedAsync(link, attached, $"a sender to queue '{queue}'", timeout.Token).ConfigureAwait(false);
                 var closed = new TaskCompletionSource<Error?>(TaskCreationOptions.RunContinuationsAsynchronously);
-                var sender = new Sender(link, closed.Task, maxMessageSize);
+                var sender = new Sender(link, closed, maxMessageSize);
                 live.Senders[queue] = sender;
                 link.AddClosedCallback((_, error) =>
                 {
@@ -244,12 +247,13 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                     closed.TrySetResult(error);
                 });
 
-                // The peer may end the session under a link that stays attached (RabbitMQ): sends waiting for a disposition stop waiting.
-                live.Session.AddClosedCallback((_, error) =>
+                // The peer may end the session under a link that stays attached (RabbitMQ): the session's one closed callback
+                // (ConnectAsync) completes every sender in Senders; this covers a session that ended before this sender was added.
+                if (live.Session.IsClosed)
                 {
                     live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, sender));
-                    closed.TrySetResult(error ?? live.Session.Error);
-                });
+                    closed.TrySetResult(live.Session.Error);
+                }
                 Interlocked.Exchange(ref _failures, 0);
                 return sender;
             }
@@ -369,7 +373,17 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
     }
 
-    private static TaskCompletionSource<bool> NewAttachSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource<bool> NewAttachSignal()
+    {
+        var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ObserveFault(signal.Task);
+        return signal;
+    }
+
+    /// <summary>Marks a fault of <paramref name="task"/> as observed: a refusal or send failure that arrives after the caller gave up
+    /// waiting (timeout, cancellation) must not surface later as <see cref="TaskScheduler.UnobservedTaskException"/>.</summary>
+    internal static void ObserveFault(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static void OnAttached(TaskCompletionSource<bool> attached, bool refused)
     {
@@ -526,6 +540,17 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         var address = new Address(Namespace, Port, _user, _password, "/", UseTls ? "amqps" : "amqp");
         var connection = await factory.CreateAsync(address, cancellationToken, null).ConfigureAwait(false);
         var live = new Live(connection, new Session(connection));
+
+        // One callback per session, not one per sender (senders are re-created after each detach): sends waiting for a
+        // disposition on a session the peer ended stop waiting.
+        live.Session.AddClosedCallback((_, error) =>
+        {
+            foreach (var (queue, sender) in live.Senders)
+            {
+                live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, sender));
+                sender.ClosedSource.TrySetResult(error ?? live.Session.Error);
+            }
+        });
         connection.AddClosedCallback((_, _) =>
         {
             if (!live.Lost && !_disposed)
@@ -676,8 +701,11 @@ public sealed class ServiceBusConnection : IAsyncDisposable
 
     /// <summary>A sender link, what completes when it closes (with the error, if any), and the largest message the broker
     /// announced on its attach (0: none announced).</summary>
-    internal sealed record Sender(SenderLink Link, Task<Error?> Closed, ulong MaxMessageSize = 0)
+    internal sealed record Sender(SenderLink Link, TaskCompletionSource<Error?> ClosedSource, ulong MaxMessageSize = 0)
     {
+        /// <summary>Completes when the link or its session closes, with the error if any.</summary>
+        public Task<Error?> Closed => ClosedSource.Task;
+
         /// <summary>The largest batch to build: <paramref name="configured"/>, or the broker's announced limit when that is smaller.</summary>
         /// <param name="configured">ServiceBus:MaxBatchBytes.</param>
         public int BatchLimit(int configured) => MaxMessageSize is > 0 && MaxMessageSize < (ulong)configured ? (int)MaxMessageSize : configured;
@@ -840,7 +868,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             _pending[id] = (reply, audience);
             try
             {
-                await _sender.SendAsync(request).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var send = _sender.SendAsync(request);
+                ObserveFault(send);
+                await send.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var response = await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var properties = response.ApplicationProperties;
                 var status = properties?["status-code"] is { } code ? Convert.ToInt32(code, CultureInfo.InvariantCulture) : 0;

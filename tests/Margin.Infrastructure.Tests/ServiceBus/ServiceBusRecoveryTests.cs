@@ -150,6 +150,54 @@ public sealed class ServiceBusRecoveryTests
         Assert.Equal(first.DeliveryCount + 1, again.DeliveryCount);
     }
 
+    [Fact]
+    public async Task ObserveFault_FaultAfterTheCallerGaveUp_NotReportedAsUnobserved()
+    {
+        var control = "unobserved-" + Guid.NewGuid().ToString("N");
+        var observed = "observed-" + Guid.NewGuid().ToString("N");
+        var reported = new System.Collections.Concurrent.ConcurrentBag<string>();
+        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
+        {
+            foreach (var inner in e.Exception.InnerExceptions)
+            {
+                reported.Add(inner.Message);
+            }
+        }
+
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        try
+        {
+            Fault(control, observe: false);
+            Fault(observed, observe: true);
+            for (var i = 0; i < 20 && !reported.Contains(control); i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await Task.Delay(25);
+            }
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        }
+
+        // The control shows the check can see an unobserved fault; the observed one never shows up.
+        Assert.Contains(control, reported);
+        Assert.DoesNotContain(observed, reported);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Fault(string message, bool observe)
+    {
+        var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (observe)
+        {
+            ServiceBusConnection.ObserveFault(signal.Task);
+        }
+
+        signal.TrySetException(new ServiceBusException(message));
+    }
+
     private static Task<EmulatedServiceBus> StartAsync(TimeProvider time) =>
         EmulatedServiceBus.StartAsync(new EmulatorOptions
         {
