@@ -186,6 +186,60 @@ public sealed class ServiceBusRecoveryTests
         Assert.DoesNotContain(observed, reported);
     }
 
+    [Fact]
+    public async Task Sender_RecreatedAfterDetaches_SessionClosedCallbacksDoNotPileUp()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        await using var connection = Connect(bus, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+        await publisher.PublishAsync([Order("acc-0")]);
+        var session = (await connection.GetSenderAsync(Orders, CancellationToken.None)).Link.Session;
+        var before = ClosedCallbacks(session);
+
+        for (var i = 1; i <= 5; i++)
+        {
+            bus.DetachLinks(Orders);
+            await ReattachedPublishAsync(publisher, $"acc-{i}");
+        }
+
+        Assert.Same(session, (await connection.GetSenderAsync(Orders, CancellationToken.None)).Link.Session);
+        Assert.Equal(before, ClosedCallbacks(session));
+        Assert.Equal(6, bus.Messages(Orders).Select(m => m.Properties.GroupId).Distinct().Count());
+    }
+
+    private static async Task ReattachedPublishAsync(ServiceBusOrderPublisher publisher, string account)
+    {
+        try
+        {
+            await publisher.PublishAsync([Order(account)]);
+        }
+        catch (ServiceBusException)
+        {
+            await publisher.PublishAsync([Order(account)]);
+        }
+    }
+
+    /// <summary>How many closed callbacks AMQPNetLite holds on <paramref name="session"/> (its private ClosedCallback delegates).</summary>
+    private static int ClosedCallbacks(Session session)
+    {
+        var count = 0;
+        var found = false;
+        for (var type = session.GetType(); type is not null; type = type.BaseType)
+        {
+            foreach (var field in type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
+            {
+                if (field.FieldType == typeof(ClosedCallback))
+                {
+                    found = true;
+                    count += (field.GetValue(session) as Delegate)?.GetInvocationList().Length ?? 0;
+                }
+            }
+        }
+
+        Assert.True(found, "AMQPNetLite's Session has no ClosedCallback field to count");
+        return count;
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void Fault(string message, bool observe)
     {
