@@ -1,15 +1,13 @@
 using Margin.Infrastructure.ServiceBus;
 using Margin.Sweep.Orders;
 using Margin.Testing.ServiceBus;
+using static Margin.Infrastructure.Tests.ServiceBus.ContractKit;
 
 namespace Margin.Infrastructure.Tests.ServiceBus;
 
 /// <summary>The client against Service Bus's size limits, as the emulated Service Bus enforces them.</summary>
 public sealed class ServiceBusLimitsTests
 {
-    private const string Orders = "liquidation-orders";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
     [Fact]
     public async Task Publish_NamespaceAnnouncesASmallerMaxMessageSize_BatchesStayUnderIt()
     {

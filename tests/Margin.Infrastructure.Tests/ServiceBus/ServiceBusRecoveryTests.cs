@@ -6,17 +6,13 @@ using Margin.Infrastructure.ServiceBus;
 using Margin.Sweep.Orders;
 using Margin.Testing.ServiceBus;
 using Microsoft.Extensions.Time.Testing;
+using static Margin.Infrastructure.Tests.ServiceBus.ContractKit;
 
 namespace Margin.Infrastructure.Tests.ServiceBus;
 
 /// <summary>How the client recovers from half-failed CBS handshakes, failed token renewals and connection losses, against the emulated Service Bus.</summary>
 public sealed class ServiceBusRecoveryTests
 {
-    private const string Orders = "liquidation-orders";
-    private const string Events = "liquidation-events";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private static readonly DateTimeOffset Start = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public async Task Authorize_CbsReplyLinkRefusedAfterTheRequestLinkAttached_LaterPublishesSucceed()
     {
@@ -61,7 +57,7 @@ public sealed class ServiceBusRecoveryTests
 
         // The renewal timer (55 min: expiry at 60 min, renewed 5 min before) asks the credential, which fails.
         time.Advance(TimeSpan.FromMinutes(55));
-        await WaitUntilAsync(() => credential.Calls == 2);
+        await UntilAsync(() => credential.Calls == 2);
         await Task.Delay(200);
         Assert.Single(bus.PutTokenRequests);
 
@@ -70,7 +66,7 @@ public sealed class ServiceBusRecoveryTests
         await Task.Delay(200);
         Assert.Equal(2, credential.Calls);
         time.Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => bus.PutTokenRequests.Count == 2);
+        await UntilAsync(() => bus.PutTokenRequests.Count == 2);
         Assert.Equal(Start.AddMinutes(55).AddSeconds(30).AddHours(1), bus.PutTokenRequests[1].Expiration);
     }
 
@@ -98,10 +94,10 @@ public sealed class ServiceBusRecoveryTests
         bus.Enqueue(Events, Event("e-1"));
         var first = Assert.Single(await receiver.ReceiveAsync(1, Wait));
         await receiver.CompleteAsync(first);
-        await WaitUntilAsync(() => bus.Messages(Events).Count == 0);
+        await UntilAsync(() => bus.Messages(Events).Count == 0);
 
         await bus.DropConnectionsAsync();
-        await WaitUntilAsync(() => !connection.IsOpen);
+        await UntilAsync(() => !connection.IsOpen);
         Assert.Equal(1, connection.ReconnectFailures);
 
         bus.Enqueue(Events, Event("e-2"));
@@ -274,28 +270,6 @@ public sealed class ServiceBusRecoveryTests
 
     private static Message Event(string id) =>
         new() { Properties = new Properties { MessageId = id }, BodySection = new Data { Binary = Encoding.UTF8.GetBytes("{}") } };
-
-    private static async Task<ReceivedMessage> ReceiveAllowingOneLossAsync(ServiceBusReceiver receiver)
-    {
-        try
-        {
-            return Assert.Single(await receiver.ReceiveAsync(1, Wait));
-        }
-        catch (ServiceBusException e) when (e.IsConnectionLoss)
-        {
-            return Assert.Single(await receiver.ReceiveAsync(1, Wait));
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 400 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-
-        Assert.True(condition(), "condition not met within 10 s");
-    }
 
     /// <summary>Hands out 1-hour tokens from the clock, except on call <c>failingCall</c>, which throws as an identity endpoint that is briefly down would.</summary>
     private sealed class FailingOnceCredential(TimeProvider time, int failingCall) : TokenCredential
