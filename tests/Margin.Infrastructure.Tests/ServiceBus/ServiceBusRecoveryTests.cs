@@ -34,6 +34,24 @@ public sealed class ServiceBusRecoveryTests
     }
 
     [Fact]
+    public async Task Authorize_CbsReplyAttachTimesOut_NextPublishSucceedsOnAFreshConnection()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        var options = new ServiceBusOptions { ConnectionString = bus.ConnectionString, Batching = false, OperationTimeout = TimeSpan.FromSeconds(1), SendTimeout = Wait };
+        await using var connection = new ServiceBusConnection(options, null, TimeProvider.System);
+        var publisher = new ServiceBusOrderPublisher(connection, TimeProvider.System);
+
+        bus.IgnoreNextCbsReplyAttaches(1);
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => publisher.PublishAsync([Order("acc-1")]));
+        Assert.Contains("stuck authorising (CBS put-token)", ex.Message, StringComparison.Ordinal);
+
+        await publisher.PublishAsync([Order("acc-2")]);
+
+        Assert.Equal("acc-2", Assert.Single(bus.Messages(Orders)).Properties.GroupId);
+        Assert.Equal(2, connection.Connects);
+    }
+
+    [Fact]
     public async Task Authorize_CbsReplyLinkRefusedOnce_ThePublishRetriesOnAFreshConnection()
     {
         await using var bus = await StartAsync(TimeProvider.System);

@@ -93,6 +93,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     private TimeSpan _acceptDelay;
     private volatile bool _answerCbs = true;
     private int _refuseCbsReplyAttaches;
+    private int _ignoreCbsReplyAttaches;
     private bool _disposed;
 
     private EmulatedServiceBus(EmulatorOptions options, int port)
@@ -301,6 +302,14 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         Volatile.Write(ref _refuseCbsReplyAttaches, count);
+    }
+
+    /// <summary>Leaves the next <paramref name="count"/> attaches of a CBS reply link unanswered (the client's attach times out),
+    /// after the request link attached.</summary>
+    public void IgnoreNextCbsReplyAttaches(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Volatile.Write(ref _ignoreCbsReplyAttaches, count);
     }
 
     /// <summary>Rejects the next <paramref name="count"/> transfers to any queue with <paramref name="condition"/> (e.g. com.microsoft:server-busy) instead of storing them.</summary>
@@ -900,6 +909,12 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         if (link.Role)
         {
             context.Complete(new CbsRequestEndpoint(this, state), 100);
+            return;
+        }
+
+        if (TakeOne(ref _ignoreCbsReplyAttaches))
+        {
+            // No answer at all: the attach stays pending until the client gives up and detaches.
             return;
         }
 
