@@ -9,7 +9,7 @@ namespace Margin.Infrastructure.Composition;
 public static class ServiceBusComposition
 {
     /// <summary>The connection, or null when Service Bus is not configured (orders then stay in the outbox).</summary>
-    /// <remarks>With <see cref="ServiceBusOptions.FullyQualifiedNamespace"/> and no connection string, tokens come from <see cref="DefaultAzureCredential"/> (managed identity in Azure).</remarks>
+    /// <remarks>With <see cref="ServiceBusOptions.FullyQualifiedNamespace"/> and no connection string, tokens come from <see cref="DefaultAzureCredential"/> (managed identity in Azure; the user-assigned one <see cref="ServiceBusOptions.ManagedIdentityClientId"/> when set).</remarks>
     /// <param name="options">The options.</param>
     /// <param name="time">The clock.</param>
     /// <exception cref="ArgumentException">The options are invalid; the message names every problem.</exception>
@@ -27,9 +27,17 @@ public static class ServiceBusComposition
             return null;
         }
 
-        var credential = string.IsNullOrWhiteSpace(options.ConnectionString) && options.UseCbs ? new DefaultAzureCredential() : null;
+        var credential = string.IsNullOrWhiteSpace(options.ConnectionString) && options.UseCbs ? new DefaultAzureCredential(CredentialOptions(options)) : null;
         return new ServiceBusConnection(options, credential, time);
     }
+
+    /// <summary>The options of the <see cref="DefaultAzureCredential"/> used with <see cref="ServiceBusOptions.FullyQualifiedNamespace"/>:
+    /// a user-assigned managed identity when <see cref="ServiceBusOptions.ManagedIdentityClientId"/> is set.</summary>
+    /// <param name="options">The options.</param>
+    internal static DefaultAzureCredentialOptions CredentialOptions(ServiceBusOptions options) =>
+        string.IsNullOrWhiteSpace(options.ManagedIdentityClientId)
+            ? new DefaultAzureCredentialOptions()
+            : new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId.Trim() };
 
     /// <summary>The order publisher: Service Bus on <paramref name="connection"/>, or <see cref="OutboxOnlyPublisher"/> when it is null (not configured).</summary>
     /// <param name="connection">The connection from <see cref="Connect"/>, or null.</param>

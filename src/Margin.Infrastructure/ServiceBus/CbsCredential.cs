@@ -29,6 +29,10 @@ internal abstract class CbsCredential
     /// <summary>A token for <paramref name="audience"/>.</summary>
     public abstract ValueTask<CbsToken> GetTokenAsync(string audience, DateTimeOffset now, CancellationToken cancellationToken);
 
+    private static string AudienceHost(string audience) => Uri.TryCreate(audience, UriKind.Absolute, out var uri) ? uri.Host : audience;
+
+    private static string AudiencePath(string audience) => Uri.TryCreate(audience, UriKind.Absolute, out var uri) ? uri.AbsolutePath.Trim('/') : audience;
+
     /// <summary>Signs SAS tokens with a shared access key, each for <see cref="ServiceBusOptions.TokenLifetime"/>.</summary>
     internal sealed class SasKey(string keyName, string key, TimeSpan lifetime) : CbsCredential
     {
@@ -55,7 +59,7 @@ internal abstract class CbsCredential
 
         public override ValueTask<CbsToken> GetTokenAsync(string audience, DateTimeOffset now, CancellationToken cancellationToken) =>
             now >= _expiresAt
-                ? throw new ServiceBusException($"the SharedAccessSignature in ServiceBus:ConnectionString expired at {_expiresAt:O}; give a fresh one or a SharedAccessKey")
+                ? throw new ServiceBusException($"Service Bus namespace '{AudienceHost(audience)}': cannot authorise queue '{AudiencePath(audience)}': the SharedAccessSignature in ServiceBus:ConnectionString expired at {_expiresAt:O}; give a fresh one or a SharedAccessKey")
                 : ValueTask.FromResult(new CbsToken(SasTokenType, token, _expiresAt));
     }
 

@@ -21,7 +21,8 @@ namespace Margin.Infrastructure.ServiceBus;
 /// replies are matched on correlation-id, and status-code 200 or 202 is success. A SAS token for an audience is signed with that
 /// audience as its <c>sr</c> (<see cref="SharedAccessSignatures"/>). Tokens are renewed <see cref="ServiceBusOptions.TokenRenewBefore"/> before they expire in two ways: a <see cref="TimeProvider"/>
 /// timer per audience re-puts the token even when nothing is sent, and every use of a link checks the expiry and re-puts first when the
-/// renewal is due (so a failed timer renewal is retried before the next send). A ready SAS token from the connection string cannot be
+/// renewal is due. A failed timer renewal is retried by a new timer after half the time left to expiry, at most 30 s (so an open
+/// receiver that sends nothing is not detached at the expiry), and before the next use. A ready SAS token from the connection string cannot be
 /// renewed; once it expires, uses fail with a message saying so. A token already inside its renewal window when issued is re-put at
 /// most every 30 s. Tokens belong to the connection: after a reconnect each audience is authorised again on first use.</para>
 /// <para>After the connection, its session or a link is lost, the next use reconnects (one reconnect at a time, never after
@@ -151,6 +152,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     /// <summary>How many times a connection was attempted (successful or not).</summary>
     internal long ConnectAttempts => Interlocked.Read(ref _connectAttempts);
 
+    /// <summary>The consecutive connection losses and failed connects the reconnect backoff counts (0 once a link attached after a connect).</summary>
+    internal int ReconnectFailures => Volatile.Read(ref _failures);
+
     /// <summary>How many CBS put-token requests were accepted (first authorisations and renewals).</summary>
     public long TokensPut => Interlocked.Read(ref _tokensPut);
 
@@ -186,7 +190,10 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             if (entered)
             {
                 _gate.Release();
+                _gate.Dispose();
             }
+
+            _closing.Dispose();
         }
     }
 
@@ -223,10 +230,16 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 var attached = NewAttachSignal();
                 // A fresh name each time: a link the broker detached keeps its name in the session until the detach is answered.
                 var name = $"{_containerId}-send-{queue}-{Interlocked.Increment(ref _links).ToString(CultureInfo.InvariantCulture)}";
-                var link = new SenderLink(live.Session, name, new Target { Address = queue }, (_, attach) => OnAttached(attached, attach.Target is null));
+                ulong maxMessageSize = 0;
+                var link = new SenderLink(live.Session, name, new Target { Address = queue }, (_, attach) =>
+                {
+                    // Service Bus announces the tier's largest message (a batch counts as one) on its attach; 0 or absent: no limit given.
+                    maxMessageSize = attach.MaxMessageSize;
+                    OnAttached(attached, attach.Target is null);
+                });
                 await WaitAttachedAsync(link, attached, $"a sender to queue '{queue}'", timeout.Token).ConfigureAwait(false);
                 var closed = new TaskCompletionSource<Error?>(TaskCreationOptions.RunContinuationsAsynchronously);
-                var sender = new Sender(link, closed.Task);
+                var sender = new Sender(link, closed, maxMessageSize);
                 live.Senders[queue] = sender;
                 link.AddClosedCallback((_, error) =>
                 {
@@ -234,12 +247,13 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                     closed.TrySetResult(error);
                 });
 
-                // The peer may end the session under a link that stays attached (RabbitMQ): sends waiting for a disposition stop waiting.
-                live.Session.AddClosedCallback((_, error) =>
+                // The peer may end the session under a link that stays attached (RabbitMQ): the session's one closed callback
+                // (ConnectAsync) completes every sender in Senders; this covers a session that ended before this sender was added.
+                if (live.Session.IsClosed)
                 {
                     live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, sender));
-                    closed.TrySetResult(error ?? live.Session.Error);
-                });
+                    closed.TrySetResult(live.Session.Error);
+                }
                 Interlocked.Exchange(ref _failures, 0);
                 return sender;
             }
@@ -339,6 +353,10 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             // Messages are pushed to the callback (AMQPNetLite's ReceiveAsync(TimeSpan.Zero) waits instead of returning at once).
             // No credit yet: the receiver gives it per receive, in manual mode, so settling never restores it.
             receiver.Start(0, onMessage);
+
+            // A link attached on this connection: it works, so the next loss starts the backoff afresh (a receive-only process
+            // never attaches a sender; without this its delays would climb to ReconnectMaxDelay).
+            Interlocked.Exchange(ref _failures, 0);
             return (receiver, acceptedSession);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed)
@@ -355,7 +373,17 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
     }
 
-    private static TaskCompletionSource<bool> NewAttachSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource<bool> NewAttachSignal()
+    {
+        var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ObserveFault(signal.Task);
+        return signal;
+    }
+
+    /// <summary>Marks a fault of <paramref name="task"/> as observed: a refusal or send failure that arrives after the caller gave up
+    /// waiting (timeout, cancellation) must not surface later as <see cref="TaskScheduler.UnobservedTaskException"/>.</summary>
+    internal static void ObserveFault(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static void OnAttached(TaskCompletionSource<bool> attached, bool refused)
     {
@@ -391,6 +419,22 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         {
             link.Close(TimeSpan.Zero, null);
             throw;
+        }
+    }
+
+    private static void CloseQuietly(Link link)
+    {
+        try
+        {
+            if (!link.IsClosed)
+            {
+                link.Close(TimeSpan.Zero, null);
+            }
+        }
+#pragma warning disable CA1031 // Best effort: the session may be gone already.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
@@ -496,6 +540,17 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         var address = new Address(Namespace, Port, _user, _password, "/", UseTls ? "amqps" : "amqp");
         var connection = await factory.CreateAsync(address, cancellationToken, null).ConfigureAwait(false);
         var live = new Live(connection, new Session(connection));
+
+        // One callback per session, not one per sender (senders are re-created after each detach): sends waiting for a
+        // disposition on a session the peer ended stop waiting.
+        live.Session.AddClosedCallback((_, error) =>
+        {
+            foreach (var (queue, sender) in live.Senders)
+            {
+                live.Senders.TryRemove(new KeyValuePair<string, Sender>(queue, sender));
+                sender.ClosedSource.TrySetResult(error ?? live.Session.Error);
+            }
+        });
         connection.AddClosedCallback((_, _) =>
         {
             if (!live.Lost && !_disposed)
@@ -532,7 +587,22 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             }
 
             var token = await _credential.GetTokenAsync(audience, now, cancellationToken).ConfigureAwait(false);
-            live.Cbs ??= await CbsLink.OpenAsync(live.Session, _containerId, this, cancellationToken).ConfigureAwait(false);
+            if (live.Cbs is null)
+            {
+                // Fresh link names per attempt; a half-opened pair is closed and the connection counted lost (OpenAsync), so the
+                // next use rebuilds instead of tripping over a link still attached under the same name.
+                var names = $"{_containerId}-cbs-{Interlocked.Increment(ref _links).ToString(CultureInfo.InvariantCulture)}";
+                try
+                {
+                    live.Cbs = await CbsLink.OpenAsync(live.Session, names, queue, this, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not ObjectDisposedException)
+                {
+                    live.Lost = true;
+                    throw;
+                }
+            }
+
             // Bounded by the caller's token (OperationTimeout): a $cbs that never answers surfaces as "stuck authorising".
             var (status, description) = await live.Cbs.PutTokenAsync(audience, token, cancellationToken).ConfigureAwait(false);
             if (status is 401 or 403)
@@ -579,16 +649,67 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             using var timeout = Bounded(CancellationToken.None);
             await AuthorizeAsync(live, queue, timeout.Token).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // A failed background renewal is retried before the next use of the link (AuthorizeAsync checks the expiry), which reports the error.
+#pragma warning disable CA1031 // A failed background renewal is retried by a new timer (below) and before the next use of the link (AuthorizeAsync checks the expiry), which reports the error.
         catch (Exception)
 #pragma warning restore CA1031
         {
+            RearmRenewal(live, queue);
         }
     }
 
-    /// <summary>A sender link and what completes when it closes (with the error, if any).</summary>
-    internal sealed record Sender(SenderLink Link, Task<Error?> Closed)
+    /// <summary>After a failed background renewal: tries again after <see cref="RenewRetryDelay"/>, so an open receiver (which may
+    /// not use its link again before the token expires) is not detached by Service Bus at the expiry.</summary>
+    private void RearmRenewal(Live live, string queue)
     {
+        var audience = Audience(queue);
+        if (_disposed || !live.IsOpen || !live.Tokens.TryGetValue(audience, out var held))
+        {
+            return;
+        }
+
+        var delay = RenewRetryDelay(held.ExpiresAt - _time.GetUtcNow());
+        if (delay is not { } due)
+        {
+            // Expired: the next use re-puts (and reports why it cannot).
+            return;
+        }
+
+        var timer = _time.CreateTimer(_ => _ = RenewInBackgroundAsync(live, queue), null, due, Timeout.InfiniteTimeSpan);
+        if (live.Tokens.TryUpdate(audience, held with { Timer = timer }, held))
+        {
+            held.Timer?.Dispose();
+        }
+        else
+        {
+            // A renewal succeeded meanwhile and set its own timer.
+            timer.Dispose();
+        }
+    }
+
+    /// <summary>How long to wait before retrying a failed renewal of a token with <paramref name="left"/> to live: half of it, at
+    /// most 30 s and at least 1 s; null when it has expired.</summary>
+    internal static TimeSpan? RenewRetryDelay(TimeSpan left)
+    {
+        if (left <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var half = left / 2;
+        return half > MinimumRenewInterval ? MinimumRenewInterval : half < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : half;
+    }
+
+    /// <summary>A sender link, what completes when it closes (with the error, if any), and the largest message the broker
+    /// announced on its attach (0: none announced).</summary>
+    internal sealed record Sender(SenderLink Link, TaskCompletionSource<Error?> ClosedSource, ulong MaxMessageSize = 0)
+    {
+        /// <summary>Completes when the link or its session closes, with the error if any.</summary>
+        public Task<Error?> Closed => ClosedSource.Task;
+
+        /// <summary>The largest batch to build: <paramref name="configured"/>, or the broker's announced limit when that is smaller.</summary>
+        /// <param name="configured">ServiceBus:MaxBatchBytes.</param>
+        public int BatchLimit(int configured) => MaxMessageSize is > 0 && MaxMessageSize < (ulong)configured ? (int)MaxMessageSize : configured;
+
         /// <summary>Whether sends can go on it: attached, its session not ended, and no detach or close seen (a broker detach leaves the link not closed until it is answered).</summary>
         public bool IsUsable => Link.LinkState == LinkState.Attached && !Link.IsClosed && !Link.Session.IsClosed && !Closed.IsCompleted;
     }
@@ -668,7 +789,7 @@ public sealed class ServiceBusConnection : IAsyncDisposable
     /// <summary>The request and reply links to <c>$cbs</c> (Microsoft.Azure.Amqp AmqpCbsLink; AMQPNetLite CbsAsyncExample).</summary>
     private sealed class CbsLink
     {
-        private readonly ConcurrentDictionary<string, TaskCompletionSource<Message>> _pending = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, (TaskCompletionSource<Message> Reply, string Audience)> _pending = new(StringComparer.Ordinal);
         private readonly SenderLink _sender;
         private readonly ReceiverLink _receiver;
         private readonly string _replyTo;
@@ -683,16 +804,32 @@ public sealed class ServiceBusConnection : IAsyncDisposable
 
         public bool IsOpen => !_sender.IsClosed && !_receiver.IsClosed;
 
-        public static async Task<CbsLink> OpenAsync(Session session, string containerId, ServiceBusConnection owner, CancellationToken cancellationToken)
+        public static async Task<CbsLink> OpenAsync(Session session, string names, string queue, ServiceBusConnection owner, CancellationToken cancellationToken)
         {
-            var replyTo = $"{containerId}-cbs-reply";
+            var replyTo = $"{names}-reply";
             var senderAttached = NewAttachSignal();
-            var sender = new SenderLink(session, $"{containerId}-cbs-sender", new Target { Address = "$cbs" }, (_, attach) => OnAttached(senderAttached, attach.Target is null));
-            await owner.WaitAttachedAsync(sender, senderAttached, "the CBS request link to $cbs", cancellationToken).ConfigureAwait(false);
-            var receiverAttached = NewAttachSignal();
-            var attach = new Attach { Source = new Source { Address = "$cbs" }, Target = new Target { Address = replyTo } };
-            var receiver = new ReceiverLink(session, $"{containerId}-cbs-receiver", attach, (_, remote) => OnAttached(receiverAttached, remote.Source is null));
-            await owner.WaitAttachedAsync(receiver, receiverAttached, "the CBS reply link from $cbs", cancellationToken).ConfigureAwait(false);
+            var sender = new SenderLink(session, $"{names}-sender", new Target { Address = "$cbs" }, (_, attach) => OnAttached(senderAttached, attach.Target is null));
+            ReceiverLink? receiver = null;
+            try
+            {
+                await owner.WaitAttachedAsync(sender, senderAttached, $"the CBS request link to $cbs (authorising queue '{queue}')", cancellationToken).ConfigureAwait(false);
+                var receiverAttached = NewAttachSignal();
+                var attach = new Attach { Source = new Source { Address = "$cbs" }, Target = new Target { Address = replyTo } };
+                receiver = new ReceiverLink(session, $"{names}-receiver", attach, (_, remote) => OnAttached(receiverAttached, remote.Source is null));
+                await owner.WaitAttachedAsync(receiver, receiverAttached, $"the CBS reply link from $cbs (authorising queue '{queue}')", cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Neither link stays behind: a request link left attached would answer nothing and hold its name.
+                CloseQuietly(sender);
+                if (receiver is not null)
+                {
+                    CloseQuietly(receiver);
+                }
+
+                throw;
+            }
+
             var link = new CbsLink(sender, receiver, replyTo);
             receiver.Start(16, (r, reply) =>
             {
@@ -700,14 +837,14 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 var correlation = reply.Properties?.CorrelationId?.ToString();
                 if (correlation is not null && link._pending.TryRemove(correlation, out var waiter))
                 {
-                    waiter.TrySetResult(reply);
+                    waiter.Reply.TrySetResult(reply);
                 }
             });
             receiver.AddClosedCallback((_, error) =>
             {
                 foreach (var waiter in link._pending.Values)
                 {
-                    waiter.TrySetException(new ServiceBusException($"the CBS reply link closed: {Describe(error)}") { IsConnectionLoss = true });
+                    waiter.Reply.TrySetException(new ServiceBusException($"Service Bus namespace '{owner.Namespace}': the CBS reply link closed before answering the put-token for {waiter.Audience}: {Describe(error)}") { IsConnectionLoss = true });
                 }
             });
             return link;
@@ -728,10 +865,12 @@ public sealed class ServiceBusConnection : IAsyncDisposable
             request.ApplicationProperties["name"] = audience;
             request.ApplicationProperties["expiration"] = token.ExpiresAt.UtcDateTime;
             var reply = new TaskCompletionSource<Message>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _pending[id] = reply;
+            _pending[id] = (reply, audience);
             try
             {
-                await _sender.SendAsync(request).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var send = _sender.SendAsync(request);
+                ObserveFault(send);
+                await send.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var response = await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var properties = response.ApplicationProperties;
                 var status = properties?["status-code"] is { } code ? Convert.ToInt32(code, CultureInfo.InvariantCulture) : 0;

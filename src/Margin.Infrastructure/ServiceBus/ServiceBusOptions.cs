@@ -5,7 +5,8 @@ namespace Margin.Infrastructure.ServiceBus;
 /// <summary>Where liquidation orders go and executor events come from (configuration section <c>ServiceBus</c>).</summary>
 /// <remarks>
 /// Either a <see cref="ConnectionString"/> (<c>Endpoint=sb://NS.servicebus.windows.net/;SharedAccessKeyName=...;SharedAccessKey=...</c>,
-/// optionally <c>;EntityPath=QUEUE</c> and <c>;UseDevelopmentEmulator=true</c>), or a <see cref="FullyQualifiedNamespace"/> with an
+/// optionally <c>;EntityPath=QUEUE</c> (a key scoped to that queue: it must be <see cref="OrdersQueue"/>, and it authorises no other
+/// queue) and <c>;UseDevelopmentEmulator=true</c>), or a <see cref="FullyQualifiedNamespace"/> with an
 /// Azure.Identity token credential (managed identity in Azure). With neither, Service Bus is not configured and orders
 /// stay in the outbox. Local AMQP 1.0 brokers without a <c>$cbs</c> node (RabbitMQ) set <see cref="UseCbs"/> false.
 /// </remarks>
@@ -19,6 +20,11 @@ public sealed record ServiceBusOptions
 
     /// <summary>The namespace host (e.g. <c>NS.servicebus.windows.net</c>) used with a token credential when no connection string is given.</summary>
     public string? FullyQualifiedNamespace { get; init; }
+
+    /// <summary>The client id of a user-assigned managed identity to authenticate as with <see cref="FullyQualifiedNamespace"/>
+    /// (<c>DefaultAzureCredentialOptions.ManagedIdentityClientId</c>); null for the system-assigned identity or the other
+    /// DefaultAzureCredential sources. Ignored with a <see cref="ConnectionString"/>.</summary>
+    public string? ManagedIdentityClientId { get; init; }
 
     /// <summary>The queue liquidation orders are sent to (sessions on: session id = account id).</summary>
     public string OrdersQueue { get; init; } = "liquidation-orders";
@@ -83,9 +89,14 @@ public sealed record ServiceBusOptions
         var problems = new List<string>();
         if (!string.IsNullOrWhiteSpace(ConnectionString))
         {
-            if (ServiceBusConnectionString.TryParse(ConnectionString, out _, out var problem) is false)
+            if (ServiceBusConnectionString.TryParse(ConnectionString, out var parsed, out var problem) is false)
             {
                 problems.Add($"{Section}:ConnectionString: {problem}");
+            }
+            else if (parsed?.EntityPath is { } entity && !string.Equals(entity.Trim('/'), OrdersQueue, StringComparison.OrdinalIgnoreCase))
+            {
+                // A key scoped to one queue (EntityPath) is refused (401) on every other queue.
+                problems.Add($"{Section}:ConnectionString names EntityPath={entity}, but {Section}:OrdersQueue is '{OrdersQueue}': a queue-scoped key only authorises its own queue. Use a namespace-level key (no EntityPath), or the orders queue's own connection string; the events queue ('{EventsQueue}') needs its own connection string or a namespace-level key too");
             }
         }
         else if (FullyQualifiedNamespace is { } ns && !string.IsNullOrWhiteSpace(ns) && Uri.CheckHostName(ns.Trim()) == UriHostNameType.Unknown)

@@ -81,6 +81,9 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
 
     private async Task PublishOnceAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken)
     {
+        // The sender first: its attach tells the largest message the namespace takes, which bounds a batch.
+        var sender = await _connection.GetSenderAsync(_options.OrdersQueue, cancellationToken).ConfigureAwait(false);
+        var limit = sender.BatchLimit(_options.MaxBatchBytes);
         var now = _time.GetUtcNow();
         var messages = new Message[orders.Count];
         for (var i = 0; i < orders.Count; i++)
@@ -92,7 +95,7 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
         List<(IReadOnlyList<StoredOrder> Orders, Message Message)> transfers;
         if (Batching)
         {
-            var batches = OrderBatches.Split(orders, messages, _options.MaxBatchBytes, out oversize);
+            var batches = OrderBatches.Split(orders, messages, limit, out oversize);
             transfers = batches.Select(b => (b.Orders, b.Envelope)).ToList();
         }
         else
@@ -100,13 +103,12 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
             transfers = orders.Select((o, i) => ((IReadOnlyList<StoredOrder>)[o], messages[i])).ToList();
         }
 
-        var sender = await _connection.GetSenderAsync(_options.OrdersQueue, cancellationToken).ConfigureAwait(false);
         await SendAllAsync(sender, transfers, cancellationToken).ConfigureAwait(false);
         if (oversize.Count > 0)
         {
             var named = string.Join(", ", oversize.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Order.OrderId} (account {o.Order.AccountId}, {o.Bytes} bytes)")));
             throw new ServiceBusPublishException(
-                $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}': {oversize.Count} order(s) exceed ServiceBus:MaxBatchBytes={_options.MaxBatchBytes.ToString(CultureInfo.InvariantCulture)} on their own and were not sent (they stay in the outbox; raise the limit on a premium namespace or shrink the order): {named}",
+                $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}': {oversize.Count} order(s) exceed the batch limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes (ServiceBus:MaxBatchBytes={_options.MaxBatchBytes.ToString(CultureInfo.InvariantCulture)}, the namespace's max-message-size {sender.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}) on their own and were not sent (they stay in the outbox; raise the limit on a premium namespace or shrink the order): {named}",
                 oversize.Select(o => o.Order.OrderId).ToArray());
         }
     }

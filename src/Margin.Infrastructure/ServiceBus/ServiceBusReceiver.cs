@@ -18,6 +18,13 @@ namespace Margin.Infrastructure.ServiceBus;
 /// raised); dead-letter = Rejected with error condition <c>com.microsoft:dead-letter</c> and info <c>DeadLetterReason</c> and
 /// <c>DeadLetterErrorDescription</c>. A message received on a link that has since closed can no longer be settled: its lock lapses and
 /// the broker delivers it again.</para>
+/// <para>Settlement is fire-and-forget: the disposition goes out settled (AMQPNetLite has no receiver-side API that waits for the
+/// broker's answer; Azure.Messaging.ServiceBus sends it unsettled and waits). <see cref="CompleteAsync"/>, <see cref="AbandonAsync"/>
+/// and <see cref="DeadLetterAsync"/> return once the disposition is handed to the connection, not when Service Bus has applied it,
+/// and they fail only when the link is already known to be closed. If the lock was lost meanwhile (it expired, or the link or
+/// connection dropped before the frame arrived) Service Bus ignores the disposition and delivers the message again, its delivery
+/// count raised (dead-lettered after the queue's MaxDeliveryCount). A successful complete therefore means "will most likely not be
+/// delivered again", never "certainly removed": handlers must be idempotent (RecordLiquidationEvent is: a repeated event changes nothing).</para>
 /// </remarks>
 public sealed class ServiceBusReceiver : IAsyncDisposable
 {
@@ -111,7 +118,8 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
         return received;
     }
 
-    /// <summary>Completes (accepts) a message.</summary>
+    /// <summary>Completes (accepts) a message: sends the Accepted disposition settled, without waiting for the broker (see the class
+    /// remarks: if its lock was already lost, Service Bus delivers it again).</summary>
     public Task CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
     {
         var delivery = Own(message, "complete");
@@ -119,7 +127,7 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Abandons a message (it is delivered again).</summary>
+    /// <summary>Abandons a message (it is delivered again): sends Modified (delivery-failed) settled, without waiting for the broker.</summary>
     public Task AbandonAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
     {
         var delivery = Own(message, "abandon");
@@ -127,7 +135,8 @@ public sealed class ServiceBusReceiver : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Dead-letters a message with a reason and description.</summary>
+    /// <summary>Dead-letters a message with a reason and description: sends Rejected (<c>com.microsoft:dead-letter</c>) settled, without
+    /// waiting for the broker; if its lock was already lost, the message is delivered again instead of dead-lettered.</summary>
     public Task DeadLetterAsync(ReceivedMessage message, string reason, string description, CancellationToken cancellationToken = default)
     {
         var delivery = Own(message, "dead-letter");

@@ -285,6 +285,43 @@ public sealed class EmulatorTests
         Assert.Equal(1, bus.DuplicatesDropped);
     }
 
+    [Theory]
+    [InlineData("MessageId")]
+    [InlineData("SessionId")]
+    [InlineData("PartitionKey")]
+    public async Task Send_IdLongerThan128Characters_RejectedArgumentOutOfRange(string which)
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false, RequirePartitionKeyMatchesSession = false });
+        await using var client = await Client.ConnectAsync(bus);
+        var sender = new SenderLink(client.Session, "s", "orders");
+        var tooLong = new string('a', 129);
+        var message = new Message { BodySection = new Data { Binary = [1] }, Properties = new Properties { MessageId = "m-1" }, MessageAnnotations = new MessageAnnotations() };
+        switch (which)
+        {
+            case "MessageId": message.Properties.MessageId = tooLong; break;
+            case "SessionId": message.Properties.GroupId = tooLong; break;
+            default: message.MessageAnnotations[new Symbol("x-opt-partition-key")] = tooLong; break;
+        }
+
+        var error = await Assert.ThrowsAsync<AmqpException>(() => sender.SendAsync(message));
+
+        Assert.Equal("com.microsoft:argument-out-of-range", error.Error.Condition.ToString());
+        Assert.Equal($"The {which} is 129 characters long; the maximum is 128.", error.Error.Description);
+        Assert.Empty(bus.Messages("orders"));
+    }
+
+    [Fact]
+    public async Task Attach_Sender_AnnouncesTheMaxMessageSize()
+    {
+        await using var bus = await EmulatedServiceBus.StartAsync(new EmulatorOptions { RequireCbs = false, MaxMessageSizeBytes = 4096 });
+        await using var client = await Client.ConnectAsync(bus);
+        var announced = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sender = new SenderLink(client.Session, "s", new Target { Address = "orders" }, (_, attach) => announced.TrySetResult(attach.MaxMessageSize));
+
+        Assert.Equal(4096UL, await announced.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await sender.CloseAsync();
+    }
+
     [Fact]
     public async Task Send_LargerThanTheLimit_RejectedWithMessageSizeExceeded()
     {

@@ -7,6 +7,7 @@ using Margin.Infrastructure.ServiceBus;
 using Margin.Sweep.Orders;
 using Margin.Testing.ServiceBus;
 using Microsoft.Extensions.Time.Testing;
+using static Margin.Infrastructure.Tests.ServiceBus.ContractKit;
 
 namespace Margin.Infrastructure.Tests.ServiceBus;
 
@@ -16,11 +17,6 @@ namespace Margin.Infrastructure.Tests.ServiceBus;
 /// </summary>
 public sealed class ServiceBusContractTests
 {
-    private const string Orders = "liquidation-orders";
-    private const string Events = "liquidation-events";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private static readonly DateTimeOffset Start = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public async Task Publish_PutsTheExactTokenRequest_ThenTheOrder()
     {
@@ -136,7 +132,7 @@ public sealed class ServiceBusContractTests
         Assert.Single(bus.PutTokenRequests);
 
         time.Advance(TimeSpan.FromMinutes(1));
-        await WaitUntilAsync(() => bus.PutTokenRequests.Count == 2);
+        await UntilAsync(() => bus.PutTokenRequests.Count == 2);
         var renewal = bus.PutTokenRequests[1];
         Assert.Equal(202, renewal.StatusCode);
         Assert.Equal(Start.AddMinutes(55).AddHours(1), renewal.Expiration);
@@ -302,7 +298,7 @@ public sealed class ServiceBusContractTests
         Assert.Equal("e2", dead.Properties.MessageId);
         Assert.Equal("MalformedEvent", dead.ApplicationProperties["DeadLetterReason"]);
         Assert.Equal("kind 'bogus' is not an event kind", dead.ApplicationProperties["DeadLetterErrorDescription"]);
-        await WaitUntilAsync(() => bus.Messages(Events).Count == 0);
+        await UntilAsync(() => bus.Messages(Events).Count == 0);
     }
 
     [Fact]
@@ -315,7 +311,7 @@ public sealed class ServiceBusContractTests
         await publisher.PublishAsync([Order("acc-1")]);
 
         Assert.Equal(1, await bus.DropConnectionsAsync());
-        await WaitUntilAsync(() => bus.OpenConnections == 0);
+        await UntilAsync(() => bus.OpenConnections == 0);
         await publisher.PublishAsync([Order("acc-2")]);
 
         Assert.Equal(2, connection.Connects);
@@ -335,7 +331,7 @@ public sealed class ServiceBusContractTests
 
         Assert.True(connection.IsOpen);
         await bus.DropConnectionsAsync();
-        await WaitUntilAsync(() => !connection.IsOpen);
+        await UntilAsync(() => !connection.IsOpen);
 
         var late = await Assert.ThrowsAsync<ServiceBusException>(() => receiver.CompleteAsync(first));
         Assert.True(late.IsConnectionLoss);
@@ -344,7 +340,7 @@ public sealed class ServiceBusContractTests
         Assert.Equal("e1", again.MessageId);
         Assert.Equal(1, again.DeliveryCount);
         await receiver.CompleteAsync(again);
-        await WaitUntilAsync(() => bus.Messages(Events).Count == 0);
+        await UntilAsync(() => bus.Messages(Events).Count == 0);
     }
 
     [Fact]
@@ -460,7 +456,7 @@ public sealed class ServiceBusContractTests
         Assert.Single(bus.PutTokenRequests);
 
         time.Advance(TimeSpan.FromSeconds(30));
-        await WaitUntilAsync(() => bus.PutTokenRequests.Count == 2);
+        await UntilAsync(() => bus.PutTokenRequests.Count == 2);
         await Task.Delay(200);
         Assert.Equal(2, bus.PutTokenRequests.Count);
     }
@@ -645,7 +641,7 @@ public sealed class ServiceBusContractTests
 
         // As RabbitMQ does after an abandon: the session ends, the connection stays.
         Assert.Equal(1, bus.EndSessions("amqp:invalid-field", "Unrecognised state"));
-        await WaitUntilAsync(() => !connection.IsOpen);
+        await UntilAsync(() => !connection.IsOpen);
         Assert.Equal(1, bus.OpenConnections);
 
         var late = await Assert.ThrowsAsync<ServiceBusException>(() => receiver.CompleteAsync(first));
@@ -657,7 +653,7 @@ public sealed class ServiceBusContractTests
         await receiver.CompleteAsync(again);
         Assert.Equal(2, bus.Messages(Orders).Count);
         Assert.Equal(2, connection.Connects);
-        await WaitUntilAsync(() => bus.Messages(Events).Count == 0);
+        await UntilAsync(() => bus.Messages(Events).Count == 0);
     }
 
     [Theory]
@@ -693,7 +689,7 @@ public sealed class ServiceBusContractTests
         Assert.Equal(orders[0].AccountId, received[0].SessionId);
         Assert.Equal("liquidation-order", received[0].Subject);
         Assert.Equal(orders[0].Body, Encoding.UTF8.GetString(received[0].Body.Span));
-        await WaitUntilAsync(() => bus.Messages(Orders).Count == 0);
+        await UntilAsync(() => bus.Messages(Orders).Count == 0);
     }
 
     [Fact]
@@ -727,7 +723,7 @@ public sealed class ServiceBusContractTests
         Assert.Equal("{\uFFFD\uFFFD}", messages[1].Body);
         await inbox.CompleteAsync(messages[0]);
         await inbox.DeadLetterAsync(messages[1], "MalformedEvent", "not UTF-8 JSON");
-        await WaitUntilAsync(() => bus.Messages(Events).Count == 0);
+        await UntilAsync(() => bus.Messages(Events).Count == 0);
         Assert.Equal("e2", Assert.Single(bus.DeadLetters(Events)).Properties.MessageId);
     }
 
@@ -880,28 +876,6 @@ public sealed class ServiceBusContractTests
         }
 
         return received;
-    }
-
-    private static async Task<ReceivedMessage> ReceiveAllowingOneLossAsync(ServiceBusReceiver receiver)
-    {
-        try
-        {
-            return Assert.Single(await receiver.ReceiveAsync(1, Wait));
-        }
-        catch (ServiceBusException e) when (e.IsConnectionLoss)
-        {
-            return Assert.Single(await receiver.ReceiveAsync(1, Wait));
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 400 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-
-        Assert.True(condition(), "condition not met within 10 s");
     }
 
     private sealed class StaticCredential(string token, DateTimeOffset expiresOn) : TokenCredential

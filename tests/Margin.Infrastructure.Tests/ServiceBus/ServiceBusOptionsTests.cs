@@ -1,3 +1,4 @@
+using Margin.Infrastructure.Composition;
 using Margin.Infrastructure.ServiceBus;
 
 namespace Margin.Infrastructure.Tests.ServiceBus;
@@ -39,6 +40,32 @@ public sealed class ServiceBusOptionsTests
         { new ServiceBusOptions { ConnectionString = Key, TokenRenewBefore = TimeSpan.FromHours(2) }, "ServiceBus:TokenRenewBefore must be at least 0 and less than TokenLifetime" },
         { new ServiceBusOptions { ConnectionString = Key, ReconnectMinDelay = TimeSpan.FromSeconds(5), ReconnectMaxDelay = TimeSpan.FromSeconds(1) }, "ServiceBus:ReconnectMaxDelay must be at least ReconnectMinDelay" },
     };
+
+    [Fact]
+    public void Problems_EntityPathOtherThanTheOrdersQueue_SaysTheKeyOnlyAuthorisesThatQueue()
+    {
+        var options = new ServiceBusOptions { ConnectionString = Key + ";EntityPath=other-queue" };
+
+        var problem = Assert.Single(options.Problems());
+
+        Assert.StartsWith("ServiceBus:ConnectionString names EntityPath=other-queue, but ServiceBus:OrdersQueue is 'liquidation-orders': a queue-scoped key only authorises its own queue.", problem, StringComparison.Ordinal);
+        Assert.Contains("the events queue ('liquidation-events') needs its own connection string or a namespace-level key", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Problems_EntityPathIsTheOrdersQueue_Valid()
+    {
+        Assert.Empty(new ServiceBusOptions { ConnectionString = Key + ";EntityPath=liquidation-orders" }.Problems());
+    }
+
+    [Fact]
+    public void CredentialOptions_ManagedIdentityClientId_UsedForTheUserAssignedIdentity()
+    {
+        var options = new ServiceBusOptions { FullyQualifiedNamespace = "ns1.servicebus.windows.net", ManagedIdentityClientId = " 6f1b6c3e-0000-4000-8000-000000000001 " };
+
+        Assert.Equal("6f1b6c3e-0000-4000-8000-000000000001", ServiceBusComposition.CredentialOptions(options).ManagedIdentityClientId);
+        Assert.Null(ServiceBusComposition.CredentialOptions(options with { ManagedIdentityClientId = null }).ManagedIdentityClientId);
+    }
 
     [Theory]
     [MemberData(nameof(Invalid))]

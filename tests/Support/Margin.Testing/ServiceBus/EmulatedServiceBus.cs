@@ -60,6 +60,10 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     internal static readonly Symbol SessionCannotBeLocked = new("com.microsoft:session-cannot-be-locked");
     internal static readonly Symbol TimeoutCondition = new("com.microsoft:timeout");
     internal static readonly Symbol MessageSizeExceeded = new("amqp:link:message-size-exceeded");
+    internal static readonly Symbol ArgumentOutOfRange = new("com.microsoft:argument-out-of-range");
+
+    /// <summary>The longest MessageId, SessionId or PartitionKey Service Bus takes.</summary>
+    public const int MaxIdLength = 128;
     private static readonly Symbol SequenceNumberAnnotation = new("x-opt-sequence-number");
     private static readonly Symbol EnqueuedTimeAnnotation = new("x-opt-enqueued-time");
     private static readonly Symbol LockedUntilAnnotation = new("x-opt-locked-until");
@@ -88,6 +92,8 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
     private Error? _rejectError;
     private TimeSpan _acceptDelay;
     private volatile bool _answerCbs = true;
+    private int _refuseCbsReplyAttaches;
+    private int _ignoreCbsReplyAttaches;
     private bool _disposed;
 
     private EmulatedServiceBus(EmulatorOptions options, int port)
@@ -288,6 +294,22 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         }
 
         Signal();
+    }
+
+    /// <summary>Refuses the next <paramref name="count"/> attaches of a CBS reply link (a receiver on <c>$cbs</c>) with
+    /// <c>amqp:internal-error</c>, after the request link attached, as a Service Bus front end failing mid-handshake would.</summary>
+    public void RefuseNextCbsReplyAttaches(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Volatile.Write(ref _refuseCbsReplyAttaches, count);
+    }
+
+    /// <summary>Leaves the next <paramref name="count"/> attaches of a CBS reply link unanswered (the client's attach times out),
+    /// after the request link attached.</summary>
+    public void IgnoreNextCbsReplyAttaches(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Volatile.Write(ref _ignoreCbsReplyAttaches, count);
     }
 
     /// <summary>Rejects the next <paramref name="count"/> transfers to any queue with <paramref name="condition"/> (e.g. com.microsoft:server-busy) instead of storing them.</summary>
@@ -790,6 +812,21 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         }
     }
 
+    private static bool TakeOne(ref int counter)
+    {
+        int seen;
+        do
+        {
+            seen = Volatile.Read(ref counter);
+            if (seen <= 0)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref counter, seen - 1, seen) != seen);
+        return true;
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -872,6 +909,18 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         if (link.Role)
         {
             context.Complete(new CbsRequestEndpoint(this, state), 100);
+            return;
+        }
+
+        if (TakeOne(ref _ignoreCbsReplyAttaches))
+        {
+            // No answer at all: the attach stays pending until the client gives up and detaches.
+            return;
+        }
+
+        if (TakeOne(ref _refuseCbsReplyAttaches))
+        {
+            context.Complete(new Error(ErrorCode.InternalError) { Description = "Injected by the emulator: the CBS reply link is refused." });
             return;
         }
 
@@ -1200,6 +1249,12 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         foreach (var message in messages)
         {
             var sessionId = message.Properties?.GroupId;
+            var tooLong = TooLong("MessageId", message.Properties?.MessageId as string) ?? TooLong("SessionId", sessionId) ?? TooLong("PartitionKey", Annotation(message, PartitionKeyAnnotation) as string);
+            if (tooLong is not null)
+            {
+                return tooLong;
+            }
+
             if (queue.RequiresSession && string.IsNullOrEmpty(sessionId))
             {
                 return new Error(ErrorCode.NotAllowed) { Description = "The SessionId was not set on a message, and it cannot be sent to the entity. Entities that have session support enabled can only receive messages that have the SessionId set to a valid value." };
@@ -1213,6 +1268,14 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
         return null;
     }
+
+    /// <summary>Service Bus caps MessageId, SessionId and PartitionKey at 128 characters (learn.microsoft.com: Service Bus quotas;
+    /// the SDKs' ServiceBusMessage setters throw ArgumentOutOfRangeException above it). The transfer is rejected with
+    /// <c>com.microsoft:argument-out-of-range</c>, the condition Microsoft.Azure.Amqp maps to ArgumentOutOfRangeException.</summary>
+    private static Error? TooLong(string what, string? value) =>
+        value is { Length: > MaxIdLength }
+            ? new Error(ArgumentOutOfRange) { Description = string.Create(CultureInfo.InvariantCulture, $"The {what} is {value.Length} characters long; the maximum is {MaxIdLength}.") }
+            : null;
 
     /// <summary>Stores one message (lock held); false when duplicate detection dropped it.</summary>
     private bool Store(QueueState queue, byte[] bytes, Message message, DateTimeOffset now)
