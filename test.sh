@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test project in the solution and ends with one line: "N passed, M failed".
 # Usage: ./test.sh [extra dotnet test arguments]
-# Installs what the tests need first (idempotent): the .NET packages via restore, and Azurite (npm, into ./node_modules,
-# pinned by package-lock.json) for the storage tests, which start and stop their own instance.
+# Installs what the tests need first (idempotent): the .NET packages via restore, Azurite (npm, into ./node_modules,
+# pinned by package-lock.json) for the storage tests, and RabbitMQ (apt, as root) for the broker tests; the tests start and
+# stop their own instances.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -13,6 +14,9 @@ fi
 
 # Azurite into ./node_modules (npm ci only when it is missing or the lock file changed); the tests start their own instances.
 scripts/azurite.sh install || exit 2
+# RabbitMQ 3.10 with the AMQP 1.0 plugin from Debian (apt-get only when it is missing) for the broker integration tests,
+# which start their own instance through scripts/rabbitmq.sh.
+scripts/rabbitmq.sh install || exit 2
 
 results=".artifacts/test-results"
 rm -rf "$results"
