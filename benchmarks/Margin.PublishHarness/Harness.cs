@@ -79,7 +79,7 @@ internal static class Harness
                 {
                     await output.WriteLineAsync().ConfigureAwait(false);
                     await output.WriteLineAsync("Commit-to-accept latency: a sweep against Azurite, orders to RabbitMQ").ConfigureAwait(false);
-                    await new LatencyPhase(broker, options, root, output).RunAsync(cancel.Token).ConfigureAwait(false);
+                    await new LatencyPhase(broker, beam, options, root, output).RunAsync(cancel.Token).ConfigureAwait(false);
                 }
             }
 

@@ -23,7 +23,7 @@ namespace Margin.PublishHarness;
 /// between (a history prune for accounts with earlier history, none in a first sweep, and the kill-switch read of the active
 /// parameters, cached).
 /// </remarks>
-internal sealed class LatencyPhase(RabbitMqBroker broker, HarnessOptions options, string root, TextWriter output)
+internal sealed class LatencyPhase(RabbitMqBroker broker, int? brokerPid, HarnessOptions options, string root, TextWriter output)
 {
     private const int Partitions = 256;
 
@@ -56,6 +56,7 @@ internal sealed class LatencyPhase(RabbitMqBroker broker, HarnessOptions options
             await storage.Accounts.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  seeded {options.Accounts:N0} accounts in {seed.Elapsed.TotalSeconds:0.0} s")).ConfigureAwait(false);
 
+            await broker.DeclareQueueAsync(RabbitMqPhase.Queue, cancellationToken).ConfigureAwait(false);
             await broker.PurgeAsync(RabbitMqPhase.Queue, cancellationToken).ConfigureAwait(false);
             await using var connection = new ServiceBusConnection(RabbitMqPhase.ClientOptions(broker, options.MaxInFlight), null, time);
             await using var inner = new ServiceBusOrderPublisher(connection, time);
@@ -78,12 +79,17 @@ internal sealed class LatencyPhase(RabbitMqBroker broker, HarnessOptions options
             var models = new MarginModelCache(storage.Snapshots, storage.Parameters);
             var process = new ProcessShard(storage.Accounts, storage.Margin, storage.History, storage.Sweeps, publisher, models, sweepOptions, time);
             var drain = new WorkQueueDrain(storage.WorkQueue, process, new DrainOptions { Workers = 4 }, time);
+            var rabbitCpu = new CpuMeter(brokerPid);
+            var azuriteCpu = new CpuMeter(azurite.Pid);
+            var (rabbitFrom, azuriteFrom) = (rabbitCpu.Read(), azuriteCpu.Read());
+            publisher.Start();
             var clock = Stopwatch.StartNew();
             var outcome = await drain.RunAsync(
                 async token => (await storage.Sweeps.DoneAsync(sweep.SweepId, token).ConfigureAwait(false)).Count >= sweep.WorkItems,
                 null,
                 cancellationToken).ConfigureAwait(false);
             clock.Stop();
+            var (rabbitUse, azuriteUse) = (CpuMeter.Between(rabbitFrom, rabbitCpu.Read()), CpuMeter.Between(azuriteFrom, azuriteCpu.Read()));
             var published = outcome.Processed.Sum(p => p.OrdersPublished);
             var left = outcome.Processed.Sum(p => p.OrdersLeftInOutbox);
             var failures = outcome.Processed.SelectMany(p => p.PublishFailures).ToList();
@@ -91,6 +97,9 @@ internal sealed class LatencyPhase(RabbitMqBroker broker, HarnessOptions options
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"  sweep of {options.Accounts:N0} accounts: {outcome.Processed.Count} work items in {clock.Elapsed.TotalSeconds:0.0} s; {published:N0} orders published and marked sent, {left} left in the outbox, {failures.Count} publish failures; {onQueue:N0} messages on the RabbitMQ queue")).ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  CPU during the sweep (cores of 2): harness (sweep, publisher) {rabbitUse.Ours:0.00}, RabbitMQ {rabbitUse.Broker:0.00}, Azurite {azuriteUse.Broker:0.00}, others {Math.Max(0, rabbitUse.Others - azuriteUse.Broker):0.00}")).ConfigureAwait(false);
             foreach (var failure in failures.Take(3))
             {
                 await output.WriteLineAsync($"    publish failure: {failure}").ConfigureAwait(false);
@@ -111,6 +120,8 @@ internal sealed class LatencyPhase(RabbitMqBroker broker, HarnessOptions options
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"  orders per call: mean {sizes.Average():0.0}, p50 {Percentile(sizes, 0.50):0}, p99 {Percentile(sizes, 0.99):0}, max {sizes[^1]:0}, min {sizes[0]:0}; calls in flight at once: at most {publisher.MaxConcurrent}")).ConfigureAwait(false);
+            var slowest = calls.OrderByDescending(c => c.Milliseconds).Take(5).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Milliseconds:0} ms ({c.Orders} orders, {c.Concurrent} in flight, at {c.StartedAt:0.0} s)"));
+            await output.WriteLineAsync($"  slowest calls: {string.Join("; ", slowest)}").ConfigureAwait(false);
             var peers = calls.GroupBy(c => Math.Min(c.Concurrent, 4)).OrderBy(g => g.Key).Select(g => string.Create(CultureInfo.InvariantCulture, $"{(g.Key == 4 ? "4+" : g.Key.ToString(CultureInfo.InvariantCulture))}: {g.Count()} calls p50 {Percentile([.. g.Select(c => c.Milliseconds).Order()], 0.5):0.0} ms"));
             await output.WriteLineAsync($"  by calls in flight when it started (itself included): {string.Join("; ", peers)}").ConfigureAwait(false);
         }
@@ -130,11 +141,16 @@ internal sealed class TimedPublisher(IOrderPublisher inner) : IOrderPublisher
     private int _inFlight;
     private int _maxConcurrent;
 
-    public ConcurrentQueue<(int Orders, double Milliseconds, int Concurrent)> Calls { get; } = new();
+    private long _origin = Stopwatch.GetTimestamp();
+
+    public ConcurrentQueue<(int Orders, double Milliseconds, int Concurrent, double StartedAt)> Calls { get; } = new();
 
     public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
     public bool IsConfigured => inner.IsConfigured;
+
+    /// <summary>Sets the origin of the calls' start times (the sweep's start).</summary>
+    public void Start() => _origin = Stopwatch.GetTimestamp();
 
     public async Task PublishAsync(IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken = default)
     {
@@ -144,7 +160,7 @@ internal sealed class TimedPublisher(IOrderPublisher inner) : IOrderPublisher
         try
         {
             await inner.PublishAsync(orders, cancellationToken).ConfigureAwait(false);
-            Calls.Enqueue((orders.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, concurrent));
+            Calls.Enqueue((orders.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, concurrent, Stopwatch.GetElapsedTime(_origin, started).TotalSeconds));
         }
         finally
         {

@@ -137,6 +137,7 @@ internal sealed class RabbitMqPhase(RabbitMqBroker broker, HarnessOptions option
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  note: the publisher retried {publisher.Retries} call(s) after a connection loss")).ConfigureAwait(false);
             }
 
+            await CallLatencyAsync(orders, publisher, bareLink, time, cancellationToken).ConfigureAwait(false);
             await bareLink.CloseAsync().ConfigureAwait(false);
             return runs;
         }
@@ -144,6 +145,39 @@ internal sealed class RabbitMqPhase(RabbitMqBroker broker, HarnessOptions option
         {
             await bareConnection.CloseAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The latency of one small call on an otherwise idle broker: 300 calls of 6 orders (the sweep's mean per partition), one
+    /// after the other, alternating bare and ours: what the broker's accept of a few durable messages costs, and what we add.
+    /// </summary>
+    private async Task CallLatencyAsync(IReadOnlyList<StoredOrder> orders, ServiceBusOrderPublisher publisher, SenderLink bareLink, TimeProvider time, CancellationToken cancellationToken)
+    {
+        const int Calls = 300;
+        const int Size = 6;
+        var bare = new List<double>(Calls);
+        var ours = new List<double>(Calls);
+        for (var i = 0; i < Calls; i++)
+        {
+            var call = orders.Skip(i * Size % (orders.Count - Size)).Take(Size).ToArray();
+            var now = time.GetUtcNow();
+            Message[] messages = [.. call.Select(o => OrderMessages.ToAmqp(o, now))];
+            var started = Stopwatch.GetTimestamp();
+            await BareSender.SendAsync(bareLink, messages, options.MaxInFlight).ConfigureAwait(false);
+            bare.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            started = Stopwatch.GetTimestamp();
+            await publisher.PublishAsync(call, cancellationToken).ConfigureAwait(false);
+            ours.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        await DrainAsync(2L * Calls * Size, cancellationToken).ConfigureAwait(false);
+        string Figures(List<double> ms)
+        {
+            var sorted = ms.Order().ToArray();
+            return string.Create(CultureInfo.InvariantCulture, $"p50 {sorted[(sorted.Length / 2) - 1]:0.00} ms, p99 {sorted[(int)Math.Ceiling(0.99 * sorted.Length) - 1]:0.00} ms, max {sorted[^1]:0.00} ms");
+        }
+
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one call of {Size} orders on the idle broker ({Calls} calls each, alternating): bare {Figures(bare)}; ours {Figures(ours)}")).ConfigureAwait(false);
     }
 
     /// <summary>Checks the queue holds exactly <paramref name="expected"/> messages (every accepted order arrived), then purges it: RabbitMQ slows down with a backlog.</summary>
