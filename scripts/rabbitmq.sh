@@ -7,6 +7,7 @@
 #   scripts/rabbitmq.sh start    # idempotent: reuses the instance in the folder if it is running; prints the AMQP port
 #   scripts/rabbitmq.sh stop     # rabbitmqctl stop, then the epmd this script started; TERM, then KILL, by recorded PID
 #   scripts/rabbitmq.sh restart  # stop + start on the same folder and ports (durable queues and messages survive)
+#   scripts/rabbitmq.sh kill     # a crash for tests: SIGKILL to this instance's Erlang VM and wrapper (epmd stays); start recovers
 #   scripts/rabbitmq.sh status   # exit 0 when running, 3 when not
 #   scripts/rabbitmq.sh ctl [options] -- ARGS  # rabbitmqctl ARGS against this instance, e.g. -- list_queues name durable messages
 #
@@ -289,11 +290,33 @@ stop() {
   fi
 }
 
+# A crash: SIGKILL to this instance's Erlang VM (its PID file, its folder in /proc/PID/environ) and the wrapper, nothing
+# else; the data stays for the next start, which recovers durable queues and persistent messages.
+crash() {
+  load_instance
+  running || fail "the instance in $dir is not running" 3
+  local pid beam=""
+  pid=$(cat "$dir/server.pid")
+  [ -f "$dir/rabbitmq.pid" ] && beam=$(cat "$dir/rabbitmq.pid")
+  if [ -n "$beam" ] && pid_alive "$beam" && grep -q -- "$dir" "/proc/$beam/environ" 2>/dev/null; then
+    kill -KILL "$beam" 2>/dev/null || true
+  fi
+  kill -KILL "$pid" 2>/dev/null || true
+  # SIGKILL is asynchronous: until the VM is gone its listener still answers, and a start right after would see the port taken.
+  for _ in $(seq 1 100); do
+    pid_alive "$pid" || { [ -n "$beam" ] && pid_alive "$beam"; } || answers "$port" || break
+    sleep 0.1
+  done
+  rm -f "$dir/server.pid" "$dir/rabbitmq.pid"
+  say "killed node $node (pid $pid, VM ${beam:-unknown})"
+}
+
 case "$command_name" in
   install) install ;;
   start) start ;;
   stop) stop ;;
   restart) wipe=0; stop; start ;;
+  kill) crash ;;
   ctl)
     load_instance
     [ -n "$node" ] || fail "no instance in $dir: start it first" 2
@@ -303,5 +326,5 @@ case "$command_name" in
   status)
     load_instance
     if running; then echo "running (pid $(cat "$dir/server.pid"), node $node, amqp://127.0.0.1:$port)"; else echo "not running"; exit 3; fi ;;
-  *) echo "usage: scripts/rabbitmq.sh install|start|stop|restart|status|ctl [--dir DIR] [--port N] [--dist-port N] [--epmd-port N] [--node NAME] [--timeout S] [--wipe] [-- RABBITMQCTL ARGS]" >&2; exit 2 ;;
+  *) echo "usage: scripts/rabbitmq.sh install|start|stop|restart|kill|status|ctl [--dir DIR] [--port N] [--dist-port N] [--epmd-port N] [--node NAME] [--timeout S] [--wipe] [-- RABBITMQCTL ARGS]" >&2; exit 2 ;;
 esac

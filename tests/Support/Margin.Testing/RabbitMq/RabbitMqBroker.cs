@@ -120,6 +120,13 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         _running = false;
     }
 
+    /// <summary>Crashes the node: SIGKILL to its Erlang VM (no clean shutdown); <see cref="StartAgainAsync"/> recovers it.</summary>
+    public async Task KillAsync(CancellationToken cancellationToken = default)
+    {
+        await RunScriptAsync(["kill", .. InstanceArguments()], cancellationToken).ConfigureAwait(false);
+        _running = false;
+    }
+
     /// <summary>Starts the stopped node again on the same folder and ports.</summary>
     public Task StartAgainAsync(CancellationToken cancellationToken = default) => StartNodeAsync(cancellationToken);
 
