@@ -53,7 +53,7 @@ internal static class Rounds
             var ratio = baseline is { } b && variant != reference ? string.Create(CultureInfo.InvariantCulture, $"  = {100 * rate / b:0.0} % of {reference}") : string.Empty;
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"    {variant,-34} {rate,8:N0} msg/s (rounds: {string.Join(" / ", list.Select(r => r.Rate.ToString("N0", CultureInfo.InvariantCulture)))}; transfers {list[0].Transfers:N0}; CPU ours {Median(list.Select(r => r.Cpu.Ours)):0.00}, broker {Median(list.Select(r => r.Cpu.Broker)):0.00}, others {Median(list.Select(r => r.Cpu.Others)):0.00}){ratio}"));
+                $"    {variant,-34} {rate,8:N0} msg/s (rounds: {string.Join(" / ", list.Select(r => r.Rate.ToString("N0", CultureInfo.InvariantCulture)))}; transfers {list[0].Transfers:N0}; CPU ours {Median(list.Select(r => r.Cpu.Ours)):0.00}, broker {Median(list.Select(r => r.Cpu.Broker)):0.00}, others {Median(list.Select(r => r.Cpu.Others)):0.00} cores; CPU per message: ours {Median(list.Select(r => r.Cpu.Ours * r.Seconds * 1e6 / r.Messages)):0.0} us, broker {Median(list.Select(r => r.Cpu.Broker * r.Seconds * 1e6 / r.Messages)):0.0} us){ratio}"));
         }
 
         if (baseline is { } bare)
