@@ -120,6 +120,9 @@ internal sealed class LatencyPhase(RabbitMqBroker broker, int? brokerPid, Harnes
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"  orders per call: mean {sizes.Average():0.0}, p50 {Percentile(sizes, 0.50):0}, p99 {Percentile(sizes, 0.99):0}, max {sizes[^1]:0}, min {sizes[0]:0}; calls in flight at once: at most {publisher.MaxConcurrent}")).ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  the sweep's order bodies: {publisher.BodyBytes.Min()} to {publisher.BodyBytes.Max()} bytes, mean {publisher.BodyBytes.Average():0}; legs per order: {string.Join(", ", publisher.Legs.GroupBy(l => l).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"))}")).ConfigureAwait(false);
             var slowest = calls.OrderByDescending(c => c.Milliseconds).Take(5).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Milliseconds:0} ms ({c.Orders} orders, {c.Concurrent} in flight, at {c.StartedAt:0.0} s)"));
             await output.WriteLineAsync($"  slowest calls: {string.Join("; ", slowest)}").ConfigureAwait(false);
             var peers = calls.GroupBy(c => Math.Min(c.Concurrent, 4)).OrderBy(g => g.Key).Select(g => string.Create(CultureInfo.InvariantCulture, $"{(g.Key == 4 ? "4+" : g.Key.ToString(CultureInfo.InvariantCulture))}: {g.Count()} calls p50 {Percentile([.. g.Select(c => c.Milliseconds).Order()], 0.5):0.0} ms"));
@@ -147,6 +150,12 @@ internal sealed class TimedPublisher(IOrderPublisher inner) : IOrderPublisher
 
     public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
+    /// <summary>The UTF-8 size of every published order's body.</summary>
+    public ConcurrentBag<int> BodyBytes { get; } = [];
+
+    /// <summary>The number of legs of every published order.</summary>
+    public ConcurrentBag<int> Legs { get; } = [];
+
     public bool IsConfigured => inner.IsConfigured;
 
     /// <summary>Sets the origin of the calls' start times (the sweep's start).</summary>
@@ -165,6 +174,13 @@ internal sealed class TimedPublisher(IOrderPublisher inner) : IOrderPublisher
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+        }
+
+        foreach (var order in orders)
+        {
+            // Outside the timing: the body's size and its legs, to compare the sweep's real orders with the sample ones.
+            BodyBytes.Add(System.Text.Encoding.UTF8.GetByteCount(order.Body));
+            Legs.Add(LiquidationOrderJson.Read(order.Body)?.Legs.Length ?? 0);
         }
     }
 
