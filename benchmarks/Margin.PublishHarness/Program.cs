@@ -1,0 +1,3 @@
+using Margin.PublishHarness;
+
+return await Harness.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
