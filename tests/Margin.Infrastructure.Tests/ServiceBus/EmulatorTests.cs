@@ -953,6 +953,10 @@ public sealed class EmulatorTests
 
             // The host answers a request whose reply-to has no attached link yet with not-found: wait for the attach first.
             await attached.Task.WaitAsync(Wait);
+
+            // Credit for the reply before the request: a reply that arrives before ReceiveAsync grants credit is a protocol
+            // error the client raises ("no credit to accept a new delivery"), which made these tests fail now and then.
+            receiver.SetCredit(1, autoRestore: false);
             var request = new Message(token)
             {
                 Properties = new Properties { MessageId = messageId ?? id, ReplyTo = replyTo },
