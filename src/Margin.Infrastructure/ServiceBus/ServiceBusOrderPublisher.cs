@@ -23,6 +23,10 @@ namespace Margin.Infrastructure.ServiceBus;
 /// </remarks>
 public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
 {
+    // Room for the header, properties, application properties and annotations around the body: a body this far under the
+    // limit cannot make the encoded message exceed it, so only larger ones are encoded to measure (about 7 us each).
+    private const int PropertiesAllowance = 4096;
+
     private readonly ServiceBusConnection _connection;
     private readonly TimeProvider _time;
     private readonly ServiceBusOptions _options;
@@ -100,24 +104,38 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
         }
         else
         {
-            transfers = orders.Select((o, i) => ((IReadOnlyList<StoredOrder>)[o], messages[i])).ToList();
+            // One message per transfer: an order the namespace cannot take on its own is not sent (Service Bus would detach
+            // the link with message-size-exceeded, which would look like a connection loss and stall every relay). Only a
+            // message whose body comes near the limit is encoded to measure it exactly.
+            var tooLarge = new List<(StoredOrder Order, int Bytes)>();
+            transfers = new List<(IReadOnlyList<StoredOrder> Orders, Message Message)>(orders.Count);
+            for (var i = 0; i < orders.Count; i++)
+            {
+                if (System.Text.Encoding.UTF8.GetMaxByteCount(orders[i].Body.Length) + PropertiesAllowance > limit && OrderMessages.Encode(messages[i]).Length is var bytes && bytes > limit)
+                {
+                    tooLarge.Add((orders[i], bytes));
+                }
+                else
+                {
+                    transfers.Add(([orders[i]], messages[i]));
+                }
+            }
+
+            oversize = tooLarge;
         }
 
-        await SendAllAsync(sender, transfers, cancellationToken).ConfigureAwait(false);
-        if (oversize.Count > 0)
-        {
-            var named = string.Join(", ", oversize.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Order.OrderId} (account {o.Order.AccountId}, {o.Bytes} bytes)")));
-            throw new ServiceBusPublishException(
-                $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}': {oversize.Count} order(s) exceed the batch limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes (ServiceBus:MaxBatchBytes={_options.MaxBatchBytes.ToString(CultureInfo.InvariantCulture)}, the namespace's max-message-size {sender.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}) on their own and were not sent (they stay in the outbox; raise the limit on a premium namespace or shrink the order): {named}",
-                oversize.Select(o => o.Order.OrderId).ToArray());
-        }
+        // Orders too large on their own are failures of this call from the start, so that every exception it throws names
+        // them: an order not named would be taken as accepted and marked sent.
+        var notSent = oversize.Select(o => ((IReadOnlyList<StoredOrder>)[o.Order], string.Create(CultureInfo.InvariantCulture, $"{o.Bytes} bytes on its own exceed the limit of {limit} bytes (ServiceBus:MaxBatchBytes={_options.MaxBatchBytes}, the namespace's max-message-size {sender.MaxMessageSize}); it stays in the outbox: raise the limit on a premium namespace or shrink the order"))).ToList();
+        await SendAllAsync(sender, transfers, notSent, orders.Count, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task SendAllAsync(ServiceBusConnection.Sender sender, List<(IReadOnlyList<StoredOrder> Orders, Message Message)> transfers, CancellationToken cancellationToken)
+    private async Task SendAllAsync(ServiceBusConnection.Sender sender, List<(IReadOnlyList<StoredOrder> Orders, Message Message)> transfers, List<(IReadOnlyList<StoredOrder> Orders, string Reason)> notSent, int total, CancellationToken cancellationToken)
     {
         var link = sender.Link;
         var pending = new Task<Outcome?>[transfers.Count];
-        var failures = new List<(IReadOnlyList<StoredOrder> Orders, string Reason)>();
+        var failures = new List<(IReadOnlyList<StoredOrder> Orders, string Reason)>(notSent);
+        var unresponsive = false;
         var window = _options.MaxInFlight;
         var settled = 0;
         var sent = 0;
@@ -166,8 +184,8 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
             var ids = failures.SelectMany(f => f.Orders).Select(o => o.OrderId).ToArray();
             var first = failures[0];
             var message = string.Create(CultureInfo.InvariantCulture,
-                $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}' did not accept {ids.Length} of {transfers.Sum(t => t.Orders.Count)} orders ({failures.Count} transfer(s)); they stay in the outbox for RelayOutbox. First: order(s) {string.Join(", ", first.Orders.Take(5).Select(o => o.OrderId))}{(first.Orders.Count > 5 ? ", ..." : string.Empty)}: {first.Reason}");
-            throw new ServiceBusPublishException(message, ids) { IsConnectionLoss = !sender.IsUsable };
+                $"Service Bus namespace '{_connection.Namespace}', queue '{_options.OrdersQueue}' did not accept {ids.Length} of {total} orders ({failures.Count} transfer(s) or order(s)); they stay in the outbox for RelayOutbox. First: order(s) {string.Join(", ", first.Orders.Take(5).Select(o => o.OrderId))}{(first.Orders.Count > 5 ? ", ..." : string.Empty)}: {first.Reason}");
+            throw new ServiceBusPublishException(message, ids) { IsConnectionLoss = !sender.IsUsable, BrokerUnresponsive = unresponsive || stalled is not null };
         }
 
         // Returns why sending must stop (a timeout or a closed link), or null.
@@ -201,10 +219,21 @@ public sealed class ServiceBusOrderPublisher : IOrderPublisher, IAsyncDisposable
 
             // AMQPNetLite settles outstanding deliveries as Rejected with the close error when the link or connection closes.
             var reason = !sender.IsUsable ? $"the link or connection closed before the broker accepted ({Describe(outcome)})" : Describe(outcome);
+            unresponsive |= IsThrottling(outcome);
             failures.Add((transfers[index].Orders, reason));
             return outcome is null || !sender.IsUsable ? reason : null;
         }
     }
+
+    // A refusal that says nothing about these orders but that the namespace is busy (released, server-busy, quota, timeout):
+    // sending the next orders now would fail the same way.
+    private static bool IsThrottling(Outcome? outcome) => outcome switch
+    {
+        Released => true,
+        Modified => true,
+        Rejected { Error.Condition: var condition } => condition.ToString() is "com.microsoft:server-busy" or "amqp:resource-limit-exceeded" or "com.microsoft:timeout",
+        _ => false,
+    };
 
     private static string Describe(Outcome? outcome) => outcome switch
     {

@@ -38,6 +38,9 @@ public sealed class ServiceBusPublishException : ServiceBusException, IOrderPubl
     /// <summary>The orders the broker did not accept (or may not have).</summary>
     public IReadOnlyList<string> OrderIds { get; } = [];
 
+    /// <summary>Whether the broker stopped answering or is throttling (no disposition within the send timeout, released, busy, quota reached), as opposed to refusing these orders alone: further sends now would fail too.</summary>
+    public bool BrokerUnresponsive { get; init; }
+
     /// <inheritdoc/>
-    public bool BrokerUnavailable => IsConnectionLoss;
+    public bool BrokerUnavailable => IsConnectionLoss || BrokerUnresponsive;
 }
