@@ -598,6 +598,9 @@ public sealed class ServiceBusConnection : IAsyncDisposable
                 }
                 catch (Exception e) when (e is not ObjectDisposedException)
                 {
+                    // Counted as a failure, so the rebuild waits its backoff rather than opening a new connection per call
+                    // against a namespace whose $cbs refuses or does not answer.
+                    Interlocked.Increment(ref _failures);
                     live.Lost = true;
                     throw;
                 }

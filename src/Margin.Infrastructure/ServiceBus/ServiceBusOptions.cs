@@ -5,7 +5,7 @@ namespace Margin.Infrastructure.ServiceBus;
 /// <summary>Where liquidation orders go and executor events come from (configuration section <c>ServiceBus</c>).</summary>
 /// <remarks>
 /// Either a <see cref="ConnectionString"/> (<c>Endpoint=sb://NS.servicebus.windows.net/;SharedAccessKeyName=...;SharedAccessKey=...</c>,
-/// optionally <c>;EntityPath=QUEUE</c> (a key scoped to that queue: it must be <see cref="OrdersQueue"/>, and it authorises no other
+/// optionally <c>;EntityPath=QUEUE</c> (a key scoped to that queue: it must be <see cref="OrdersQueue"/> or <see cref="EventsQueue"/>, and it authorises no other
 /// queue) and <c>;UseDevelopmentEmulator=true</c>), or a <see cref="FullyQualifiedNamespace"/> with an
 /// Azure.Identity token credential (managed identity in Azure). With neither, Service Bus is not configured and orders
 /// stay in the outbox. Local AMQP 1.0 brokers without a <c>$cbs</c> node (RabbitMQ) set <see cref="UseCbs"/> false.
@@ -93,10 +93,10 @@ public sealed record ServiceBusOptions
             {
                 problems.Add($"{Section}:ConnectionString: {problem}");
             }
-            else if (parsed?.EntityPath is { } entity && !string.Equals(entity.Trim('/'), OrdersQueue, StringComparison.OrdinalIgnoreCase))
+            else if (parsed?.EntityPath is { } entity && !string.Equals(entity.Trim('/'), OrdersQueue, StringComparison.OrdinalIgnoreCase) && !string.Equals(entity.Trim('/'), EventsQueue, StringComparison.OrdinalIgnoreCase))
             {
                 // A key scoped to one queue (EntityPath) is refused (401) on every other queue.
-                problems.Add($"{Section}:ConnectionString names EntityPath={entity}, but {Section}:OrdersQueue is '{OrdersQueue}': a queue-scoped key only authorises its own queue. Use a namespace-level key (no EntityPath), or the orders queue's own connection string; the events queue ('{EventsQueue}') needs its own connection string or a namespace-level key too");
+                problems.Add($"{Section}:ConnectionString names EntityPath={entity}, but {Section}:OrdersQueue is '{OrdersQueue}' and {Section}:EventsQueue is '{EventsQueue}': a queue-scoped key only authorises its own queue. Use a namespace-level key (no EntityPath), or the connection string of the queue this process uses (the orders queue's to publish, the events queue's to consume reports)");
             }
         }
         else if (FullyQualifiedNamespace is { } ns && !string.IsNullOrWhiteSpace(ns) && Uri.CheckHostName(ns.Trim()) == UriHostNameType.Unknown)
