@@ -44,7 +44,8 @@ if ! scripts/azurite.sh status >/dev/null 2>&1; then
 fi
 
 stop_all() {
-  [ "${broker_started:-0}" = 1 ] && scripts/rabbitmq.sh stop >/dev/null 2>&1 || true
+  # The demo's broker and its queue go with it (a durable queue would otherwise collect every run's orders).
+  [ "${broker_started:-0}" = 1 ] && scripts/rabbitmq.sh stop --wipe >/dev/null 2>&1 || true
   [ "$started" = 1 ] && scripts/azurite.sh stop >/dev/null || true
 }
 if [ "$keep" = 0 ]; then

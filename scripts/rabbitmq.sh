@@ -116,6 +116,9 @@ remove_policy() {
 }
 
 install() {
+  # A policy-rc.d this script wrote and could not remove (the install was killed) would block every service start on the
+  # host: take it away first. It carries the marker; any other policy-rc.d is never touched.
+  [ "$(id -u)" = 0 ] && remove_policy
   if [ -x "$bin/rabbitmq-server" ] && command -v epmd >/dev/null 2>&1 && plugin_installed; then
     return 0
   fi
@@ -385,7 +388,9 @@ declare_queue() {
       {new, _} -> new;
       {existing, E} -> case amqqueue:is_durable(E) of true -> existing; false -> not_durable end;
       Other -> Other
-    end." 2>&1) || { echo "$result" >&2; fail "rabbitmqctl eval (declare queue '$queue') failed"; }
+    end." 2>"$dir/declare.err") || { cat "$dir/declare.err" >&2; echo "$result" >&2; fail "rabbitmqctl eval (declare queue '$queue') failed"; }
+  # Only stdout is parsed: a warning rabbitmqctl prints on stderr must not turn a success into a failure.
+  result=$(printf '%s\n' "$result" | tail -n 1)
   case "$result" in
     new) say "declared durable queue '$queue' on node $node; send to /amq/queue/$queue" ;;
     existing) say "durable queue '$queue' exists on node $node; send to /amq/queue/$queue" ;;
