@@ -1,3 +1,4 @@
+using Margin.Testing.Orders;
 using System.Globalization;
 using Amqp;
 using Amqp.Sasl;
@@ -20,9 +21,9 @@ internal sealed class EmulatorPhase(HarnessOptions options, TextWriter output)
     public async Task<IReadOnlyList<RunFigures>> RunAsync(CpuMeter meter, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
-        var orders = SampleOrders.Create(options.Orders, time.GetUtcNow(), options.Seed);
+        var orders = SyntheticOrders.Create(options.Orders, time.GetUtcNow(), options.Seed, timeToLive: TimeSpan.FromHours(2));
         // Warm-up orders on other accounts (other message ids: duplicate detection would drop the real ones otherwise).
-        var warm = SampleOrders.Create(50, time.GetUtcNow(), options.Seed + 1, firstAccount: 5_000_000);
+        var warm = SyntheticOrders.Create(50, time.GetUtcNow(), options.Seed + 1, firstAccount: 500_000, timeToLive: TimeSpan.FromHours(2));
         EmulatedServiceBus? bus = null;
         ServiceBusConnection? connection = null;
         ServiceBusOrderPublisher? publisher = null;

@@ -1,3 +1,4 @@
+using Margin.Testing.Orders;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -61,7 +62,7 @@ internal sealed class LatencyPhase(RabbitMqBroker broker, int? brokerPid, Harnes
             await using var connection = new ServiceBusConnection(RabbitMqPhase.ClientOptions(broker, options.MaxInFlight), null, time);
             await using var inner = new ServiceBusOrderPublisher(connection, time);
             // Connected before the sweep, as a running host is: the first call does not pay for the connection.
-            await inner.PublishAsync(SampleOrders.Create(1, time.GetUtcNow(), options.Seed, firstAccount: 9_000_000), cancellationToken).ConfigureAwait(false);
+            await inner.PublishAsync(SyntheticOrders.Create(1, time.GetUtcNow(), options.Seed, firstAccount: 900_000, timeToLive: TimeSpan.FromHours(2)), cancellationToken).ConfigureAwait(false);
             await broker.PurgeAsync(RabbitMqPhase.Queue, cancellationToken).ConfigureAwait(false);
             var publisher = new TimedPublisher(inner);
 

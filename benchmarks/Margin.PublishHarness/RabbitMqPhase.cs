@@ -1,3 +1,4 @@
+using Margin.Testing.Orders;
 using System.Diagnostics;
 using System.Globalization;
 using Amqp;
@@ -38,7 +39,7 @@ internal sealed class RabbitMqPhase(RabbitMqBroker broker, HarnessOptions option
     {
         await broker.DeclareQueueAsync(Queue, cancellationToken).ConfigureAwait(false);
         var time = TimeProvider.System;
-        var orders = SampleOrders.Create(options.Orders, time.GetUtcNow(), options.Seed);
+        var orders = SyntheticOrders.Create(options.Orders, time.GetUtcNow(), options.Seed, timeToLive: TimeSpan.FromHours(2));
         var bytes = orders.Select(o => System.Text.Encoding.UTF8.GetByteCount(o.Body)).ToArray();
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {orders.Count:N0} orders, bodies {bytes.Min()} to {bytes.Max()} bytes (mean {bytes.Average():0}), {orders.Select(o => o.AccountId).Distinct().Count():N0} accounts")).ConfigureAwait(false);
 

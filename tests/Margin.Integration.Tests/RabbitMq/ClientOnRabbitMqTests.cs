@@ -1,3 +1,4 @@
+using Margin.Testing.Orders;
 using System.Diagnostics;
 using System.Text;
 using Amqp;

@@ -1,3 +1,4 @@
+using Margin.Testing.Orders;
 using System.Text;
 using Amqp;
 using Amqp.Framing;
