@@ -34,6 +34,28 @@ public sealed class ServiceBusRecoveryTests
     }
 
     [Fact]
+    public async Task Authorize_CbsHandshakeFailed_TheRebuildWaitsItsBackoffInsteadOfReconnectingAtOnce()
+    {
+        await using var bus = await StartAsync(TimeProvider.System);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var connection = Connect(bus, time);
+        var publisher = new ServiceBusOrderPublisher(connection, time);
+
+        // The first attempt's CBS reply link is refused; the publisher retries the connection loss once, and that retry
+        // must wait the reconnect backoff (on the connection's clock) rather than open a new connection at once.
+        bus.RefuseNextCbsReplyAttaches(1);
+        var publish = publisher.PublishAsync([Order("acc-1")]);
+        await Task.Delay(TimeSpan.FromMilliseconds(700));
+
+        Assert.False(publish.IsCompleted, "the rebuild after a failed CBS handshake did not wait its backoff");
+        Assert.Equal(1, connection.ConnectAttempts);
+        time.Advance(TimeSpan.FromSeconds(31));
+        await publish.WaitAsync(Wait);
+        Assert.Equal(2, connection.ConnectAttempts);
+        Assert.Equal(["acc-1"], bus.Messages(Orders).Select(m => m.Properties.GroupId).ToArray());
+    }
+
+    [Fact]
     public async Task Authorize_CbsReplyAttachTimesOut_NextPublishSucceedsOnAFreshConnection()
     {
         await using var bus = await StartAsync(TimeProvider.System);
