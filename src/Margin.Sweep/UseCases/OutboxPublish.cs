@@ -1,3 +1,4 @@
+using Margin.Engine.Parameters;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
 
@@ -6,6 +7,31 @@ namespace Margin.Sweep.UseCases;
 /// <summary>Publishes outbox orders and marks sent exactly those the broker accepted (ProcessShard after its commit, RelayOutbox).</summary>
 internal static class OutboxPublish
 {
+    /// <summary>Sorts unsent orders into those to send now, those past their time to live (never sent: the next sweep expires them) and those a kill switch of the active parameters holds back (sent once it is lifted).</summary>
+    public static OutboxSelection Select(IEnumerable<StoredOrder> orders, DateTimeOffset now, RiskParameters? active)
+    {
+        var sendable = new List<StoredOrder>();
+        var expired = 0;
+        var held = 0;
+        foreach (var order in orders)
+        {
+            if (!order.IsOpenAt(now))
+            {
+                expired++;
+            }
+            else if (OrderGate.HoldReason(order, active) is not null)
+            {
+                held++;
+            }
+            else
+            {
+                sendable.Add(order);
+            }
+        }
+
+        return new OutboxSelection(sendable, expired, held);
+    }
+
     /// <summary>Publishes <paramref name="orders"/> and marks the accepted ones sent.</summary>
     /// <remarks>
     /// When the publisher's failure names the orders it did not accept (<see cref="IOrderPublishFailure"/>), the others of the
@@ -51,3 +77,9 @@ internal sealed record OutboxPublishResult(int Accepted, int Marked, int NotAcce
     /// <summary>Whether the failure says the broker is unreachable (further publishes now would fail too).</summary>
     public bool BrokerUnavailable => Failure is not null && Failure is not IOrderPublishFailure { BrokerUnavailable: false, OrderIds.Count: > 0 };
 }
+
+/// <summary>Unsent orders sorted by <see cref="OutboxPublish.Select"/>.</summary>
+/// <param name="Sendable">Open orders no kill switch holds.</param>
+/// <param name="Expired">Orders past their time to live.</param>
+/// <param name="Held">Open orders a kill switch holds back.</param>
+internal sealed record OutboxSelection(List<StoredOrder> Sendable, int Expired, int Held);

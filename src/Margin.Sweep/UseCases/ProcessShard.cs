@@ -193,24 +193,17 @@ public sealed class ProcessShard
         }
 
         // An order an earlier crashed attempt left unsent may have passed its time to live since: it is not sent (the next
-        // sweep expires it), as RelayOutbox does not send it either.
-        var now = _time.GetUtcNow();
-        orders.RemoveAll(o => !o.IsOpenAt(now));
-        if (orders.Count == 0)
-        {
-            return;
-        }
-
-        // A kill switch activated after the sweep started holds its orders in the outbox (RelayOutbox sends them once lifted).
+        // sweep expires it). A kill switch activated after the sweep started holds its orders in the outbox (RelayOutbox
+        // sends them once lifted).
         var active = await _models.ActiveParametersAsync(cancellationToken).ConfigureAwait(false);
-        var held = orders.RemoveAll(o => OrderGate.HoldReason(o, active) is not null);
+        var (sendable, _, held) = OutboxPublish.Select(orders, _time.GetUtcNow(), active);
         outcome.OrdersLeftInOutbox += held;
-        if (orders.Count == 0)
+        if (sendable.Count == 0)
         {
             return;
         }
 
-        var published = await OutboxPublish.ExecuteAsync(_publisher, _margin, _time, orders, cancellationToken).ConfigureAwait(false);
+        var published = await OutboxPublish.ExecuteAsync(_publisher, _margin, _time, sendable, cancellationToken).ConfigureAwait(false);
         outcome.AddOther(published.Accepted);
         outcome.OrdersPublished += published.Marked;
         if (published.Failure is { } failure)

@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
 
 namespace Margin.Sweep.UseCases;
@@ -37,25 +36,7 @@ public sealed class RelayOutbox
     {
         var now = _time.GetUtcNow();
         var active = await _models.ActiveParametersAsync(cancellationToken).ConfigureAwait(false);
-        var pending = new List<StoredOrder>();
-        var expired = 0;
-        var held = 0;
-        await foreach (var order in _margin.ReadOrdersAsync(unsentOnly: true, cancellationToken).ConfigureAwait(false))
-        {
-            if (!order.IsOpenAt(now))
-            {
-                expired++;
-            }
-            else if (OrderGate.HoldReason(order, active) is not null)
-            {
-                held++;
-            }
-            else
-            {
-                pending.Add(order);
-            }
-        }
-
+        var (pending, expired, held) = OutboxPublish.Select(await _margin.ReadOrdersAsync(unsentOnly: true, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false), now, active);
         if (!_publisher.IsConfigured)
         {
             return new RelayOutcome(pending.Count, 0, expired, Configured: false) { Held = held };
