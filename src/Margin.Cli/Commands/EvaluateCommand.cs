@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Margin.Cli.Evaluation;
+using Margin.Infrastructure.Documents.Evaluation;
 using Margin.Infrastructure.Documents;
-using Margin.Cli.Output.Json;
 using Margin.Cli.Output.Table;
 using Margin.Cli.Presets;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Margin.Cli.Hosting;
+using Margin.Infrastructure.Composition;
 
 namespace Margin.Cli.Commands;
 
@@ -65,14 +66,8 @@ internal static class SweepCommand
         IReadOnlyList<Sweep.Ports.IOracleSource> sources;
         try
         {
-            (sources, var priors) = OracleSources.Create(settings.Oracles, http, TimeProvider.System);
-            var merged = new Dictionary<string, double>(priors, StringComparer.Ordinal);
-            foreach (var (asset, prior) in settings.Prices.VolatilityPriors)
-            {
-                merged[asset] = prior;
-            }
-
-            settings = settings with { Prices = settings.Prices with { VolatilityPriors = merged } };
+            (sources, var prices) = OracleSources.Create(settings.Oracles, settings.Prices, http, TimeProvider.System);
+            settings = settings with { Prices = prices };
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidDataException or FileNotFoundException)
         {

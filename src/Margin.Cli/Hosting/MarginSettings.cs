@@ -20,12 +20,9 @@ internal sealed record MarginSettings(StorageOptions Storage, SweepOptions Sweep
     public static MarginSettings Load(IReadOnlyDictionary<string, string?> overrides)
     {
         var configuration = Build(overrides);
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var sweep = configuration.GetSection(SweepOptions.Section).Get<SweepOptions>() ?? new SweepOptions();
-        var prices = configuration.GetSection(PriceRefreshOptions.Section).Get<PriceRefreshOptions>() ?? new PriceRefreshOptions();
+        var shared = MarginConfiguration.Read(configuration, out var sharedProblems);
         var drain = configuration.GetSection("Drain").Get<DrainOptions>() ?? new DrainOptions();
-        var serviceBus = ServiceBusOf(configuration);
-        var problems = storage.Problems().Concat(sweep.Problems()).Concat(prices.Problems()).Concat(serviceBus.Problems()).ToList();
+        var problems = sharedProblems.ToList();
         if (drain.Workers is < 1 or > 64)
         {
             problems.Add($"Drain:Workers must be in [1, 64] (got {drain.Workers})");
@@ -49,7 +46,7 @@ internal sealed record MarginSettings(StorageOptions Storage, SweepOptions Sweep
             throw new ArgumentException(string.Join(Environment.NewLine, problems));
         }
 
-        return new MarginSettings(storage, sweep, prices, drain, configuration.GetSection("Oracles"), serviceBus);
+        return new MarginSettings(shared.Storage, shared.Sweep, shared.Prices, drain, shared.Oracles, shared.ServiceBus);
     }
 
     /// <summary>Loads only the <c>ServiceBus</c> section, for commands that need no storage (<c>margin orders tail</c>).</summary>
@@ -63,18 +60,7 @@ internal sealed record MarginSettings(StorageOptions Storage, SweepOptions Sweep
     private static IConfigurationRoot Build(IReadOnlyDictionary<string, string?> overrides)
     {
         ArgumentNullException.ThrowIfNull(overrides);
-        var legacy = new Dictionary<string, string?>(StringComparer.Ordinal);
-        if ((Environment.GetEnvironmentVariable("MARGIN_STORAGE") ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage")) is { Length: > 0 } connection)
-        {
-            legacy["Storage:ConnectionString"] = connection;
-        }
-
-        return new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddInMemoryCollection(legacy)
-            .AddEnvironmentVariables("MARGIN_")
-            .AddInMemoryCollection(overrides.Where(kv => kv.Value is not null))
-            .Build();
+        return MarginConfiguration.Build(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), MarginConfiguration.ProcessEnvironment(), overrides);
     }
 
     private static ServiceBusOptions ServiceBusOf(IConfiguration configuration) =>

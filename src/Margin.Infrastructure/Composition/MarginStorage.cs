@@ -78,7 +78,9 @@ public sealed class MarginStorage
             return new MarginStorage(options, new TableServiceClient(options.ConnectionString), new QueueServiceClient(options.ConnectionString));
         }
 
-        credential ??= new DefaultAzureCredential();
+        credential ??= string.IsNullOrWhiteSpace(options.ManagedIdentityClientId)
+            ? new DefaultAzureCredential()
+            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId.Trim() });
         return new MarginStorage(options, new TableServiceClient(options.TableEndpoint, credential), new QueueServiceClient(options.QueueEndpoint, credential));
     }
 

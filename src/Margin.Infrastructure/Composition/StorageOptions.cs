@@ -24,6 +24,9 @@ public sealed record StorageOptions
     /// <summary>The Queue service endpoint (e.g. <c>https://ACCOUNT.queue.core.windows.net</c>) when no connection string is given.</summary>
     public Uri? QueueEndpoint { get; init; }
 
+    /// <summary>The client id of the user-assigned managed identity to reach <see cref="TableEndpoint"/> and <see cref="QueueEndpoint"/> with; null for <c>DefaultAzureCredential</c>'s own choice (<c>AZURE_CLIENT_ID</c>, the system-assigned identity, a developer's login).</summary>
+    public string? ManagedIdentityClientId { get; init; }
+
     /// <summary>The deployment's partition count <c>N</c>, fixed when it is created (docs/storage.md).</summary>
     public int Partitions { get; init; } = 256;
 

@@ -127,17 +127,38 @@ public sealed class StorageWorkQueue : IWorkQueue
     /// <inheritdoc/>
     public async Task PoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken = default)
     {
+        // Written to the poison queue before it is deleted here: a crash in between leaves a copy in both, never none.
+        await CopyToPoisonAsync(message, reason, cancellationToken).ConfigureAwait(false);
+        await CompleteAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a message that cannot be processed to the poison queue with the reason, and leaves the original to its receiver (the Functions host deletes it once the invocation succeeds).</summary>
+    /// <param name="message">The received message.</param>
+    /// <param name="reason">Why it is poison.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task CopyToPoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
 
-        // Written to the poison queue before it is deleted here: a crash in between leaves a copy in both, never none.
         // A queue message holds 64 KiB: a long body is kept in part, with its length, so the record always fits.
         var body = message.Body.Length <= MaxPoisonBodyChars ? message.Body : message.Body[..MaxPoisonBodyChars];
         var record = System.Text.Json.JsonSerializer.Serialize(
             new PoisonRecord(reason, message.DequeueCount, message.MessageId, body, message.Body.Length),
             PoisonJsonContext.Default.PoisonRecord);
         await _poison.SendMessageAsync(Base64(record), cancellationToken).ConfigureAwait(false);
-        await CompleteAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a message body another receiver has already taken and decoded (the Functions host's queue trigger): the work item, or why it is not one.</summary>
+    /// <param name="messageId">The queue's message id.</param>
+    /// <param name="popReceipt">The receipt (the host's; empty when unknown).</param>
+    /// <param name="dequeueCount">How many times it has been received, this time included.</param>
+    /// <param name="body">The decoded body (UTF-8 JSON, possibly JSON-encoded twice).</param>
+    public static ReceivedWorkItem Decode(string messageId, string popReceipt, long dequeueCount, string body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var (item, problem) = WorkItemJson.Read(body);
+        return new ReceivedWorkItem(messageId, popReceipt, dequeueCount, body, item, problem);
     }
 
     /// <summary>The most characters of a poisoned body kept in its record (the record stays under a message's 64 KiB once escaped and base64-encoded).</summary>
@@ -151,6 +172,21 @@ public sealed class StorageWorkQueue : IWorkQueue
     {
         var properties = await _queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
         return properties.Value.ApproximateMessagesCount;
+    }
+
+    /// <summary>How many messages the poison queue holds (approximate); 0 when it does not exist yet.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<int> ApproximatePoisonCountAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var properties = await _poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+            return properties.Value.ApproximateMessagesCount;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            return 0;
+        }
     }
 }
 

@@ -197,6 +197,12 @@ public sealed class ServiceBusConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Opens (or reuses) the connection and the sender link on the orders queue, authorizing it: what a health check needs to know that orders can be published.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ServiceBusAuthorizationException">The credential was refused.</exception>
+    public async Task ProbeAsync(CancellationToken cancellationToken = default) =>
+        await GetSenderAsync(Options.OrdersQueue, cancellationToken).ConfigureAwait(false);
+
     /// <summary>The sender link to <paramref name="queue"/> (reused; reattached after a loss), with its audience authorised.</summary>
     internal async Task<Sender> GetSenderAsync(string queue, CancellationToken cancellationToken)
     {

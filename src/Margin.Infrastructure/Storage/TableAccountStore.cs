@@ -14,6 +14,9 @@ namespace Margin.Infrastructure.Storage;
 /// </remarks>
 public sealed class TableAccountStore : TableStore, IAccountStore
 {
+    /// <summary>The longest account id (a Service Bus session id and partition key take 128 characters).</summary>
+    public const int MaxAccountIdLength = AccountEntityCodec.MaxAccountIdLength;
+
     /// <summary>The table's name.</summary>
     public const string TableName = "accounts";
 

@@ -1,6 +1,5 @@
 using System.Globalization;
-using Margin.Cli.Evaluation;
-using Margin.Cli.Output.Json;
+using Margin.Infrastructure.Documents.Evaluation;
 using Margin.Infrastructure.Documents;
 using Margin.Engine.Liquidation;
 using Margin.Engine.Methodologies;

@@ -1,16 +1,15 @@
-using Margin.Infrastructure.Documents;
 using Margin.Engine.Liquidation;
 using Margin.Engine.Methodologies;
 using Margin.Engine.Results;
 
-namespace Margin.Cli.Evaluation;
+namespace Margin.Infrastructure.Documents.Evaluation;
 
 /// <summary>The outcome of one <c>margin evaluate</c> run: either the input was unusable, or every account was tried.</summary>
 /// <remarks>
 /// When <see cref="InputProblems"/> is not empty nothing was evaluated and the snapshot and parameter fields are null.
 /// Otherwise <see cref="Results"/> and <see cref="Failures"/> together cover every account of the input, each in input order.
 /// </remarks>
-internal sealed record EvaluationReport
+public sealed record EvaluationReport
 {
     public string? SnapshotId { get; init; }
 

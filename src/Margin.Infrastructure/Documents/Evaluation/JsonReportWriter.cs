@@ -1,16 +1,14 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Globalization;
-using Margin.Cli.Evaluation;
-using Margin.Infrastructure.Documents;
 using Margin.Engine.Liquidation;
 using Margin.Engine.Methodologies;
 using Margin.Engine.Results;
 
-namespace Margin.Cli.Output.Json;
+namespace Margin.Infrastructure.Documents.Evaluation;
 
 /// <summary>Writes an <see cref="EvaluationReport"/> as the versioned JSON document of docs/evaluate.md.</summary>
-internal static class JsonReportWriter
+public static class JsonReportWriter
 {
     // Output goes to a terminal or a pipe, never into HTML, so quotes and '+' stay readable instead of \u0027 and \u002B.
     private static readonly EvaluateJsonContext s_context = new(new JsonSerializerOptions(EvaluateJsonContext.Default.Options)
@@ -21,10 +19,13 @@ internal static class JsonReportWriter
     public static async Task WriteAsync(EvaluationReport report, TextWriter output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var json = JsonSerializer.Serialize(ToDocument(report), s_context.EvaluateDocument);
+        var json = Serialize(report);
         await output.WriteLineAsync(json.AsMemory(), cancellationToken).ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The report as the <c>margin evaluate --output json</c> document (docs/evaluate.md), also the body of the HTTP API's <c>POST evaluate</c>.</summary>
+    public static string Serialize(EvaluationReport report) => JsonSerializer.Serialize(ToDocument(report), s_context.EvaluateDocument);
 
     public static EvaluateDocument ToDocument(EvaluationReport report)
     {

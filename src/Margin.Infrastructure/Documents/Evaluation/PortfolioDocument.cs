@@ -1,14 +1,13 @@
-using Margin.Infrastructure.Documents;
 using Margin.Engine.Results;
 
-namespace Margin.Cli.Output.Json;
+namespace Margin.Infrastructure.Documents.Evaluation;
 
 // The portfolio part of an account's result (schemaVersion 1, added compatibly): present only for portfolio-mode accounts.
 // Scenario figures and Greeks are computed in double by the engine (MARGIN-MODEL.md section 9) and are written as JSON
 // numbers, in the settlement currency; the summary's requirements are the rounded decimals.
 
 /// <summary>The risk matrix of a portfolio-mode account.</summary>
-internal sealed record PortfolioDocument
+public sealed record PortfolioDocument
 {
     public required IReadOnlyList<UnderlyingRiskDocument> Underlyings { get; init; }
 
@@ -64,7 +63,7 @@ internal sealed record PortfolioDocument
 }
 
 /// <summary>One underlying's worst scenario, shocks, loss and Greeks.</summary>
-internal sealed record UnderlyingRiskDocument
+public sealed record UnderlyingRiskDocument
 {
     public required string Underlying { get; init; }
 
@@ -84,7 +83,7 @@ internal sealed record UnderlyingRiskDocument
 }
 
 /// <summary>A scenario: price move (fraction), volatility state, whether extended and its loss weight.</summary>
-internal sealed record ScenarioDocument
+public sealed record ScenarioDocument
 {
     public required double PriceMove { get; init; }
 
@@ -98,7 +97,7 @@ internal sealed record ScenarioDocument
 }
 
 /// <summary>Delta (units), gamma (per USD), vega (USD per vol point), theta (USD per day).</summary>
-internal sealed record GreeksDocument
+public sealed record GreeksDocument
 {
     public required double Delta { get; init; }
 
@@ -110,7 +109,7 @@ internal sealed record GreeksDocument
 }
 
 /// <summary>The three aggregation candidates, the borrow margin and the binding one.</summary>
-internal sealed record AggregationDocument
+public sealed record AggregationDocument
 {
     public required double Correlated { get; init; }
 
@@ -126,7 +125,7 @@ internal sealed record AggregationDocument
 }
 
 /// <summary>The correlation matrix used, row-major in the order of its assets.</summary>
-internal sealed record CorrelationDocument
+public sealed record CorrelationDocument
 {
     public required IReadOnlyList<string> Assets { get; init; }
 

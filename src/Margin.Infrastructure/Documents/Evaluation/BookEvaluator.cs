@@ -1,14 +1,13 @@
-using Margin.Infrastructure.Documents;
 using Margin.Engine.Accounts;
 using Margin.Engine.Evaluation;
 using Margin.Engine.Liquidation;
 using Margin.Engine.Methodologies;
 using Margin.Engine.Results;
 
-namespace Margin.Cli.Evaluation;
+namespace Margin.Infrastructure.Documents.Evaluation;
 
 /// <summary>Evaluates every account of an input in its margin mode (standard or portfolio), isolating the ones that cannot be evaluated, and plans the liquidation of the liquidatable and bankrupt ones when the input has planner options.</summary>
-internal static class BookEvaluator
+public static class BookEvaluator
 {
     /// <summary>The field a planner failure is reported at.</summary>
     public const string PlannerField = "planner";

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Margin.Cli.Output.Json;
+namespace Margin.Infrastructure.Documents.Evaluation;
 
 /// <summary>Source-generated serialization of the evaluate output (STYLE.md convention 11): no reflection.</summary>
 /// <remarks>Named floating-point literals are allowed so that an infinite ratio is written as <c>"Infinity"</c>.</remarks>
@@ -10,4 +10,4 @@ namespace Margin.Cli.Output.Json;
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(EvaluateDocument))]
-internal sealed partial class EvaluateJsonContext : JsonSerializerContext;
+public sealed partial class EvaluateJsonContext : JsonSerializerContext;

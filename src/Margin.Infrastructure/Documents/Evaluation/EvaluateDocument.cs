@@ -1,11 +1,11 @@
-namespace Margin.Cli.Output.Json;
+namespace Margin.Infrastructure.Documents.Evaluation;
 
 // The `margin evaluate --output json` contract, schemaVersion 1 (docs/evaluate.md). Within a schema version the
 // document only grows: properties and enum values may be added, none is removed, renamed or retyped. Money, quantities,
 // prices, weights and rates are exact decimals written as strings; ratios are JSON numbers, +inf written "Infinity".
 
 /// <summary>The whole output document.</summary>
-internal sealed record EvaluateDocument
+public sealed record EvaluateDocument
 {
     public int SchemaVersion { get; init; } = 1;
 
@@ -31,7 +31,7 @@ internal sealed record EvaluateDocument
 }
 
 /// <summary>How many accounts the input had, were evaluated, failed, and reached each status.</summary>
-internal sealed record CountsDocument
+public sealed record CountsDocument
 {
     public required int Accounts { get; init; }
 
@@ -44,7 +44,7 @@ internal sealed record CountsDocument
 }
 
 /// <summary>One evaluated account.</summary>
-internal sealed record AccountResultDocument
+public sealed record AccountResultDocument
 {
     public required string AccountId { get; init; }
 
@@ -77,7 +77,7 @@ internal sealed record AccountResultDocument
 }
 
 /// <summary>Where the parameters come from.</summary>
-internal sealed record ParametersMetadataDocument
+public sealed record ParametersMetadataDocument
 {
     public required string Name { get; init; }
 
@@ -94,10 +94,10 @@ internal sealed record ParametersMetadataDocument
 }
 
 /// <summary>One public source.</summary>
-internal sealed record SourceDocument(string Title, string Url);
+public sealed record SourceDocument(string Title, string Url);
 
 /// <summary>A methodology's own figure for one account: the ratio, its threshold, and Drift's weights when it is Drift.</summary>
-internal sealed record MethodologyDocument
+public sealed record MethodologyDocument
 {
     /// <summary>The methodology's input name (<c>aave-health-factor</c>, <c>binance-unimmr</c>, ...).</summary>
     public required string Kind { get; init; }
@@ -130,7 +130,7 @@ internal sealed record MethodologyDocument
 }
 
 /// <summary>One balance's weights in Drift's integers: weights at 1e4 (10000 = 100 %), IMF factors at 1e6, size at 1e9.</summary>
-internal sealed record DriftWeightsDocument
+public sealed record DriftWeightsDocument
 {
     public required string Asset { get; init; }
 
@@ -151,7 +151,7 @@ internal sealed record DriftWeightsDocument
 }
 
 /// <summary>One underlying in Deribit's terms, in coin: worst case, shocks, risk-matrix margin and Deribit's MM (0.8 of it).</summary>
-internal sealed record DeribitRiskDocument
+public sealed record DeribitRiskDocument
 {
     public required string Underlying { get; init; }
 
@@ -169,7 +169,7 @@ internal sealed record DeribitRiskDocument
 }
 
 /// <summary>The legs that bring an account to the target ratio, what they cost, and the projected figures after them.</summary>
-internal sealed record LiquidationPlanDocument
+public sealed record LiquidationPlanDocument
 {
     public required string Outcome { get; init; }
 
@@ -195,7 +195,7 @@ internal sealed record LiquidationPlanDocument
 }
 
 /// <summary>One order of a liquidation plan.</summary>
-internal sealed record LiquidationLegDocument
+public sealed record LiquidationLegDocument
 {
     public required string Kind { get; init; }
 
@@ -221,10 +221,10 @@ internal sealed record LiquidationLegDocument
 }
 
 /// <summary>The rule that decided the status and a sentence with its figures.</summary>
-internal sealed record ReasonDocument(string Rule, string Message);
+public sealed record ReasonDocument(string Rule, string Message);
 
 /// <summary>The figures that decide the status; money rounded at the parameters' precision (requirements up, equities down).</summary>
-internal sealed record SummaryDocument
+public sealed record SummaryDocument
 {
     public required string Currency { get; init; }
 
@@ -247,7 +247,7 @@ internal sealed record SummaryDocument
 }
 
 /// <summary>How one asset counted.</summary>
-internal sealed record AssetLineDocument
+public sealed record AssetLineDocument
 {
     public required string Asset { get; init; }
 
@@ -265,7 +265,7 @@ internal sealed record AssetLineDocument
 }
 
 /// <summary>An asset at one level: the price used, the value, the effective weight, the adjusted value and any borrow requirement.</summary>
-internal sealed record AssetLevelDocument
+public sealed record AssetLevelDocument
 {
     public required string Price { get; init; }
 
@@ -279,7 +279,7 @@ internal sealed record AssetLevelDocument
 }
 
 /// <summary>How one position counted.</summary>
-internal sealed record PositionLineDocument
+public sealed record PositionLineDocument
 {
     public required string Instrument { get; init; }
 
@@ -315,7 +315,7 @@ internal sealed record PositionLineDocument
 }
 
 /// <summary>A position at one level: the bracket rate (null for options), the requirement and the contribution to adjusted equity.</summary>
-internal sealed record PositionLevelDocument
+public sealed record PositionLevelDocument
 {
     public string? Rate { get; init; }
 
@@ -325,7 +325,7 @@ internal sealed record PositionLevelDocument
 }
 
 /// <summary>Something that could not be evaluated: the whole input (<c>scope</c> "input") or one account ("account").</summary>
-internal sealed record ErrorDocument
+public sealed record ErrorDocument
 {
     public required string Scope { get; init; }
 

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using Margin.Infrastructure.Oracles;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Options;
 using Microsoft.Extensions.Configuration;
 
-namespace Margin.Cli.Hosting;
+namespace Margin.Infrastructure.Composition;
 
 /// <summary>Builds the oracle sources from the <c>Oracles:Sources</c> settings (docs/oracles.md): each entry has a <c>Type</c> and that source's options.</summary>
 /// <remarks>
@@ -13,8 +14,25 @@ namespace Margin.Cli.Hosting;
 /// <c>Market</c>, <c>Seed</c> and <c>Correlation</c>). A relative path is resolved against the current directory, then
 /// beside the executable.
 /// </remarks>
-internal static class OracleSources
+public static class OracleSources
 {
+    /// <summary>The sources, and <paramref name="prices"/> with the volatility priors of the market files behind <c>demo-market</c> sources added (for a cold start without history); a prior set in <paramref name="prices"/> wins.</summary>
+    /// <exception cref="ArgumentException">An entry is invalid; the message names it (<c>Oracles:Sources:i</c>).</exception>
+    /// <exception cref="InvalidDataException">A replay or market file is malformed.</exception>
+    /// <exception cref="FileNotFoundException">A replay file does not exist.</exception>
+    public static (IReadOnlyList<IOracleSource> Sources, PriceRefreshOptions Prices) Create(IConfigurationSection oracles, PriceRefreshOptions prices, HttpClient http, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(prices);
+        var (sources, priors) = Create(oracles, http, time);
+        var merged = new Dictionary<string, double>(priors, StringComparer.Ordinal);
+        foreach (var (asset, prior) in prices.VolatilityPriors)
+        {
+            merged[asset] = prior;
+        }
+
+        return (sources, prices with { VolatilityPriors = merged });
+    }
+
     /// <summary>The sources, and the volatility priors of the market files behind <c>demo-market</c> sources (for a cold start without history).</summary>
     public static (IReadOnlyList<IOracleSource> Sources, IReadOnlyDictionary<string, double> VolatilityPriors) Create(IConfigurationSection oracles, HttpClient http, TimeProvider time)
     {

@@ -1,0 +1,93 @@
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using MarginFunctions.Functions;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace MarginFunctions.Hosting;
+
+/// <summary>OpenTelemetry for the handler: the use cases' and the handler's spans and metrics (docs/observability.md), to Azure Monitor when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set, else to the console.</summary>
+internal static class Telemetry
+{
+    /// <summary>The app setting with the Application Insights connection string.</summary>
+    public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>The app setting that turns on Entra ID authentication for ingestion (<c>Authorization=AAD</c>, with <c>ClientId=</c> for a user-assigned identity).</summary>
+    public const string AuthenticationSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+
+    // The use cases' ActivitySource and Meter.
+    private const string SweepSource = "Margin.Sweep";
+
+    /// <summary>Where telemetry goes for these settings: <c>azuremonitor</c>, <c>console</c> or <c>none</c>.</summary>
+    public static string ExporterFor(string configured, string? connectionString) => configured.ToUpperInvariant() switch
+    {
+        "AUTO" => string.IsNullOrWhiteSpace(connectionString) ? "console" : "azuremonitor",
+        var other => other.ToLowerInvariant(),
+    };
+
+    /// <summary>Adds the providers to the app's services.</summary>
+    public static void Add(WebApplicationBuilder builder, FunctionsOptions options, IReadOnlyDictionary<string, string?> environment)
+    {
+        var connectionString = environment.GetValueOrDefault(ConnectionStringSetting);
+        var exporter = ExporterFor(options.Telemetry, connectionString);
+        if (exporter == "none")
+        {
+            return;
+        }
+
+        var credential = Credential(environment.GetValueOrDefault(AuthenticationSetting));
+        void Monitor(AzureMonitorExporterOptions o)
+        {
+            o.ConnectionString = connectionString;
+            o.Credential = credential;
+        }
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("MarginFunctions", serviceInstanceId: Environment.MachineName))
+            .WithTracing(t =>
+            {
+                t.AddSource(SweepSource, Invocation.TelemetryName);
+                if (exporter == "azuremonitor")
+                {
+                    t.AddAzureMonitorTraceExporter(Monitor);
+                }
+                else
+                {
+                    t.AddConsoleExporter();
+                }
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter(SweepSource, Invocation.TelemetryName);
+                if (exporter == "azuremonitor")
+                {
+                    m.AddAzureMonitorMetricExporter(Monitor);
+                }
+                else
+                {
+                    m.AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 60_000);
+                }
+            });
+        if (exporter == "azuremonitor")
+        {
+            // Logs go to Application Insights through the same exporter; on the console they are already printed.
+            otel.WithLogging(l => l.AddAzureMonitorLogExporter(Monitor));
+        }
+    }
+
+    // "Authorization=AAD" (system-assigned identity) or "ClientId=<id>;Authorization=AAD" (user-assigned); none: the connection string's key.
+    private static ManagedIdentityCredential? Credential(string? authentication)
+    {
+        if (string.IsNullOrWhiteSpace(authentication) || !authentication.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var clientId = authentication.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2))
+            .FirstOrDefault(kv => kv.Length == 2 && kv[0].Equals("ClientId", StringComparison.OrdinalIgnoreCase))?[1];
+        return clientId is null ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned) : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+    }
+}
