@@ -46,8 +46,9 @@ internal sealed class HostInvocation : IDisposable
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
+            var kind = root.ValueKind;
             document.Dispose();
-            return (null, $"the invocation body is a JSON {root.ValueKind}, not an object with Data and Metadata");
+            return (null, $"the invocation body is a JSON {kind}, not an object with Data and Metadata");
         }
 
         return (new HostInvocation(document, ObjectOrEmpty(root, "Data"), ObjectOrEmpty(root, "Metadata")), null);
