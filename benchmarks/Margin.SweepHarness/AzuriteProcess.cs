@@ -67,21 +67,7 @@ internal sealed partial class AzuriteProcess : IDisposable
     }
 
     /// <summary>CPU time of Azurite's main thread (the JavaScript event loop; V8's GC and libuv's file threads are the rest), from <c>/proc/PID/task/PID/stat</c>; zero where there is none.</summary>
-    public TimeSpan MainThreadCpuTime()
-    {
-        try
-        {
-            var stat = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/{Pid}/task/{Pid}/stat"));
-            // After "pid (comm) " come state, ppid, ...: utime and stime are the 14th and 15th fields, in USER_HZ (100) ticks.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return TimeSpan.FromSeconds(ticks / 100.0);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return TimeSpan.Zero;
-        }
-    }
+    public TimeSpan MainThreadCpuTime() => TimeSpan.FromSeconds(ProcessCpu.ThreadSeconds(Pid, Pid));
 
     /// <summary>Starts Azurite from <paramref name="root"/>'s <c>node_modules</c> and waits until its queue and table services listen.</summary>
     /// <exception cref="InvalidOperationException">Azurite is not installed, or did not start; the message says why.</exception>

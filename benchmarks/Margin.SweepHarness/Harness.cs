@@ -39,8 +39,8 @@ internal static class Harness
         }
 
         using var cancel = new CancellationTokenSource();
-        AzuriteProcess? azurite = null;
-        void StopAzurite() => azurite?.Stop();
+        var guard = new ProcessGuard();
+        void StopAzurite() => guard.StopAll();
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
             // The first Ctrl-C stops the run cleanly (Azurite is stopped on the way out); a second ends the process.
@@ -63,8 +63,23 @@ internal static class Harness
         try
         {
             var venue = DemoVenue.Load(root);
+            if (options.Via is not null)
+            {
+                var comparison = await HandlerComparison.RunAsync(options, root, venue, output, guard, cancel.Token).ConfigureAwait(false);
+                await output.WriteLineAsync().ConfigureAwait(false);
+                comparison.Write(output);
+                if (options.JsonPath is { } comparisonPath)
+                {
+                    await File.WriteAllTextAsync(comparisonPath, JsonSerializer.Serialize(comparison, HarnessJsonContext.Default.ComparisonReport), CancellationToken.None).ConfigureAwait(false);
+                    await output.WriteLineAsync($"report written to {comparisonPath}").ConfigureAwait(false);
+                }
+
+                return 0;
+            }
+
             await output.WriteLineAsync($"sweep harness: starting Azurite from {root}/node_modules").ConfigureAwait(false);
-            azurite = AzuriteProcess.Start(root);
+            var azurite = AzuriteProcess.Start(root);
+            guard.TrackAzurite(azurite);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  Azurite pid {azurite.Pid}, queue port {azurite.QueuePort}, table port {azurite.TablePort}")).ConfigureAwait(false);
             var report = await MeasureAsync(options, root, venue, azurite, output, cancel.Token).ConfigureAwait(false);
             await output.WriteLineAsync().ConfigureAwait(false);
@@ -80,10 +95,10 @@ internal static class Harness
         catch (Exception ex) when (cancel.IsCancellationRequested && ex is OperationCanceledException or Azure.RequestFailedException or HttpRequestException or InvalidOperationException)
         {
             // A Ctrl-C from a terminal reaches Azurite too (same process group), so requests in flight may fail instead of being cancelled.
-            await error.WriteLineAsync("sweep harness: cancelled; Azurite stopped").ConfigureAwait(false);
+            await error.WriteLineAsync("sweep harness: cancelled; Azurite (and the handler) stopped").ConfigureAwait(false);
             return 130;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException or Azure.RequestFailedException or ArgumentException)
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException or Azure.RequestFailedException or ArgumentException or TimeoutException or HttpRequestException)
         {
             await error.WriteLineAsync($"sweep harness: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
             return 1;

@@ -21,6 +21,16 @@ internal sealed record HarnessOptions
                                      storage path from the liquidation planner's CPU
           --engine-pass              also evaluate and plan every account in memory, listing the slowest plans
                                      (slow on large books: the planner's worst accounts take minutes)
+          --via MODE                 instead of the default run: the Functions handler comparison (docs/benchmarks.md,
+                                     "The Functions handler"): inprocess (WorkQueueDrain in this process, as `margin
+                                     sweep`), handler (the published handler process driven by the host's queue
+                                     trigger) or both (alternated round by round); each run on a fresh Azurite
+          --rounds R                 runs of each mode with --via (default 3)
+          --cold-starts N            with --via handler or both: also start the handler N times on its own and report
+                                     its cold start (default 10; 0 skips)
+          --telemetry-round          with --via handler or both: one more handler run with telemetry on the console
+          --app DIR                  the published function app root (default artifacts/functions/app under the root;
+                                     scripts/package-functions.sh builds it)
           --json PATH                also write the report as JSON
           --root DIR                 the repository root (default: found above the current directory)
           --help                     this text
@@ -45,6 +55,17 @@ internal sealed record HarnessOptions
     public bool NoLiquidation { get; init; }
 
     public string? JsonPath { get; init; }
+
+    /// <summary>The handler comparison's modes (<c>--via</c>), or null for the default run.</summary>
+    public string? Via { get; init; }
+
+    public int Rounds { get; init; } = 3;
+
+    public int ColdStarts { get; init; } = 10;
+
+    public bool TelemetryRound { get; init; }
+
+    public string? AppRoot { get; init; }
 
     public string? Root { get; init; }
 
@@ -97,6 +118,11 @@ internal sealed record HarnessOptions
                 "--engine-pass" => options with { EnginePass = true },
                 "--no-liquidation" => options with { NoLiquidation = true },
                 "--json" => options with { JsonPath = Value() },
+                "--via" => options with { Via = Mode(problems, Value()) },
+                "--rounds" => options with { Rounds = Int(1, 50) },
+                "--cold-starts" => options with { ColdStarts = Int(0, 100) },
+                "--telemetry-round" => options with { TelemetryRound = true },
+                "--app" => options with { AppRoot = Value() },
                 "--root" => options with { Root = Value() },
                 "--help" or "-h" => options with { Help = true },
                 _ => Unknown(problems, flag, options),
@@ -104,6 +130,17 @@ internal sealed record HarnessOptions
         }
 
         return problems.Count == 0 ? (options, problems) : (null, problems);
+    }
+
+    private static string? Mode(List<string> problems, string text)
+    {
+        if (text is "inprocess" or "handler" or "both")
+        {
+            return text;
+        }
+
+        problems.Add($"--via must be inprocess, handler or both (got '{text}')");
+        return null;
     }
 
     private static HarnessOptions Unknown(List<string> problems, string flag, HarnessOptions options)

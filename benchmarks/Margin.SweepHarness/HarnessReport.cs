@@ -148,4 +148,5 @@ internal sealed record MachineFigures(int Cores, string Os, string Runtime, stri
 /// <summary>The report as JSON (source-generated, no reflection).</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(HarnessReport))]
+[JsonSerializable(typeof(ComparisonReport))]
 internal sealed partial class HarnessJsonContext : JsonSerializerContext;

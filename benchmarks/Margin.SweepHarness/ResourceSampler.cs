@@ -119,7 +119,7 @@ internal sealed class ResourceSampler : IAsyncDisposable
     }
 
     /// <summary>Core-seconds the whole machine has been busy since boot (<c>/proc/stat</c>), or 0 where there is none.</summary>
-    private static double MachineBusySeconds()
+    internal static double MachineBusySeconds()
     {
         try
         {

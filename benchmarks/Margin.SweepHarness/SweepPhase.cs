@@ -5,6 +5,7 @@ using Margin.Sweep.Options;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Results;
 using Margin.Sweep.UseCases;
+using Margin.Sweep.Work;
 
 namespace Margin.SweepHarness;
 
@@ -38,9 +39,30 @@ internal sealed class SweepPhase
     /// <summary>The models the sweeps used (by snapshot and parameters).</summary>
     public MarginModelCache Models { get; }
 
-    public SweepOptions SweepOptions => _options.NoLiquidation
-        ? new() { WorkItems = _options.WorkItems, PartitionConcurrency = _options.PartitionConcurrency, SnapshotMaxAge = TimeSpan.FromTicks(1) }
-        : new() { WorkItems = _options.WorkItems, PartitionConcurrency = _options.PartitionConcurrency };
+    public SweepOptions SweepOptions => OptionsFor(_options);
+
+    /// <summary>The sweep's options for these flags (work items, partition concurrency, no-liquidation mode).</summary>
+    public static SweepOptions OptionsFor(HarnessOptions options) => options.NoLiquidation
+        ? new() { WorkItems = options.WorkItems, PartitionConcurrency = options.PartitionConcurrency, SnapshotMaxAge = TimeSpan.FromTicks(1) }
+        : new() { WorkItems = options.WorkItems, PartitionConcurrency = options.PartitionConcurrency };
+
+    /// <summary>RefreshPrices from a source restarted at the market's prices, then StartSweep: a sweep whose work items are queued.</summary>
+    /// <exception cref="InvalidOperationException">No snapshot was written or no sweep started; the message says why.</exception>
+    public static async Task<(PriceSnapshot Snapshot, SweepRecord Sweep)> StartAsync(MarginStorage storage, DemoVenue venue, SweepOptions sweepOptions, TimeProvider time, string label, CancellationToken cancellationToken)
+    {
+        var prices = new PriceRefreshOptions { VolatilityPriors = venue.VolatilityPriors };
+        var refresh = await new RefreshPrices([venue.NewSource(time)], storage.Snapshots, storage.PriceHistory, storage.Parameters, prices, time)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = refresh.Snapshot ?? throw new InvalidOperationException($"{label}: RefreshPrices wrote no snapshot: {refresh.Skipped}");
+        var started = await new StartSweep(storage.Snapshots, storage.Parameters, storage.Sweeps, storage.WorkQueue, storage.Accounts, sweepOptions, time)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        if (started.Decision is not StartDecision.Started || started.Sweep is not { } sweep)
+        {
+            throw new InvalidOperationException($"{label}: no sweep started ({started.Decision}): {started.Why}");
+        }
+
+        return (snapshot, sweep);
+    }
 
     /// <summary>Refreshes prices from a source restarted at the market's prices, starts a sweep, and drains it.</summary>
     /// <param name="label">What the report calls this sweep.</param>
@@ -50,17 +72,7 @@ internal sealed class SweepPhase
     public async Task<SweepFigures> RunAsync(string label, PriceSnapshot? previous, CancellationToken cancellationToken)
     {
         var prepare = Stopwatch.StartNew();
-        var prices = new PriceRefreshOptions { VolatilityPriors = _venue.VolatilityPriors };
-        var refresh = await new RefreshPrices([_venue.NewSource(_time)], _storage.Snapshots, _storage.PriceHistory, _storage.Parameters, prices, _time)
-            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        var snapshot = refresh.Snapshot ?? throw new InvalidOperationException($"{label}: RefreshPrices wrote no snapshot: {refresh.Skipped}");
-        var started = await new StartSweep(_storage.Snapshots, _storage.Parameters, _storage.Sweeps, _storage.WorkQueue, _storage.Accounts, SweepOptions, _time)
-            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        if (started.Decision is not StartDecision.Started || started.Sweep is not { } sweep)
-        {
-            throw new InvalidOperationException($"{label}: no sweep started ({started.Decision}): {started.Why}");
-        }
-
+        var (snapshot, sweep) = await StartAsync(_storage, _venue, SweepOptions, _time, label, cancellationToken).ConfigureAwait(false);
         prepare.Stop();
         _ledger = new SweepLedger();
         var process = new ProcessShard(_accounts, _margin, _history, _storage.Sweeps, OutboxOnlyPublisher.Instance, Models, SweepOptions, _time);
