@@ -284,6 +284,7 @@ resource eventsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
     lockDuration: 'PT1M'
     maxSizeInMegabytes: 1024
     enablePartitioning: false
+    enableBatchedOperations: true
   }
 }
 
