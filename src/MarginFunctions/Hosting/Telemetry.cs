@@ -46,6 +46,9 @@ internal static class Telemetry
             .ConfigureResource(r => r.AddService("MarginFunctions", serviceInstanceId: Environment.MachineName))
             .WithTracing(t =>
             {
+                // The request span (ASP.NET Core's, continuing the host's traceparent) is the parent of the invocation's span;
+                // without it recorded, the parent-based sampler would drop every span under an unrecorded request activity.
+                t.AddAspNetCoreInstrumentation(o => o.Filter = context => context.Request.Path != "/");
                 t.AddSource(SweepTelemetry.SourceName, Invocation.TelemetryName);
                 if (exporter == "azuremonitor")
                 {
