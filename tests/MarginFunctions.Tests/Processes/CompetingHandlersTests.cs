@@ -128,21 +128,19 @@ public sealed class CompetingHandlersTests(PackagedFunctionApp app, ITestOutputH
         Assert.All(orders, o => Assert.Equal(sweep.SweepId, o.SweepId));
     }
 
-    /// <summary>Parameters, a fresh snapshot and a generated book, as `margin seed` does; returns each account's partition and version.</summary>
+    /// <summary>Parameters and a generated book as `margin seed` writes them (BookSeeder), and a snapshot of the demo market as of now; returns each account's partition and version.</summary>
     private static async Task<Dictionary<string, (int Partition, long Version)>> SeedAsync(MarginStorage storage)
     {
-        var parametersJson = await File.ReadAllTextAsync(Path.Combine(PackagedFunctionApp.RepositoryRoot, "examples", "demo", "parameters.json"));
-        var (_, market) = MarketDocument.Read(await File.ReadAllTextAsync(Path.Combine(PackagedFunctionApp.RepositoryRoot, "examples", "demo", "market.json")));
-        await storage.Parameters.ImportAsync(parametersJson);
-        var (set, problems) = ParametersReader.ReadDocument(parametersJson);
-        Assert.Empty(problems);
-        await storage.Parameters.ActivateAsync(set!.Parameters.Version);
+        var root = PackagedFunctionApp.RepositoryRoot;
+        var marketJson = await File.ReadAllTextAsync(Path.Combine(root, "examples", "demo", "market.json"));
+        var parameters = await BookSeeder.ImportParametersAsync(storage, await File.ReadAllTextAsync(Path.Combine(root, "examples", "demo", "parameters.json")));
+        Assert.Equal(Accounts, await BookSeeder.SeedAsync(storage, parameters, marketJson, Accounts, seed: 11));
 
         // As of now: an older snapshot would start a no-liquidation sweep, which issues no order to duplicate.
-        var snapshot = ReferenceSnapshot.Create("competing-" + Guid.NewGuid().ToString("N")[..8], TimeProvider.System.GetUtcNow().AddSeconds(-5), set.Parameters, market);
+        var (_, market) = MarketDocument.Read(marketJson);
+        var snapshot = ReferenceSnapshot.Create("competing-" + Guid.NewGuid().ToString("N")[..8], TimeProvider.System.GetUtcNow().AddSeconds(-5), parameters, market);
         await storage.Snapshots.WriteAsync(snapshot);
         await storage.Snapshots.SetLatestAsync(snapshot.Id);
-        await storage.Accounts.UpsertAsync([.. new BookGenerator(set.Parameters, snapshot).Generate(Accounts, seed: 11)]);
 
         var seeded = new Dictionary<string, (int, long)>(StringComparer.Ordinal);
         for (var partition = 0; partition < Partitions; partition++)
