@@ -82,6 +82,8 @@ internal sealed class CrashingSweepStore(ISweepStore inner) : ISweepStore
 
     public Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken) => inner.DoneAsync(sweepId, cancellationToken);
 
+    public Task<IReadOnlyList<WorkItemDone>> DoneMarkersAsync(string sweepId, CancellationToken cancellationToken) => inner.DoneMarkersAsync(sweepId, cancellationToken);
+
     public Task MarkEnqueuedAsync(string sweepId, DateTimeOffset at, CancellationToken cancellationToken) => inner.MarkEnqueuedAsync(sweepId, at, cancellationToken);
 
     public Task SetLatestAsync(string sweepId, CancellationToken cancellationToken) => inner.SetLatestAsync(sweepId, cancellationToken);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Margin.Cli.Hosting;
+using Margin.Infrastructure.Composition;
 using Margin.Infrastructure.Documents;
 
 namespace Margin.Cli.Commands;
@@ -34,15 +35,6 @@ internal static class ParamsCommand
         return new Command("params", "Versioned risk parameters: import, show, activate, list.") { import, show, activateCommand, list };
     }
 
-    /// <summary>The parameters document in a file: the file itself, or its <c>parameters</c> member.</summary>
-    public static string DocumentOf(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("parameters", out var inner) && !doc.RootElement.TryGetProperty("version", out _)
-            ? inner.GetRawText()
-            : json;
-    }
-
     private static async Task<int> ImportAsync(CommandIo io, ParseResult parse, FileInfo file, bool activate, Option<string?> connection, Option<int?> partitions, CancellationToken ct)
     {
         if (!file.Exists)
@@ -53,7 +45,7 @@ internal static class ParamsCommand
         string document;
         try
         {
-            document = DocumentOf(await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false));
+            document = BookSeeder.ParametersDocumentOf(await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false));
         }
         catch (JsonException ex)
         {

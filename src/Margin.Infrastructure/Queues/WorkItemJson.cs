@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -6,10 +7,13 @@ using Margin.Sweep.Work;
 
 namespace Margin.Infrastructure.Queues;
 
-/// <summary>The work item's message body: <c>{"v":1,"sweepId":..,"snapshotId":..,"paramsVersion":..,"partitionFrom":..,"partitionTo":..}</c>.</summary>
+/// <summary>The work item's message body: <c>{"v":1,"sweepId":..,"snapshotId":..,"paramsVersion":..,"partitionFrom":..,"partitionTo":..,"traceparent":..}</c>.</summary>
 /// <remarks>
 /// Read leniently as hosts deliver it (a body JSON-encoded twice, numbers as strings) and strictly on meaning: an unknown
 /// version, a missing field or an invalid range is a problem naming the field, so the message is poisoned with it.
+/// <c>traceparent</c> (W3C trace context, docs/observability.md) is optional and telemetry only, so it stays within
+/// version 1: written only when the item has one, read when it parses as a trace context, and otherwise (absent, not a
+/// string, malformed) ignored: a work item is never poisoned for its trace context.
 /// </remarks>
 internal static class WorkItemJson
 {
@@ -25,6 +29,11 @@ internal static class WorkItemJson
             w.WriteString("paramsVersion", item.ParamsVersion);
             w.WriteNumber("partitionFrom", item.PartitionFrom);
             w.WriteNumber("partitionTo", item.PartitionTo);
+            if (item.TraceParent is { } traceParent)
+            {
+                w.WriteString("traceparent", traceParent);
+            }
+
             w.WriteEndObject();
         }
 
@@ -54,7 +63,7 @@ internal static class WorkItemJson
                 return (null, $"v is {version}; this version reads {WorkItem.SchemaVersion}");
             }
 
-            var item = new WorkItem(Text(root, "sweepId"), Text(root, "snapshotId"), Text(root, "paramsVersion"), Integer(root, "partitionFrom"), Integer(root, "partitionTo"));
+            var item = new WorkItem(Text(root, "sweepId"), Text(root, "snapshotId"), Text(root, "paramsVersion"), Integer(root, "partitionFrom"), Integer(root, "partitionTo"), TraceParent(root));
             var problems = item.Problems();
             return problems.Count == 0 ? (item, null) : (null, string.Join("; ", problems));
         }
@@ -67,6 +76,12 @@ internal static class WorkItemJson
             return (null, ex.Message);
         }
     }
+
+    // A valid W3C traceparent, else null: a bad trace context costs the sweep its trace link, never the work item.
+    private static string? TraceParent(JsonElement root) =>
+        root.TryGetProperty("traceparent", out var e) && e.ValueKind == JsonValueKind.String && e.GetString() is { } text && ActivityContext.TryParse(text, null, out _)
+            ? text
+            : null;
 
     private static string Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new FormatException($"{name} is missing or not a string");

@@ -124,19 +124,23 @@ public sealed class TableSweepStore : TableStore, ISweepStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken = default) =>
+        [.. (await DoneMarkersAsync(sweepId, cancellationToken).ConfigureAwait(false)).Select(m => m.WorkItem)];
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<WorkItemDone>> DoneMarkersAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
-        var done = new List<int>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {sweepId}"), maxPerPage: 1_000, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        var done = new List<WorkItemDone>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {sweepId}"), maxPerPage: 1_000, select: ["RowKey", "DoneAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (e.RowKey.StartsWith('w') && int.TryParse(e.RowKey.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
             {
-                done.Add(n);
+                done.Add(new WorkItemDone(n, e.GetDateTimeOffset("DoneAt") ?? throw Missing(sweepId, $"DoneAt of work item {n}")));
             }
         }
 
-        done.Sort();
+        done.Sort((a, b) => a.WorkItem.CompareTo(b.WorkItem));
         return done;
     }
 

@@ -28,6 +28,11 @@ public interface ISweepStore
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken = default);
 
+    /// <summary>The completion markers of a sweep, with when each work item was marked done, ascending by work item (one read, as <see cref="DoneAsync"/>).</summary>
+    /// <param name="sweepId">The sweep id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<IReadOnlyList<WorkItemDone>> DoneMarkersAsync(string sweepId, CancellationToken cancellationToken = default);
+
     /// <summary>Records that every work item of a sweep was enqueued (idempotent).</summary>
     /// <param name="sweepId">The sweep id; the sweep must be stored.</param>
     /// <param name="at">When.</param>

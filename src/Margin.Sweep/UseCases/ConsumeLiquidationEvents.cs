@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Telemetry;
 
 namespace Margin.Sweep.UseCases;
 
@@ -14,7 +15,8 @@ namespace Margin.Sweep.UseCases;
 /// dead-letters it after its maximum delivery count; applying is idempotent, so a redelivery is harmless. A message that
 /// cannot be settled (its lock was lost, the broker is unreachable) is also delivered again. One bad message never stops
 /// the others; after a batch with such a failure the run stops (<see cref="ConsumeEventsOptions.StopOnFailure"/>), since the
-/// broker would hand the message straight back. Cancellation is observed between messages: the run ends, the received messages not yet processed are
+/// broker would hand the message straight back. Each message dead-lettered counts in <c>margin.poison</c>
+/// (<c>margin.queue=liquidation-events</c>). Cancellation is observed between messages: the run ends, the received messages not yet processed are
 /// given back, and what was done is returned. A failure to receive (the broker refused or could not be reached) throws.
 /// </remarks>
 public sealed class ConsumeLiquidationEvents
@@ -125,6 +127,7 @@ public sealed class ConsumeLiquidationEvents
             var reason = IsInvalid(message.Body, problem) ? InvalidReason : MalformedReason;
             var description = problem ?? "not a liquidation event";
             var settleError = await SettleAsync(() => _inbox.DeadLetterAsync(message, reason, description, cancellationToken)).ConfigureAwait(false);
+            CountDeadLetter(settleError);
             return new ConsumedEvent(message.MessageId, message.DeliveryCount, EventDisposition.DeadLettered)
             {
                 DeadLetterReason = reason,
@@ -155,6 +158,7 @@ public sealed class ConsumeLiquidationEvents
         {
             var description = $"order {e.OrderId} is not an order of account {e.AccountId}: check both ids in the executor's report";
             var deadLetterError = await SettleAsync(() => _inbox.DeadLetterAsync(message, UnknownOrderReason, description, CancellationToken.None)).ConfigureAwait(false);
+            CountDeadLetter(deadLetterError);
             return new ConsumedEvent(message.MessageId, message.DeliveryCount, EventDisposition.DeadLettered)
             {
                 Event = e,
@@ -176,6 +180,16 @@ public sealed class ConsumeLiquidationEvents
         {
             var settleError = await SettleAsync(() => _inbox.AbandonAsync(message, CancellationToken.None)).ConfigureAwait(false);
             handled.Add(new ConsumedEvent(message.MessageId, message.DeliveryCount, EventDisposition.NotProcessed) { Error = "not processed: the run was cancelled; given back", SettleError = settleError });
+        }
+    }
+
+    // margin.poison counts messages that reached the dead-letter queue: one whose dead-lettering failed comes back and is
+    // counted when it is dead-lettered again.
+    private static void CountDeadLetter(string? settleError)
+    {
+        if (settleError is null)
+        {
+            SweepTelemetry.RecordPoison(SweepTelemetry.EventsQueue);
         }
     }
 

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Margin.Engine.Parameters;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Telemetry;
 
 namespace Margin.Sweep.UseCases;
 
@@ -37,9 +39,13 @@ internal static class OutboxPublish
     /// When the publisher's failure names the orders it did not accept (<see cref="IOrderPublishFailure"/>), the others of the
     /// call were accepted and are marked sent, so one order the broker refuses (too large, rejected) does not keep the rest
     /// in the outbox to be sent again. Any other failure marks nothing. Nothing is ever marked before the broker's accept.
+    /// Telemetry: a <c>PublishOrders</c> span (a child of the caller's), <c>margin.orders.published</c> for the orders the
+    /// broker accepted and <c>margin.orders.publish_failures</c> for those it left unsent.
     /// </remarks>
     public static async Task<OutboxPublishResult> ExecuteAsync(IOrderPublisher publisher, IMarginStore margin, TimeProvider time, IReadOnlyList<StoredOrder> orders, CancellationToken cancellationToken)
     {
+        using var activity = SweepTelemetry.ActivitySource.StartActivity(SweepTelemetry.PublishOrdersSpan, ActivityKind.Producer);
+        activity?.SetTag(SweepTelemetry.OrderCountTag, orders.Count);
         Exception? failure = null;
         IReadOnlyCollection<StoredOrder> accepted = orders;
         try
@@ -52,7 +58,17 @@ internal static class OutboxPublish
             accepted = ex is IOrderPublishFailure { OrderIds.Count: > 0 } known
                 ? orders.Where(o => !known.OrderIds.Contains(o.OrderId, StringComparer.Ordinal)).ToList()
                 : [];
+            SweepTelemetry.Fail(activity, ex);
         }
+        catch (OperationCanceledException ex)
+        {
+            // Cancelled by the caller: nothing is known to be accepted; the exception goes on as before.
+            SweepTelemetry.Fail(activity, ex);
+            throw;
+        }
+
+        SweepTelemetry.RecordPublish(accepted.Count, orders.Count - accepted.Count);
+        activity?.SetTag("margin.order.accepted", accepted.Count);
 
         var marked = 0;
         foreach (var order in accepted)

@@ -10,6 +10,7 @@ using Margin.Sweep.Options;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
 using Margin.Sweep.Results;
+using Margin.Sweep.Telemetry;
 using Margin.Sweep.Work;
 
 namespace Margin.Sweep.UseCases;
@@ -24,6 +25,13 @@ namespace Margin.Sweep.UseCases;
 /// that fails leaves them in the outbox for <see cref="RelayOutbox"/>. The completion marker is written last. A crash at
 /// any point and a retry leave no lost result and no second order: an order's id derives from (account, episode) and
 /// the episode is stored with the result in the order's transaction.
+/// <para>Telemetry (docs/observability.md): a <c>ProcessShard</c> span, the child of its sweep's StartSweep span through the
+/// item's <see cref="WorkItem.TraceParent"/>; per committed partition <c>margin.accounts</c> and
+/// <c>margin.orders.created</c> from its receipt (counted once, at its commit: a partition found already done by a retry
+/// is not counted again); per work item <c>margin.workitem.duration</c> and <c>margin.workitem.throughput</c>.
+/// <c>margin.sweep.duration</c> is not recorded here but by the StartSweep that follows the sweep, which reads the
+/// completion markers anyway (see there): knowing here that this marker completed the sweep would cost every work item
+/// a query of the markers.</para>
 /// </remarks>
 public sealed class ProcessShard
 {
@@ -70,6 +78,31 @@ public sealed class ProcessShard
             throw new ArgumentException($"work item of sweep {item.SweepId}: {string.Join("; ", problems)}", nameof(item));
         }
 
+        using var activity = SweepTelemetry.StartProcessShard(item);
+        activity?.SetTag(SweepTelemetry.SweepIdTag, item.SweepId)
+            .SetTag(SweepTelemetry.SnapshotIdTag, item.SnapshotId)
+            .SetTag(SweepTelemetry.ParamsVersionTag, item.ParamsVersion)
+            .SetTag("margin.partition.from", item.PartitionFrom)
+            .SetTag("margin.partition.to", item.PartitionTo);
+        try
+        {
+            var outcome = await ProcessAsync(item, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(SweepTelemetry.WorkItemTag, outcome.WorkItem)
+                .SetTag(SweepTelemetry.AccountCountTag, outcome.Accounts)
+                .SetTag(SweepTelemetry.OrderCountTag, outcome.Orders)
+                .SetTag("margin.partition.already_done", outcome.PartitionsAlreadyDone)
+                .SetTag("margin.orders.left_in_outbox", outcome.OrdersLeftInOutbox);
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            SweepTelemetry.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<ShardOutcome> ProcessAsync(WorkItem item, CancellationToken cancellationToken = default)
+    {
         var started = Stopwatch.GetTimestamp();
         var sweep = await _sweeps.GetAsync(item.SweepId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"a work item names sweep {item.SweepId}, which is not stored");
@@ -112,6 +145,9 @@ public sealed class ProcessShard
 
         await _sweeps.MarkDoneAsync(sweep.SweepId, workItem, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         outcome.Elapsed = Stopwatch.GetElapsedTime(started);
+
+        // Throughput over the accounts decided now: a redelivered item whose partitions were done already decided none.
+        SweepTelemetry.RecordWorkItem(outcome.Elapsed, parts.Where(p => p.PartitionsAlreadyDone == 0).Sum(p => p.Accounts));
         return outcome;
     }
 
@@ -154,6 +190,9 @@ public sealed class ProcessShard
                 outcome.Conflicts++;
                 continue;
             }
+
+            // Counted at its commit, once: a retry finds the receipt and takes the already-done branch above.
+            SweepTelemetry.RecordReceipt(decision.Write.Receipt!);
 
             // This decision's orders, and any an earlier crashed attempt of this sweep committed but did not send: published
             // at once after the commit (before the history housekeeping below), since a liquidation waits for it.

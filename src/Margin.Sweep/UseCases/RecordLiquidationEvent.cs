@@ -2,6 +2,7 @@ using Margin.Engine.Results;
 using Margin.Sweep.Options;
 using Margin.Sweep.Orders;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Telemetry;
 
 namespace Margin.Sweep.UseCases;
 
@@ -13,6 +14,7 @@ namespace Margin.Sweep.UseCases;
 /// Accepted and PartiallyFilled renew the order's time to live from the report's time. A terminal report closes the
 /// order and, in the same transaction, clears the account's <c>LiquidationInFlight</c> and open order, so the next sweep
 /// may start a new episode if the account is still liquidatable.
+/// Telemetry: a <c>RecordLiquidationEvent</c> span with the order id, the reported state and the outcome.
 /// </remarks>
 public sealed class RecordLiquidationEvent
 {
@@ -40,6 +42,23 @@ public sealed class RecordLiquidationEvent
             throw new ArgumentException($"liquidation event for order {e.OrderId}: {string.Join("; ", problems)}", nameof(e));
         }
 
+        using var activity = SweepTelemetry.ActivitySource.StartActivity(SweepTelemetry.RecordLiquidationEventSpan);
+        activity?.SetTag(SweepTelemetry.OrderIdTag, e.OrderId).SetTag(SweepTelemetry.OrderStateTag, e.State.ToString());
+        try
+        {
+            var outcome = await ApplyAsync(e, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("margin.event.outcome", outcome.ToString());
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            SweepTelemetry.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<EventOutcome> ApplyAsync(LiquidationEvent e, CancellationToken cancellationToken = default)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var (result, orders) = await _margin.ReadAccountAsync(e.AccountId, cancellationToken).ConfigureAwait(false);

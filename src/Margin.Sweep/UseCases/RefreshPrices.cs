@@ -7,6 +7,7 @@ using Margin.Engine.Statistics;
 using Margin.Sweep.Options;
 using Margin.Sweep.Ports;
 using Margin.Sweep.Prices;
+using Margin.Sweep.Telemetry;
 
 namespace Margin.Sweep.UseCases;
 
@@ -22,6 +23,9 @@ namespace Margin.Sweep.UseCases;
 /// (<see cref="InstrumentMarks"/>).</para>
 /// <para>Writes the snapshot, then the history points of the accepted prices, then the <c>latest</c> pointer: a crash
 /// leaves at worst an unreferenced snapshot, and the next refresh writes a new one.</para>
+/// <para>Telemetry (docs/observability.md): a <c>RefreshPrices</c> span, and once the snapshot is the latest, the gauge
+/// <c>margin.price.age</c> per asset: the snapshot's time less the asset's price time (a price kept from an earlier
+/// snapshot keeps its time, so its age grows until a source quotes it again).</para>
 /// </remarks>
 public sealed class RefreshPrices
 {
@@ -60,6 +64,33 @@ public sealed class RefreshPrices
     /// <summary>Refreshes prices once.</summary>
     /// <param name="cancellationToken">Cancels the refresh (nothing is published).</param>
     public async Task<RefreshOutcome> ExecuteAsync(CancellationToken cancellationToken = default)
+    {
+        using var activity = SweepTelemetry.ActivitySource.StartActivity(SweepTelemetry.RefreshPricesSpan);
+        try
+        {
+            var outcome = await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            if (outcome.Snapshot is { } snapshot)
+            {
+                activity?.SetTag(SweepTelemetry.SnapshotIdTag, snapshot.Id)
+                    .SetTag("margin.asset.count", snapshot.Assets.Count)
+                    .SetTag("margin.snapshot.usable", snapshot.Usable)
+                    .SetTag("margin.source.failures", outcome.SourceFailures.Count);
+            }
+            else
+            {
+                activity?.SetTag("margin.skipped", outcome.Skipped);
+            }
+
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            SweepTelemetry.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<RefreshOutcome> RefreshAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
         var version = await _parameters.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
@@ -129,6 +160,7 @@ public sealed class RefreshPrices
         }
 
         await _snapshots.SetLatestAsync(snapshotId, cancellationToken).ConfigureAwait(false);
+        SweepTelemetry.RecordPriceAges(snapshot);
         return new RefreshOutcome(snapshot, null, decisions, failures, recompute);
     }
 

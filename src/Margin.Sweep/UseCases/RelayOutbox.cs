@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Telemetry;
 
 namespace Margin.Sweep.UseCases;
 
@@ -10,6 +12,9 @@ namespace Margin.Sweep.UseCases;
 /// duplicate detection on the order id keeps one. Orders past their time to live are not sent: the next sweep expires
 /// them. Orders touching an asset paused by the parameters active now (or all orders, under the global kill switch) are
 /// held back until the switch is lifted. With no broker configured it only counts them.
+/// Telemetry: a <c>RelayOutbox</c> span (each batch a <c>PublishOrders</c> child) and the gauge <c>margin.outbox.backlog</c>,
+/// the open unsent orders it found to send (before sending them: a backlog that persists from run to run is the broker's
+/// or the publisher's trouble; held and expired orders are tags of the span, not backlog).
 /// </remarks>
 public sealed class RelayOutbox
 {
@@ -34,9 +39,30 @@ public sealed class RelayOutbox
     /// <exception cref="Exception">The broker could not be reached: the orders not yet marked stay in the outbox and the timer retries. (A refusal of some orders does not throw: see <see cref="RelayOutcome.NotAccepted"/>.)</exception>
     public async Task<RelayOutcome> ExecuteAsync(CancellationToken cancellationToken = default)
     {
+        using var activity = SweepTelemetry.ActivitySource.StartActivity(SweepTelemetry.RelayOutboxSpan);
+        try
+        {
+            var outcome = await RelayAsync(activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("margin.orders.sent", outcome.Sent).SetTag("margin.orders.not_accepted", outcome.NotAccepted);
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            SweepTelemetry.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<RelayOutcome> RelayAsync(Activity? activity, CancellationToken cancellationToken = default)
+    {
         var now = _time.GetUtcNow();
         var active = await _models.ActiveParametersAsync(cancellationToken).ConfigureAwait(false);
         var (pending, expired, held) = OutboxPublish.Select(await _margin.ReadOrdersAsync(unsentOnly: true, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false), now, active);
+        SweepTelemetry.RecordOutboxBacklog(pending.Count);
+        activity?.SetTag("margin.orders.pending", pending.Count)
+            .SetTag("margin.orders.held", held)
+            .SetTag("margin.orders.expired", expired)
+            .SetTag("margin.broker.configured", _publisher.IsConfigured);
         if (!_publisher.IsConfigured)
         {
             return new RelayOutcome(pending.Count, 0, expired, Configured: false) { Held = held };

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using Margin.Sweep.Options;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Telemetry;
 using Margin.Sweep.Work;
 
 namespace Margin.Sweep.UseCases;
@@ -14,6 +16,9 @@ namespace Margin.Sweep.UseCases;
 /// <para>Crash safety: the record is stored first and made the latest (so an overlapping start waits for it), then every
 /// work item is enqueued, then the record is marked enqueued. A retry after a crash finds the record unmarked and
 /// enqueues again; a work item delivered twice is processed once (ProcessShard is idempotent).</para>
+/// <para>Telemetry (docs/observability.md): a <c>StartSweep</c> span whose W3C trace context every work item carries, so
+/// each ProcessShard span is its child; <c>margin.sweep.overruns</c> and <c>margin.sweep.duration</c> of the previous
+/// sweep, which this start is the one to look at.</para>
 /// </remarks>
 public sealed class StartSweep
 {
@@ -46,6 +51,22 @@ public sealed class StartSweep
     /// <param name="cancellationToken">Cancels the call; a partial start is completed by the next call.</param>
     public async Task<StartOutcome> ExecuteAsync(CancellationToken cancellationToken = default)
     {
+        using var activity = SweepTelemetry.ActivitySource.StartActivity(SweepTelemetry.StartSweepSpan);
+        try
+        {
+            var outcome = await StartAsync(activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("margin.start.decision", outcome.Decision.ToString());
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            SweepTelemetry.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<StartOutcome> StartAsync(Activity? activity, CancellationToken cancellationToken = default)
+    {
         var now = _time.GetUtcNow();
         var snapshotId = await _snapshots.GetLatestAsync(cancellationToken).ConfigureAwait(false);
         if (snapshotId is null)
@@ -64,6 +85,9 @@ public sealed class StartSweep
         var age = now - snapshot.AsOf;
         var noLiquidation = age > _options.SnapshotMaxAge || !snapshot.Usable;
         var sweepId = $"sw-{snapshotId}{(noLiquidation ? "-nl" : string.Empty)}";
+        activity?.SetTag(SweepTelemetry.SweepIdTag, sweepId)
+            .SetTag(SweepTelemetry.SnapshotIdTag, snapshotId)
+            .SetTag(SweepTelemetry.ParamsVersionTag, paramsVersion);
 
         var latest = await _sweeps.GetLatestAsync(cancellationToken).ConfigureAwait(false);
         if (latest is not null && string.Equals(latest.SweepId, sweepId, StringComparison.Ordinal) && latest.EnqueuedAt is not null)
@@ -71,16 +95,27 @@ public sealed class StartSweep
             return StartOutcome.Nothing(StartDecision.AlreadyStarted, $"sweep {sweepId} was already started at {latest.StartedAt:O}", latest);
         }
 
-        if (latest is not null && !string.Equals(latest.SweepId, sweepId, StringComparison.Ordinal) && now < latest.Deadline)
+        // The previous sweep's end, told once: by the start that replaces it as latest (recorded below, once it is latest,
+        // so a retry of a start that failed before then does not count it twice).
+        var overran = false;
+        TimeSpan? previousDuration = null;
+        if (latest is not null && !string.Equals(latest.SweepId, sweepId, StringComparison.Ordinal))
         {
-            var done = await _sweeps.DoneAsync(latest.SweepId, cancellationToken).ConfigureAwait(false);
-            if (done.Count < latest.WorkItems)
+            // Also past the deadline (where the decision does not need it), for margin.sweep.overruns and
+            // margin.sweep.duration: one read per start, on the timer's schedule, rather than one per work item in
+            // ProcessShard (whose MarkDoneAsync does not say how many are done: knowing that it completed its sweep would
+            // cost each work item a query of the markers, and two last items finishing together would both count it).
+            var done = await _sweeps.DoneMarkersAsync(latest.SweepId, cancellationToken).ConfigureAwait(false);
+            if (done.Count < latest.WorkItems && now < latest.Deadline)
             {
                 return StartOutcome.Nothing(
                     StartDecision.Busy,
                     string.Create(CultureInfo.InvariantCulture, $"sweep {latest.SweepId} has {latest.WorkItems - done.Count} of {latest.WorkItems} work items unfinished and its deadline {latest.Deadline:O} has not passed"),
                     latest);
             }
+
+            overran = done.Count < latest.WorkItems;
+            previousDuration = overran ? null : done.Max(m => m.At) - latest.StartedAt;
         }
 
         var partitions = _accounts.PartitionCount;
@@ -90,9 +125,27 @@ public sealed class StartSweep
 
         // Latest first: from here on an overlapping start sees this sweep (unfinished) and waits, even if the enqueue below crashes.
         await _sweeps.SetLatestAsync(sweep.SweepId, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(SweepTelemetry.WorkItemCountTag, sweep.WorkItems);
+        if (overran)
+        {
+            SweepTelemetry.RecordOverrun();
+            activity?.AddEvent(new ActivityEvent("margin.sweep.overrun", tags: new ActivityTagsCollection { [SweepTelemetry.SweepIdTag] = latest!.SweepId }));
+        }
+        else if (previousDuration is { } duration)
+        {
+            SweepTelemetry.RecordSweepDuration(duration);
+        }
+
         if (sweep.EnqueuedAt is null)
         {
-            await _queue.EnqueueAsync(WorkItemsOf(sweep), cancellationToken).ConfigureAwait(false);
+            // Each item carries this span's trace context, so its ProcessShard span is a child of this one.
+            var items = WorkItemsOf(sweep);
+            if (SweepTelemetry.CurrentTraceParent() is { } traceParent)
+            {
+                items = [.. items.Select(i => i with { TraceParent = traceParent })];
+            }
+
+            await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
             var at = _time.GetUtcNow();
             await _sweeps.MarkEnqueuedAsync(sweep.SweepId, at, cancellationToken).ConfigureAwait(false);
             sweep = sweep with { EnqueuedAt = at };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Telemetry;
 
 namespace Margin.Sweep.UseCases;
 
@@ -9,6 +10,7 @@ namespace Margin.Sweep.UseCases;
 /// <see cref="DrainOptions.RetryDelay"/>; one received <see cref="DrainOptions.MaxDequeueCount"/> times that still fails,
 /// and one whose body is not a work item, is moved to the poison queue with the reason. Stops when the queue stays empty
 /// and the caller's <c>finished</c> check says so (e.g. every work item of the sweep is marked done), or when cancelled.
+/// Each message moved to the poison queue counts in <c>margin.poison</c> (<c>margin.queue=margin-shards</c>).
 /// </remarks>
 public sealed class WorkQueueDrain
 {
@@ -70,6 +72,7 @@ public sealed class WorkQueueDrain
                 if (message.Item is not { } item)
                 {
                     await _queue.PoisonAsync(message, message.Problem ?? "not a work item", cancellationToken).ConfigureAwait(false);
+                    SweepTelemetry.RecordPoison(SweepTelemetry.ShardQueue);
                     outcome.AddPoisoned(message.MessageId, message.Problem ?? "not a work item");
                     continue;
                 }
@@ -85,6 +88,7 @@ public sealed class WorkQueueDrain
                     if (message.DequeueCount >= _options.MaxDequeueCount)
                     {
                         await _queue.PoisonAsync(message, reason, cancellationToken).ConfigureAwait(false);
+                        SweepTelemetry.RecordPoison(SweepTelemetry.ShardQueue);
                         outcome.AddPoisoned(message.MessageId, reason);
                     }
                     else

@@ -7,7 +7,8 @@ namespace Margin.Sweep.Work;
 /// <param name="ParamsVersion">The risk parameter version in force.</param>
 /// <param name="PartitionFrom">The first partition, inclusive.</param>
 /// <param name="PartitionTo">The last partition, inclusive.</param>
-public sealed record WorkItem(string SweepId, string SnapshotId, string ParamsVersion, int PartitionFrom, int PartitionTo)
+/// <param name="TraceParent">The W3C <c>traceparent</c> of the span that enqueued the item (StartSweep), so that every work item of a sweep is a child span of its start and the whole sweep is one trace; null when there was none or when it did not parse (telemetry only: it never makes an item invalid).</param>
+public sealed record WorkItem(string SweepId, string SnapshotId, string ParamsVersion, int PartitionFrom, int PartitionTo, string? TraceParent = null)
 {
     /// <summary>The message schema version this code writes and reads.</summary>
     public const int SchemaVersion = 1;

@@ -18,5 +18,8 @@ internal sealed class HostSettledInbox : IEventInbox
 
     public Task AbandonAsync(InboxMessage message, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    public Task DeadLetterAsync(InboxMessage message, string reason, string description, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    // The handler cannot dead-letter (the host holds the lock): saying so keeps the use case from counting a dead-letter
+    // that did not happen; the handler answers 500 and Service Bus dead-letters the message at its maxDeliveryCount.
+    public Task DeadLetterAsync(InboxMessage message, string reason, string description, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("a custom handler cannot dead-letter a Service Bus message; the host abandons it and Service Bus dead-letters it at maxDeliveryCount");
 }

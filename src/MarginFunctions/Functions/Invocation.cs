@@ -27,7 +27,7 @@ internal static class Invocation
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(function);
         var invocationId = context.Request.Headers["X-Azure-Functions-InvocationId"].ToString() is { Length: > 0 } id ? id : null;
         var started = Stopwatch.GetTimestamp();
-        using var activity = Source.StartActivity(function, ActivityKind.Server);
+        using var activity = Source.StartActivity(function, ActivityKind.Internal);
         activity?.SetTag("faas.invocation_id", invocationId);
         activity?.SetTag("faas.name", function);
         var (invocation, problem) = await HostInvocation.ReadAsync(context.Request.Body, context.RequestAborted).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Margin.Infrastructure.Queues;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Telemetry;
 using Margin.Sweep.UseCases;
 using MarginFunctions.Hosting;
 using MarginFunctions.Invocations;
@@ -93,6 +94,7 @@ internal static class TriggerFunctions
             // Retrying cannot mend a body: keep it, with the reason, in the poison queue now, and let the host delete it.
             var problem = message.Problem ?? "not a work item";
             await app.Storage.WorkQueue.CopyToPoisonAsync(message, problem, ct).ConfigureAwait(false);
+            SweepTelemetry.RecordPoison(SweepTelemetry.ShardQueue);
             Log.WorkItemPoisoned(logger, messageId, dequeueCount, StorageWorkQueue.PoisonQueueName, problem);
             return [$"message {messageId} is not a work item and was moved to {StorageWorkQueue.PoisonQueueName}: {problem}"];
         }
@@ -110,6 +112,7 @@ internal static class TriggerFunctions
         catch (Exception) when (dequeueCount >= app.Functions.MaxDequeueCount && !ct.IsCancellationRequested)
         {
             Log.WorkItemExhausted(logger, messageId, dequeueCount, app.Functions.MaxDequeueCount);
+            SweepTelemetry.RecordPoison(SweepTelemetry.ShardQueue);
             throw;
         }
     }
@@ -124,6 +127,12 @@ internal static class TriggerFunctions
         // The host settles the message: complete on 200, abandon on a failure (Service Bus dead-letters it after maxDeliveryCount).
         var consume = new ConsumeLiquidationEvents(HostSettledInbox.Instance, app.RecordEvent);
         var handled = await consume.HandleAsync(new InboxMessage(messageId, Math.Max(0, deliveryCount - 1), body, HostSettledInbox.Instance), ct).ConfigureAwait(false);
+        if (handled.Disposition != EventDisposition.Completed && deliveryCount >= app.Functions.MaxDeliveryCount)
+        {
+            // This failure is the last delivery the queue allows: Service Bus dead-letters the message now.
+            SweepTelemetry.RecordPoison(SweepTelemetry.EventsQueue);
+        }
+
         switch (handled.Disposition)
         {
             case EventDisposition.Completed:

@@ -11,6 +11,9 @@ internal sealed record FunctionsOptions
     /// <summary>host.json's <c>extensions.queues.maxDequeueCount</c>: the attempt after which the host poisons a failing work item (for logs and the poison count).</summary>
     public int MaxDequeueCount { get; init; } = 5;
 
+    /// <summary>The <c>liquidation-events</c> queue's <c>maxDeliveryCount</c> (infra/main.bicep): the delivery after which Service Bus dead-letters a refused event (for logs and the poison count).</summary>
+    public int MaxDeliveryCount { get; init; } = 10;
+
     /// <summary>The largest invocation or HTTP request body accepted, in bytes (a larger one is refused with 413).</summary>
     public long MaxRequestBytes { get; init; } = 1024 * 1024;
 
@@ -33,6 +36,11 @@ internal sealed record FunctionsOptions
         if (MaxDequeueCount is < 1 or > 100)
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"{Section}:MaxDequeueCount must be in [1, 100] (got {MaxDequeueCount})"));
+        }
+
+        if (MaxDeliveryCount is < 1 or > 2000)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{Section}:MaxDeliveryCount must be in [1, 2000] (got {MaxDeliveryCount})"));
         }
 
         if (MaxRequestBytes is < 1024 or > 100 * 1024 * 1024 || MaxEvaluateBytes is < 1024 or > 100 * 1024 * 1024)

@@ -1,5 +1,6 @@
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Margin.Sweep.Telemetry;
 using MarginFunctions.Functions;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -16,9 +17,6 @@ internal static class Telemetry
 
     /// <summary>The app setting that turns on Entra ID authentication for ingestion (<c>Authorization=AAD</c>, with <c>ClientId=</c> for a user-assigned identity).</summary>
     public const string AuthenticationSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
-
-    // The use cases' ActivitySource and Meter.
-    private const string SweepSource = "Margin.Sweep";
 
     /// <summary>Where telemetry goes for these settings: <c>azuremonitor</c>, <c>console</c> or <c>none</c>.</summary>
     public static string ExporterFor(string configured, string? connectionString) => configured.ToUpperInvariant() switch
@@ -48,7 +46,10 @@ internal static class Telemetry
             .ConfigureResource(r => r.AddService("MarginFunctions", serviceInstanceId: Environment.MachineName))
             .WithTracing(t =>
             {
-                t.AddSource(SweepSource, Invocation.TelemetryName);
+                // The request span (ASP.NET Core's, continuing the host's traceparent) is the parent of the invocation's span;
+                // without it recorded, the parent-based sampler would drop every span under an unrecorded request activity.
+                t.AddAspNetCoreInstrumentation(o => o.Filter = context => context.Request.Path != "/");
+                t.AddSource(SweepTelemetry.SourceName, Invocation.TelemetryName);
                 if (exporter == "azuremonitor")
                 {
                     t.AddAzureMonitorTraceExporter(Monitor);
@@ -60,7 +61,7 @@ internal static class Telemetry
             })
             .WithMetrics(m =>
             {
-                m.AddMeter(SweepSource, Invocation.TelemetryName);
+                m.AddMeter(SweepTelemetry.SourceName, Invocation.TelemetryName);
                 if (exporter == "azuremonitor")
                 {
                     m.AddAzureMonitorMetricExporter(Monitor);

@@ -35,4 +35,67 @@ public sealed class WorkItemJsonTests
             Assert.StartsWith(problem, found, StringComparison.Ordinal);
         }
     }
+
+    private const string TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    private const string Version1 = "{\"v\":1,\"sweepId\":\"s\",\"snapshotId\":\"x\",\"paramsVersion\":\"p\",\"partitionFrom\":2,\"partitionTo\":3";
+
+    [Fact]
+    public void WriteThenRead_WithATraceParent_KeepsIt()
+    {
+        var item = new WorkItem("sweep-1", "snap-7", "params-3", 16, 31, TraceParent);
+
+        var body = WorkItemJson.Write(item);
+
+        Assert.Contains($"\"traceparent\":\"{TraceParent}\"", body, StringComparison.Ordinal);
+        Assert.Equal((item, (string?)null), WorkItemJson.Read(body));
+    }
+
+    [Fact]
+    public void Write_WithoutATraceParent_WritesNoTraceParentField()
+    {
+        var body = WorkItemJson.Write(new WorkItem("sweep-1", "snap-7", "params-3", 16, 31));
+
+        Assert.DoesNotContain("traceparent", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_AVersion1MessageWithoutTraceParent_ReadsWithNone()
+    {
+        var (item, problem) = WorkItemJson.Read(Version1 + "}");
+
+        Assert.Null(problem);
+        Assert.Equal(new WorkItem("s", "x", "p", 2, 3), item);
+        Assert.Null(item!.TraceParent);
+    }
+
+    [Fact]
+    public void Read_ATraceParentInABodyEncodedTwice_IsKept()
+    {
+        var body = System.Text.Json.JsonSerializer.Serialize(Version1 + $",\"traceparent\":\"{TraceParent}\"}}");
+
+        var (item, problem) = WorkItemJson.Read(body);
+
+        Assert.Null(problem);
+        Assert.Equal(TraceParent, item!.TraceParent);
+    }
+
+    [Theory]
+    [InlineData("\"not a trace context\"")]
+    [InlineData("\"\"")]
+    [InlineData("\"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331\"")]
+    [InlineData("\"00-0af7651916cd43dd8448eb211c80319-b7ad6b7169203331-01\"")]
+    [InlineData("\"00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333x-01\"")]
+    [InlineData("\"ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\"")]
+    [InlineData("\"00-00000000000000000000000000000000-b7ad6b7169203331-01\"")]
+    [InlineData("42")]
+    [InlineData("null")]
+    [InlineData("{\"traceId\":\"0af7651916cd43dd8448eb211c80319c\"}")]
+    public void Read_AMalformedTraceParent_IsIgnoredAndTheItemRead(string traceParent)
+    {
+        var (item, problem) = WorkItemJson.Read(Version1 + $",\"traceparent\":{traceParent}}}");
+
+        Assert.Null(problem);
+        Assert.Equal(new WorkItem("s", "x", "p", 2, 3), item);
+    }
 }

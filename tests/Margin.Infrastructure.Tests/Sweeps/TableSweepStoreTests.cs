@@ -48,6 +48,20 @@ public sealed class TableSweepStoreTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task DoneMarkers_EachFinishedWorkItemWithWhenItWasLastMarked_InOrder()
+    {
+        var store = await NewStoreAsync();
+        var (sweep, _) = await store.CreateOrGetAsync(Sweep(), CancellationToken.None);
+
+        await store.MarkDoneAsync(sweep.SweepId, 7, Now, CancellationToken.None);
+        await store.MarkDoneAsync(sweep.SweepId, 0, Now.AddSeconds(2), CancellationToken.None);
+        await store.MarkDoneAsync(sweep.SweepId, 7, Now.AddSeconds(1), CancellationToken.None);
+
+        Assert.Equal([new WorkItemDone(0, Now.AddSeconds(2)), new WorkItemDone(7, Now.AddSeconds(1))], await store.DoneMarkersAsync(sweep.SweepId, CancellationToken.None));
+        Assert.Empty(await store.DoneMarkersAsync("sweep-other", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task MarkEnqueued_SetsEnqueuedAt_AndFailsForAnUnknownSweep()
     {
         var store = await NewStoreAsync();

@@ -276,6 +276,9 @@ public sealed class InMemorySweepStore : ISweepStore
     public Task<IReadOnlyList<int>> DoneAsync(string sweepId, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<int>>([.. _done.Keys.Where(k => string.Equals(k.SweepId, sweepId, StringComparison.Ordinal)).Select(k => k.WorkItem).Order()]);
 
+    public Task<IReadOnlyList<WorkItemDone>> DoneMarkersAsync(string sweepId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<WorkItemDone>>([.. _done.Where(kv => string.Equals(kv.Key.SweepId, sweepId, StringComparison.Ordinal)).Select(kv => new WorkItemDone(kv.Key.WorkItem, kv.Value)).OrderBy(m => m.WorkItem)]);
+
     public Task MarkEnqueuedAsync(string sweepId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         _sweeps.AddOrUpdate(sweepId, _ => throw new InvalidOperationException($"sweep {sweepId} is not stored"), (_, s) => s with { EnqueuedAt = s.EnqueuedAt ?? at });

@@ -10,6 +10,7 @@ public sealed class FunctionsOptionsTests
     private static readonly Dictionary<string, FunctionsOptions> s_invalid = new(StringComparer.Ordinal)
     {
         ["Functions:MaxDequeueCount"] = new FunctionsOptions { MaxDequeueCount = 0 },
+        ["Functions:MaxDeliveryCount"] = new FunctionsOptions { MaxDeliveryCount = 0 },
         ["Functions:MaxRequestBytes"] = new FunctionsOptions { MaxRequestBytes = 10 },
         ["Functions:MaxEvaluateBytes"] = new FunctionsOptions { MaxEvaluateBytes = 200L * 1024 * 1024 },
         ["Functions:DefaultHistory"] = new FunctionsOptions { DefaultHistory = 501 },
@@ -19,6 +20,7 @@ public sealed class FunctionsOptionsTests
 
     [Theory]
     [InlineData("Functions:MaxDequeueCount")]
+    [InlineData("Functions:MaxDeliveryCount")]
     [InlineData("Functions:MaxRequestBytes")]
     [InlineData("Functions:MaxEvaluateBytes")]
     [InlineData("Functions:DefaultHistory")]

@@ -17,6 +17,9 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
         "AccountMargin", "Evaluate", "SweepStatus", "Health",
     ];
 
+    /// <summary>Folders at the root that are not functions: the demo market the local <c>demo-market</c> oracle source reads (MarginFunctions.csproj).</summary>
+    private static readonly HashSet<string> s_dataFolders = new(StringComparer.Ordinal) { "examples" };
+
     /// <summary>Function, trigger type, binding name, then one setting and its value that the handler's contract relies on.</summary>
     public static TheoryData<string, string, string, string, string> TriggerBindings { get; } = new()
     {
@@ -53,11 +56,23 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
     public void ZipRoot_Folders_AreExactlyOneFunctionJsonPerFunction()
     {
         using var zip = ZipFile.OpenRead(app.ZipPath);
-        var nested = zip.Entries.Where(e => e.FullName.Contains('/', StringComparison.Ordinal)).Select(e => e.FullName).ToList();
+        var folders = zip.Entries.Where(e => e.FullName.Contains('/', StringComparison.Ordinal))
+            .GroupBy(e => e.FullName[..e.FullName.IndexOf('/', StringComparison.Ordinal)], StringComparer.Ordinal)
+            .Where(g => !s_dataFolders.Contains(g.Key))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.FullName[(g.Key.Length + 1)..]).ToList(), StringComparer.Ordinal);
 
-        Assert.Equal(s_functions.Order(StringComparer.Ordinal), nested.Select(n => n[..n.IndexOf('/', StringComparison.Ordinal)]).Distinct().Order(StringComparer.Ordinal));
-        Assert.Equal(s_functions.Select(f => f + "/function.json").Order(StringComparer.Ordinal), nested.Order(StringComparer.Ordinal));
+        Assert.Equal(s_functions.Order(StringComparer.Ordinal), folders.Keys.Order(StringComparer.Ordinal));
+        Assert.All(folders, f => Assert.Equal(["function.json"], f.Value));
         Assert.DoesNotContain(zip.Entries, e => e.FullName == "function.json");
+    }
+
+    [Fact]
+    public void ZipRoot_DataFolders_HoldNoFunctionJson()
+    {
+        using var zip = ZipFile.OpenRead(app.ZipPath);
+
+        // The host would load any folder with a function.json as a function.
+        Assert.DoesNotContain(zip.Entries, e => s_dataFolders.Any(d => e.FullName.StartsWith(d + "/", StringComparison.Ordinal)) && e.Name == "function.json");
     }
 
     [Fact]

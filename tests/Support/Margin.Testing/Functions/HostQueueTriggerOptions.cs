@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+
 namespace Margin.Testing.Functions;
 
 /// <summary>The queue trigger's settings: host.json <c>extensions.queues</c> and the binding's names, with the host's defaults.</summary>
@@ -39,4 +42,56 @@ public sealed record HostQueueTriggerOptions
 
     /// <summary>The form of the payload the handler receives.</summary>
     public HostPayloadOptions Payload { get; init; } = HostPayloadOptions.Host;
+
+    /// <summary>The options a host.json sets in <c>extensions.queues</c>, the host's defaults for the rest.</summary>
+    /// <param name="hostJsonPath">The app's host.json.</param>
+    /// <exception cref="InvalidDataException">A queue setting has the wrong type or format.</exception>
+    public static HostQueueTriggerOptions FromHostJson(string hostJsonPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostJsonPath);
+        using var document = JsonDocument.Parse(File.ReadAllText(hostJsonPath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var options = new HostQueueTriggerOptions();
+        if (!TryGet(document.RootElement, "extensions", out var extensions) || !TryGet(extensions, "queues", out var queues))
+        {
+            return options;
+        }
+
+        try
+        {
+            foreach (var setting in queues.EnumerateObject())
+            {
+                options = setting.Name.ToUpperInvariant() switch
+                {
+                    "BATCHSIZE" => options with { BatchSize = setting.Value.GetInt32() },
+                    "NEWBATCHTHRESHOLD" => options with { NewBatchThreshold = setting.Value.GetInt32() },
+                    "MAXDEQUEUECOUNT" => options with { MaxDequeueCount = setting.Value.GetInt32() },
+                    "VISIBILITYTIMEOUT" => options with { VisibilityTimeout = TimeSpan.Parse(setting.Value.GetString()!, CultureInfo.InvariantCulture) },
+                    "MAXPOLLINGINTERVAL" => options with { MaxPollingInterval = TimeSpan.Parse(setting.Value.GetString()!, CultureInfo.InvariantCulture) },
+                    "MESSAGEENCODING" => options with { Base64Encoded = !string.Equals(setting.Value.GetString(), "none", StringComparison.OrdinalIgnoreCase) },
+                    _ => options,
+                };
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException)
+        {
+            throw new InvalidDataException($"{hostJsonPath}: extensions.queues has a setting of the wrong type or format: {e.Message}", e);
+        }
+
+        return options;
+    }
+
+    private static bool TryGet(JsonElement element, string name, out JsonElement value)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.Object)
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
 }
