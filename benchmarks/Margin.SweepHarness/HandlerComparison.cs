@@ -87,21 +87,132 @@ internal sealed class HandlerComparison
             coldStarts = await ColdStartsAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        var runs = _options.Warm
+            ? await WarmRunsAsync(modes, cancellationToken).ConfigureAwait(false)
+            : await FreshRunsAsync(modes, cancellationToken).ConfigureAwait(false);
+
+        return new ComparisonReport(_options, Environment.ProcessorCount, Environment.Version.ToString(), loadBefore, LoadAverage(), coldStarts, runs, total.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Every run on a fresh Azurite; every handler run in a fresh handler process (JIT-cold for the sweep, as each in-process run after the first is not).</summary>
+    private async Task<List<DrainRun>> FreshRunsAsync(string[] modes, CancellationToken cancellationToken)
+    {
         var runs = new List<DrainRun>();
         for (var round = 1; round <= _options.Rounds; round++)
         {
             foreach (var mode in modes)
             {
-                runs.Add(await RunOnceAsync(mode, round, telemetry: false, cancellationToken).ConfigureAwait(false));
+                runs.Add(await FreshRunAsync(mode, round, telemetry: false, cancellationToken).ConfigureAwait(false));
             }
         }
 
         if (_options.TelemetryRound && modes.Contains(Handler))
         {
-            runs.Add(await RunOnceAsync(Handler, _options.Rounds + 1, telemetry: true, cancellationToken).ConfigureAwait(false));
+            runs.Add(await FreshRunAsync(Handler, _options.Rounds + 1, telemetry: true, cancellationToken).ConfigureAwait(false));
         }
 
-        return new ComparisonReport(_options, Environment.ProcessorCount, Environment.Version.ToString(), loadBefore, LoadAverage(), coldStarts, runs, total.Elapsed.TotalSeconds);
+        return runs;
+    }
+
+    private async Task<DrainRun> FreshRunAsync(string mode, int round, bool telemetry, CancellationToken cancellationToken)
+    {
+        var azurite = AzuriteProcess.Start(_root);
+        _guard.TrackAzurite(azurite);
+        try
+        {
+            if (mode == InProcess)
+            {
+                return await RunOnceAsync(mode, round, telemetry, _options.Accounts, azurite, handler: null, cancellationToken).ConfigureAwait(false);
+            }
+
+            var handler = await StartHandlerAsync(azurite, telemetry, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RunOnceAsync(mode, round, telemetry, _options.Accounts, azurite, handler, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await handler.DisposeAsync().ConfigureAwait(false);
+                _guard.TrackHandler(null);
+            }
+        }
+        finally
+        {
+            azurite.Stop();
+            _guard.TrackAzurite(null);
+        }
+    }
+
+    /// <summary>
+    /// One Azurite and one handler process for every run, each run on fresh tables and queues (all deleted and created
+    /// again), after one warm-up run per mode on a tenth of the book (reported, not counted): both modes then run code
+    /// that has been through a sweep, as a Functions instance that has run sweeps before does.
+    /// </summary>
+    private async Task<List<DrainRun>> WarmRunsAsync(string[] modes, CancellationToken cancellationToken)
+    {
+        var runs = new List<DrainRun>();
+        var azurite = AzuriteProcess.Start(_root);
+        _guard.TrackAzurite(azurite);
+        var handlers = new List<HandlerProcess>();
+        try
+        {
+            HandlerProcess? handler = null;
+            HandlerProcess? telemetryHandler = null;
+            if (modes.Contains(Handler))
+            {
+                handler = await StartHandlerAsync(azurite, telemetry: false, cancellationToken).ConfigureAwait(false);
+                handlers.Add(handler);
+                if (_options.TelemetryRound)
+                {
+                    telemetryHandler = await StartHandlerAsync(azurite, telemetry: true, cancellationToken).ConfigureAwait(false);
+                    handlers.Add(telemetryHandler);
+                }
+            }
+
+            var warmUp = Math.Max(1_000, _options.Accounts / 10);
+            foreach (var mode in modes)
+            {
+                runs.Add(await RunOnceAsync(mode, 0, telemetry: false, warmUp, azurite, mode == Handler ? handler : null, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (telemetryHandler is not null)
+            {
+                runs.Add(await RunOnceAsync(Handler, 0, telemetry: true, warmUp, azurite, telemetryHandler, cancellationToken).ConfigureAwait(false));
+            }
+
+            for (var round = 1; round <= _options.Rounds; round++)
+            {
+                foreach (var mode in modes)
+                {
+                    runs.Add(await RunOnceAsync(mode, round, telemetry: false, _options.Accounts, azurite, mode == Handler ? handler : null, cancellationToken).ConfigureAwait(false));
+                }
+            }
+
+            if (telemetryHandler is not null)
+            {
+                runs.Add(await RunOnceAsync(Handler, _options.Rounds + 1, telemetry: true, _options.Accounts, azurite, telemetryHandler, cancellationToken).ConfigureAwait(false));
+            }
+
+            return runs;
+        }
+        finally
+        {
+            foreach (var h in handlers)
+            {
+                await h.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _guard.TrackHandler(null);
+            azurite.Stop();
+            _guard.TrackAzurite(null);
+        }
+    }
+
+    private async Task<HandlerProcess> StartHandlerAsync(AzuriteProcess azurite, bool telemetry, CancellationToken cancellationToken)
+    {
+        var handler = await HandlerProcess.StartPublishedAsync(_appRoot, HandlerSettings(azurite.ConnectionString, telemetry), cancellationToken: cancellationToken).ConfigureAwait(false);
+        _guard.TrackHandler(handler.ProcessId);
+        return handler;
     }
 
     /// <summary>Starts the handler N times on its own (nothing else running but this harness): process start to the first answer on GET /, polled every 25 ms as the host polls.</summary>
@@ -133,58 +244,81 @@ internal sealed class HandlerComparison
         return figures;
     }
 
-    private async Task<DrainRun> RunOnceAsync(string mode, int round, bool telemetry, CancellationToken cancellationToken)
+    private async Task<DrainRun> RunOnceAsync(string mode, int round, bool telemetry, int accounts, AzuriteProcess azurite, HandlerProcess? handler, CancellationToken cancellationToken)
     {
         var label = mode == Handler ? (telemetry ? "handler, telemetry on the console" : "handler") : "in process";
         var load = LoadAverage();
-        await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"round {round}, {label}: fresh Azurite, seeding {_options.Accounts:N0} accounts (load average {load})")).ConfigureAwait(false);
-        var azurite = AzuriteProcess.Start(_root);
-        _guard.TrackAzurite(azurite);
-        try
+        var options = _options with { Accounts = accounts };
+        await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"round {round}{(round == 0 ? " (warm-up)" : string.Empty)}, {label}: {(_options.Warm ? "fresh tables and queues" : "fresh Azurite")}, seeding {accounts:N0} accounts (load average {load})")).ConfigureAwait(false);
+        var storage = MarginStorage.Create(new StorageOptions { ConnectionString = azurite.ConnectionString, Partitions = options.Partitions });
+        if (_options.Warm)
         {
-            var storage = MarginStorage.Create(new StorageOptions { ConnectionString = azurite.ConnectionString, Partitions = _options.Partitions });
-            await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-            SeedFigures seed;
-            await using (var sampler = new ResourceSampler(azurite))
-            {
-                using var trace = new StorageTrace();
-                seed = await BookSeeding.RunAsync(storage, _venue, _options, sampler, trace, cancellationToken).ConfigureAwait(false);
-            }
-
-            var sweepOptions = SweepPhase.OptionsFor(_options);
-            var (_, sweep) = await SweepPhase.StartAsync(storage, _venue, sweepOptions, _time, label, cancellationToken).ConfigureAwait(false);
-            var drained = mode == Handler
-                ? await DrainThroughHandlerAsync(azurite, sweep, telemetry, cancellationToken).ConfigureAwait(false)
-                : await DrainInProcessAsync(azurite, storage, sweepOptions, sweep, cancellationToken).ConfigureAwait(false);
-            var check = await VerifyAsync(storage, azurite.ConnectionString, sweep, seed.Accounts, cancellationToken).ConfigureAwait(false);
-            var problems = check.Problems.Concat(drained.Problems).ToList();
-            var run = new DrainRun(
-                mode,
-                round,
-                telemetry,
-                load,
-                seed.Seconds,
-                drained.Seconds,
-                check.Accounts / drained.Seconds,
-                drained.ReturnedSeconds,
-                check.Accounts,
-                check.Written,
-                check.Orders,
-                drained.WorkItemsMs.Length,
-                SweepFigures.Percentile(drained.WorkItemsMs, 0.5),
-                SweepFigures.Percentile(drained.WorkItemsMs, 0.99),
-                drained.WorkItemsMs.Length == 0 ? 0 : drained.WorkItemsMs[^1],
-                drained.Cpu,
-                drained.Handler,
-                problems.Count == 0,
-                problems);
-            await _output.WriteLineAsync(run.Summary()).ConfigureAwait(false);
-            return run;
+            await DeleteEverythingAsync(storage, azurite.ConnectionString, cancellationToken).ConfigureAwait(false);
         }
-        finally
+
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        SeedFigures seed;
+        await using (var sampler = new ResourceSampler(azurite))
         {
-            azurite.Stop();
-            _guard.TrackAzurite(null);
+            using var trace = new StorageTrace();
+            seed = await BookSeeding.RunAsync(storage, _venue, options, sampler, trace, cancellationToken).ConfigureAwait(false);
+        }
+
+        var sweepOptions = SweepPhase.OptionsFor(options);
+        var (_, sweep) = await SweepPhase.StartAsync(storage, _venue, sweepOptions, _time, label, cancellationToken).ConfigureAwait(false);
+        var drained = handler is not null
+            ? await DrainThroughHandlerAsync(azurite, handler, sweep, cancellationToken).ConfigureAwait(false)
+            : await DrainInProcessAsync(azurite, storage, sweepOptions, sweep, cancellationToken).ConfigureAwait(false);
+        var check = await VerifyAsync(storage, azurite.ConnectionString, sweep, seed.Accounts, cancellationToken).ConfigureAwait(false);
+        var problems = check.Problems.Concat(drained.Problems).ToList();
+        var run = new DrainRun(
+            mode,
+            round,
+            telemetry,
+            load,
+            seed.Seconds,
+            drained.Seconds,
+            check.Accounts / drained.Seconds,
+            drained.ReturnedSeconds,
+            check.Accounts,
+            check.Written,
+            check.Orders,
+            drained.WorkItemsMs.Length,
+            SweepFigures.Percentile(drained.WorkItemsMs, 0.5),
+            SweepFigures.Percentile(drained.WorkItemsMs, 0.99),
+            drained.WorkItemsMs.Length == 0 ? 0 : drained.WorkItemsMs[^1],
+            drained.Cpu,
+            drained.Handler,
+            problems.Count == 0,
+            problems);
+        await _output.WriteLineAsync(run.Summary()).ConfigureAwait(false);
+        return run;
+    }
+
+    /// <summary>Deletes every table and queue of the account (the previous run's), so a run on a shared Azurite starts as on a fresh one.</summary>
+    private static async Task DeleteEverythingAsync(MarginStorage storage, string connectionString, CancellationToken cancellationToken)
+    {
+        var tables = new List<string>();
+        await foreach (var t in storage.TableService.QueryAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            tables.Add(t.Name);
+        }
+
+        foreach (var t in tables)
+        {
+            await storage.TableService.DeleteTableAsync(t, cancellationToken).ConfigureAwait(false);
+        }
+
+        var queues = new QueueServiceClient(connectionString);
+        var names = new List<string>();
+        await foreach (var q in queues.GetQueuesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(q.Name);
+        }
+
+        foreach (var q in names)
+        {
+            await queues.DeleteQueueAsync(q, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -219,83 +353,87 @@ internal sealed class HandlerComparison
     }
 
     /// <summary>One published handler process, invoked by the host's queue trigger with at most W invocations at once (batchSize 1, newBatchThreshold W - 1).</summary>
-    private async Task<Drained> DrainThroughHandlerAsync(AzuriteProcess azurite, SweepRecord sweep, bool telemetry, CancellationToken cancellationToken)
+    private async Task<Drained> DrainThroughHandlerAsync(AzuriteProcess azurite, HandlerProcess handler, SweepRecord sweep, CancellationToken cancellationToken)
     {
-        var handler = await HandlerProcess.StartPublishedAsync(_appRoot, HandlerSettings(azurite.ConnectionString, telemetry), cancellationToken: cancellationToken).ConfigureAwait(false);
-        _guard.TrackHandler(handler.ProcessId);
+        var outputBefore = handler.OutputLines().Count;
+        var coldStart = handler.ColdStart.TotalMilliseconds;
+        var root = await ProbeRootAsync(handler, cancellationToken).ConfigureAwait(false);
+        var handlerCpuBeforeDrain = ProcessCpu.Seconds(handler.ProcessId);
+        var clock = new Stopwatch();
+        var timed = new TimedHandler(handler, clock, sweep.WorkItems);
+        var triggerOptions = new HostQueueTriggerOptions
+        {
+            BatchSize = 1,
+            NewBatchThreshold = _options.Workers - 1,
+            MaxDequeueCount = Drain.MaxDequeueCount,
+            VisibilityTimeout = Drain.RetryDelay,
+            MaxPollingInterval = Drain.PollInterval,
+        };
+        var trigger = new HostQueueTrigger(azurite.ConnectionString, StorageWorkQueue.QueueName, timed, triggerOptions, _time);
+        double last;
+        CpuReading before, after;
         try
         {
-            var coldStart = handler.ColdStart.TotalMilliseconds;
-            var root = await ProbeRootAsync(handler, cancellationToken).ConfigureAwait(false);
-            var handlerCpuBeforeDrain = ProcessCpu.Seconds(handler.ProcessId);
-            var clock = new Stopwatch();
-            var timed = new TimedHandler(handler, clock, sweep.WorkItems);
-            var triggerOptions = new HostQueueTriggerOptions
-            {
-                BatchSize = 1,
-                NewBatchThreshold = _options.Workers - 1,
-                MaxDequeueCount = Drain.MaxDequeueCount,
-                VisibilityTimeout = Drain.RetryDelay,
-                MaxPollingInterval = Drain.PollInterval,
-            };
-            var trigger = new HostQueueTrigger(azurite.ConnectionString, StorageWorkQueue.QueueName, timed, triggerOptions, _time);
-            double last;
-            CpuReading before, after;
-            try
-            {
-                before = CpuReading.Take(azurite.Pid, handler.ProcessId);
-                clock.Start();
-                trigger.Start(cancellationToken);
-                last = await WaitForAllAsync(timed, trigger, handler, clock, cancellationToken).ConfigureAwait(false);
-                after = CpuReading.Take(azurite.Pid, handler.ProcessId);
-            }
-            finally
-            {
-                await trigger.StopAsync().ConfigureAwait(false);
-            }
-
-            var returned = clock.Elapsed.TotalSeconds;
-            var invocations = timed.Invocations();
-            var problems = new List<string>();
-            if (trigger.Failures > 0 || trigger.Poisoned > 0 || trigger.Fault is not null || trigger.LostLeases > 0)
-            {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"queue trigger: {trigger.Failures} failed invocations, {trigger.Poisoned} poisoned, {trigger.LostLeases} lost leases{(trigger.Fault is { } f ? ", fault " + f.Message : string.Empty)}"));
-            }
-
-            if (trigger.MaxInFlight > _options.Workers)
-            {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{trigger.MaxInFlight} invocations ran at once, more than {_options.Workers}"));
-            }
-
-            var succeeded = invocations.Where(i => i.Succeeded).ToArray();
-            var workItems = succeeded.Where(i => i.HandlerMs is not null).Select(i => i.HandlerMs!.Value).Order().ToArray();
-            if (workItems.Length != succeeded.Length)
-            {
-                problems.Add($"{succeeded.Length - workItems.Length} answers without the work item's time");
-            }
-
-            var roundTrips = succeeded.Select(i => i.RoundTripMs).Order().ToArray();
-            var hops = succeeded.Where(i => i.HandlerMs is not null).Select(i => i.RoundTripMs - i.HandlerMs!.Value).Order().ToArray();
-            var figures = new HandlerFigures(
-                coldStart,
-                root,
-                SweepFigures.Percentile(roundTrips, 0.5),
-                SweepFigures.Percentile(roundTrips, 0.99),
-                hops.Length == 0 ? 0 : hops.Average(),
-                SweepFigures.Percentile(hops, 0.5),
-                hops.Length == 0 ? 0 : hops[^1],
-                succeeded.Length == 0 ? 0 : (int)succeeded.Average(i => i.RequestChars),
-                trigger.MaxInFlight,
-                ProcessCpu.Seconds(handler.ProcessId) - handlerCpuBeforeDrain,
-                PeakResidentBytes(handler.ProcessId),
-                handler.OutputLines().Count);
-            return new Drained(last, returned, workItems, CpuFigures.Between(before, after, last), figures, problems);
+            before = CpuReading.Take(azurite.Pid, handler.ProcessId);
+            clock.Start();
+            trigger.Start(cancellationToken);
+            last = await WaitForAllAsync(timed, trigger, handler, clock, cancellationToken).ConfigureAwait(false);
+            after = CpuReading.Take(azurite.Pid, handler.ProcessId);
         }
         finally
         {
-            await handler.DisposeAsync().ConfigureAwait(false);
-            _guard.TrackHandler(null);
+            await trigger.StopAsync().ConfigureAwait(false);
         }
+
+        var returned = clock.Elapsed.TotalSeconds;
+        var invocations = timed.Invocations();
+        var problems = new List<string>();
+        if (trigger.Failures > 0 || trigger.Poisoned > 0 || trigger.Fault is not null || trigger.LostLeases > 0)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"queue trigger: {trigger.Failures} failed invocations, {trigger.Poisoned} poisoned, {trigger.LostLeases} lost leases{(trigger.Fault is { } f ? ", fault " + f.Message : string.Empty)}"));
+        }
+
+        if (trigger.MaxInFlight > _options.Workers)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{trigger.MaxInFlight} invocations ran at once, more than {_options.Workers}"));
+        }
+
+        var succeeded = invocations.Where(i => i.Succeeded).ToArray();
+        var workItems = succeeded.Where(i => i.HandlerMs is not null).Select(i => i.HandlerMs!.Value).Order().ToArray();
+        if (workItems.Length != succeeded.Length)
+        {
+            problems.Add($"{succeeded.Length - workItems.Length} answers without the work item's time");
+        }
+
+        var roundTrips = succeeded.Select(i => i.RoundTripMs).Order().ToArray();
+        var hops = succeeded.Where(i => i.HandlerMs is not null).Select(i => i.RoundTripMs - i.HandlerMs!.Value).Order().ToArray();
+
+        // The hop split by the handler's own log line (its whole invocation, 1 ms resolution): outside the handler's
+        // code (HTTP client, Kestrel, scheduling) and inside it around ProcessShard (reading the host's JSON, decoding
+        // the work item, the answer and its log line).
+        var logged = handler.OutputLines().Skip(outputBefore).Select(l => TimedHandler.InvocationLine(l.Text)).OfType<(int WorkItem, double InvocationMs)>().ToDictionary(x => x.WorkItem, x => x.InvocationMs);
+        var detail = succeeded.Where(i => i.WorkItem is { } k && logged.ContainsKey(k) && i.HandlerMs is not null)
+            .OrderBy(i => i.StartSeconds)
+            .Select(i => new InvocationDetail(i.WorkItem!.Value, i.StartSeconds, i.RoundTripMs, logged[i.WorkItem!.Value], i.HandlerMs!.Value))
+            .ToArray();
+        var split = detail.Select(d => (Outside: d.RoundTripMs - d.InvocationMs, Inside: d.InvocationMs - d.ProcessShardMs)).ToArray();
+        var figures = new HandlerFigures(
+            coldStart,
+            root,
+            SweepFigures.Percentile(roundTrips, 0.5),
+            SweepFigures.Percentile(roundTrips, 0.99),
+            hops.Length == 0 ? 0 : hops.Average(),
+            SweepFigures.Percentile(hops, 0.5),
+            hops.Length == 0 ? 0 : hops[^1],
+            split.Length == 0 ? 0 : split.Average(x => x.Outside),
+            split.Length == 0 ? 0 : split.Average(x => x.Inside),
+            succeeded.Length == 0 ? 0 : (int)succeeded.Average(i => i.RequestChars),
+            trigger.MaxInFlight,
+            ProcessCpu.Seconds(handler.ProcessId) - handlerCpuBeforeDrain,
+            PeakResidentBytes(handler.ProcessId),
+            handler.OutputLines().Count - outputBefore,
+            detail);
+        return new Drained(last, returned, workItems, CpuFigures.Between(before, after, last), figures, problems);
     }
 
     private static async Task<double> WaitForAllAsync(TimedHandler timed, HostQueueTrigger trigger, HandlerProcess handler, Stopwatch clock, CancellationToken cancellationToken)
@@ -368,6 +506,12 @@ internal sealed class HandlerComparison
         if (_options.NoLiquidation)
         {
             settings["MARGIN_Sweep__SnapshotMaxAge"] = "00:00:00.0000001";
+        }
+
+        foreach (var setting in _options.HandlerSettings)
+        {
+            var equals = setting.IndexOf('=', StringComparison.Ordinal);
+            settings[setting[..equals]] = setting[(equals + 1)..];
         }
 
         return settings;
@@ -480,7 +624,7 @@ internal sealed record CpuFigures(double Seconds, double HarnessSeconds, double 
 /// <summary>Sequential request latencies in ms: the first (connection set-up), and p50, p99 and mean of the rest.</summary>
 internal sealed record LatencyFigures(double FirstMs, double P50Ms, double P99Ms, double MeanMs);
 
-/// <summary>What the handler mode adds: cold start, the GET / floor, invocation round trips, the hop (round trip less ProcessShard's own time) per invocation, the request size, the trigger's concurrency, the handler's CPU over its life from the drain's start, its peak RSS, its output lines.</summary>
+/// <summary>What the handler mode adds: cold start, the GET / floor, invocation round trips, the hop (round trip less ProcessShard's own time) per invocation and its split (outside the handler's code: round trip less the handler's logged invocation time; inside: that less ProcessShard's time), the request size, the trigger's concurrency, the handler's CPU over its life from the drain's start, its peak RSS, its output lines.</summary>
 internal sealed record HandlerFigures(
     double ColdStartMs,
     LatencyFigures Root,
@@ -489,11 +633,17 @@ internal sealed record HandlerFigures(
     double HopMeanMs,
     double HopP50Ms,
     double HopMaxMs,
+    double HopOutsideMeanMs,
+    double HopInsideMeanMs,
     int RequestChars,
     int MaxInFlight,
     double HandlerCpuSecondsToStop,
     long PeakResidentBytes,
-    int OutputLines);
+    int OutputLines,
+    IReadOnlyList<InvocationDetail> Invocations);
+
+/// <summary>One ProcessShard invocation, in ms: the harness's round trip, the handler's logged invocation time, ProcessShard's own time; sent at drain-clock seconds.</summary>
+internal sealed record InvocationDetail(int WorkItem, double SentAtSeconds, double RoundTripMs, double InvocationMs, double ProcessShardMs);
 
 /// <summary>The handler's cold starts on their own, in ms.</summary>
 internal sealed record ColdStartFigures(IReadOnlyList<double> TimesMs, double MinMs, double MedianMs, double MaxMs);
@@ -531,7 +681,7 @@ internal sealed record DrainRun(
         };
         if (Handler is { } h)
         {
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    handler: cold start {h.ColdStartMs:0} ms; GET / p50 {h.Root.P50Ms:0.00} ms, p99 {h.Root.P99Ms:0.00} ms (first {h.Root.FirstMs:0.0} ms); ProcessShard round trip p50 {h.RoundTripP50Ms:0} ms; hop (round trip - ProcessShard's own time) mean {h.HopMeanMs:0.0} ms, p50 {h.HopP50Ms:0.0} ms, max {h.HopMaxMs:0.0} ms per invocation; request {h.RequestChars} chars; at most {h.MaxInFlight} at once; peak RSS {h.PeakResidentBytes / (1 << 20)} MiB; {h.OutputLines} output lines"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    handler: cold start {h.ColdStartMs:0} ms; GET / p50 {h.Root.P50Ms:0.00} ms, p99 {h.Root.P99Ms:0.00} ms (first {h.Root.FirstMs:0.0} ms); ProcessShard round trip p50 {h.RoundTripP50Ms:0} ms; hop (round trip - ProcessShard's own time) mean {h.HopMeanMs:0.0} ms (HTTP and scheduling {h.HopOutsideMeanMs:0.0}, handler plumbing {h.HopInsideMeanMs:0.0}), p50 {h.HopP50Ms:0.0} ms, max {h.HopMaxMs:0.0} ms per invocation; request {h.RequestChars} chars; at most {h.MaxInFlight} at once; peak RSS {h.PeakResidentBytes / (1 << 20)} MiB; {h.OutputLines} output lines"));
         }
 
         return string.Join(Environment.NewLine, lines);
@@ -547,6 +697,7 @@ internal sealed record ComparisonReport(HarnessOptions Options, int Cores, strin
         void Line(FormattableString text) => w.WriteLine(text.ToString(CultureInfo.InvariantCulture));
         Line($"== Functions handler comparison: {Options.Accounts:N0} accounts, {Options.Partitions} partitions, {Options.WorkItems} work items, {Options.Workers} workers (in process) / at most {Options.Workers} invocations (handler) x partition concurrency {Options.PartitionConcurrency}{(Options.NoLiquidation ? ", no-liquidation mode" : string.Empty)}");
         Line($"machine: {Cores} cores, .NET {Runtime}; load average {LoadBefore} at the start, {LoadAfter} at the end; total {TotalSeconds:0} s");
+        Line($"{(Options.Warm ? "warm: one Azurite and one handler process for every run, fresh tables and queues per run, round 0 a warm-up (not counted)" : "fresh: a new Azurite per run and a new handler process per handler run")}{(Options.HandlerSettings.Count > 0 ? "; handler settings " + string.Join(" ", Options.HandlerSettings) : string.Empty)}");
         Line($"{"run",-22} {"drain s",8} {"accounts/s",11} {"p50 ms",7} {"p99 ms",7} {"sweep CPU s",12} {"trigger s",10} {"Azurite s",10} {"others s",9} {"hop ms",7}  load at start");
         foreach (var r in Runs)
         {
@@ -555,8 +706,9 @@ internal sealed record ComparisonReport(HarnessOptions Options, int Cores, strin
             Line($"{$"{r.Round}. {r.Label}",-22} {r.Seconds,8:0.00} {r.AccountsPerSecond,11:N0} {r.WorkItemP50Ms,7:0} {r.WorkItemP99Ms,7:0} {r.Cpu.SweepSeconds,12:0.0} {trigger,10} {r.Cpu.AzuriteSeconds,10:0.0} {r.Cpu.OthersSeconds,9:0.0} {hop,7}  {r.LoadAverage}{(r.Verified ? string.Empty : "  NOT VERIFIED")}");
         }
 
-        var inProcess = Runs.Where(r => r.Mode == HandlerComparison.InProcess).ToArray();
-        var handler = Runs.Where(r => r.Mode == HandlerComparison.Handler && !r.Telemetry).ToArray();
+        // Round 0 is --warm's warm-up on a tenth of the book: shown above, not counted.
+        var inProcess = Runs.Where(r => r.Mode == HandlerComparison.InProcess && r.Round > 0).ToArray();
+        var handler = Runs.Where(r => r.Mode == HandlerComparison.Handler && !r.Telemetry && r.Round > 0).ToArray();
         static double Median(IEnumerable<double> xs) => SweepFigures.Percentile([.. xs.Order()], 0.5);
         if (inProcess.Length > 0)
         {
@@ -575,7 +727,7 @@ internal sealed record ComparisonReport(HarnessOptions Options, int Cores, strin
             Line($"handler / in process: {ratio:P1} of the median (target >= 80 %); round by round {string.Join(", ", pairs)}");
         }
 
-        if (Runs.FirstOrDefault(r => r.Telemetry) is { } t && handler.Length > 0)
+        if (Runs.FirstOrDefault(r => r.Telemetry && r.Round > 0) is { } t && handler.Length > 0)
         {
             Line($"telemetry on the console: {t.AccountsPerSecond:N0} accounts/s, handler CPU {t.Cpu.HandlerSeconds:0.0} s against a median {Median(handler.Select(r => r.Cpu.HandlerSeconds)):0.0} s without");
         }
@@ -583,7 +735,7 @@ internal sealed record ComparisonReport(HarnessOptions Options, int Cores, strin
         if (handler.Length > 0)
         {
             var hs = handler.Select(r => r.Handler!).ToArray();
-            Line($"HTTP hop per ProcessShard invocation (round trip - ProcessShard's own time): mean {hs.Average(h => h.HopMeanMs):0.0} ms (runs {string.Join(", ", hs.Select(h => h.HopMeanMs.ToString("0.0", CultureInfo.InvariantCulture)))}), max {hs.Max(h => h.HopMaxMs):0.0} ms; GET / p50 {Median(hs.Select(h => h.Root.P50Ms)):0.00} ms, p99 {Median(hs.Select(h => h.Root.P99Ms)):0.00} ms");
+            Line($"HTTP hop per ProcessShard invocation (round trip - ProcessShard's own time): mean {hs.Average(h => h.HopMeanMs):0.0} ms (runs {string.Join(", ", hs.Select(h => h.HopMeanMs.ToString("0.0", CultureInfo.InvariantCulture)))}; outside the handler's code {hs.Average(h => h.HopOutsideMeanMs):0.0} ms, inside around ProcessShard {hs.Average(h => h.HopInsideMeanMs):0.0} ms), max {hs.Max(h => h.HopMaxMs):0.0} ms; GET / p50 {Median(hs.Select(h => h.Root.P50Ms)):0.00} ms, p99 {Median(hs.Select(h => h.Root.P99Ms)):0.00} ms");
             Line($"cold start inside the runs (Azurite and the harness running): {string.Join(", ", hs.Select(h => h.ColdStartMs.ToString("0", CultureInfo.InvariantCulture)))} ms");
         }
 

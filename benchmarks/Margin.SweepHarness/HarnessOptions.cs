@@ -29,6 +29,11 @@ internal sealed record HarnessOptions
           --cold-starts N            with --via handler or both: also start the handler N times on its own and report
                                      its cold start (default 10; 0 skips)
           --telemetry-round          with --via handler or both: one more handler run with telemetry on the console
+          --warm                     with --via: one Azurite and one handler process for all runs, each run on fresh
+                                     tables and queues, after a warm-up run per mode on a tenth of the book (not
+                                     counted): both modes warm, as a Functions instance that has run sweeps before
+          --handler-setting K=V      with --via: one more app setting (environment variable) for the handler, e.g.
+                                     DOTNET_gcServer=0 to try a runtime setting without republishing (repeatable)
           --app DIR                  the published function app root (default artifacts/functions/app under the root;
                                      scripts/package-functions.sh builds it)
           --json PATH                also write the report as JSON
@@ -65,7 +70,12 @@ internal sealed record HarnessOptions
 
     public bool TelemetryRound { get; init; }
 
+    public bool Warm { get; init; }
+
     public string? AppRoot { get; init; }
+
+    /// <summary>Extra app settings for the handler (<c>--handler-setting K=V</c>), in order.</summary>
+    public IReadOnlyList<string> HandlerSettings { get; init; } = [];
 
     public string? Root { get; init; }
 
@@ -122,7 +132,9 @@ internal sealed record HarnessOptions
                 "--rounds" => options with { Rounds = Int(1, 50) },
                 "--cold-starts" => options with { ColdStarts = Int(0, 100) },
                 "--telemetry-round" => options with { TelemetryRound = true },
+                "--warm" => options with { Warm = true },
                 "--app" => options with { AppRoot = Value() },
+                "--handler-setting" => options with { HandlerSettings = [.. options.HandlerSettings, Setting(problems, Value())] },
                 "--root" => options with { Root = Value() },
                 "--help" or "-h" => options with { Help = true },
                 _ => Unknown(problems, flag, options),
@@ -141,6 +153,16 @@ internal sealed record HarnessOptions
 
         problems.Add($"--via must be inprocess, handler or both (got '{text}')");
         return null;
+    }
+
+    private static string Setting(List<string> problems, string text)
+    {
+        if (text.IndexOf('=', StringComparison.Ordinal) <= 0)
+        {
+            problems.Add($"--handler-setting must be KEY=VALUE (got '{text}')");
+        }
+
+        return text;
     }
 
     private static HarnessOptions Unknown(List<string> problems, string flag, HarnessOptions options)

@@ -52,7 +52,8 @@ internal sealed partial class TimedHandler : ICustomHandler
         var response = await _inner.InvokeAsync(functionName, payloadJson, cancellationToken).ConfigureAwait(false);
         var roundTrip = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var end = _clock.Elapsed.TotalSeconds;
-        var invocation = new TimedInvocation(start, end, roundTrip, response.IsSuccessStatusCode, HandlerMilliseconds(response.Body), payloadJson.Length, response.Body.Length);
+        var (workItem, handlerMs) = FirstLog(response.Body);
+        var invocation = new TimedInvocation(start, end, roundTrip, response.IsSuccessStatusCode, workItem, handlerMs, payloadJson.Length, response.Body.Length);
         lock (_invocations)
         {
             _invocations.Add(invocation);
@@ -66,16 +67,18 @@ internal sealed partial class TimedHandler : ICustomHandler
         return response;
     }
 
-    /// <summary>The "; N ms" at the end of the answer's first log line, or null.</summary>
-    private static double? HandlerMilliseconds(string body)
+    /// <summary>The work item and the "; N ms" at the end of the answer's first log line ("sweep S work item K: ...; N ms"), or nulls.</summary>
+    private static (int? WorkItem, double? HandlerMs) FirstLog(string body)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
             if (document.RootElement.TryGetProperty("Logs", out var logs) && logs.ValueKind == JsonValueKind.Array && logs.GetArrayLength() > 0
-                && logs[0].GetString() is { } first && ElapsedSuffix().Match(first) is { Success: true } m)
+                && logs[0].GetString() is { } first)
             {
-                return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                var item = WorkItemNumber().Match(first) is { Success: true } w ? int.Parse(w.Groups[1].Value, CultureInfo.InvariantCulture) : (int?)null;
+                var ms = ElapsedSuffix().Match(first) is { Success: true } m ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : (double?)null;
+                return (item, ms);
             }
         }
         catch (JsonException)
@@ -83,12 +86,24 @@ internal sealed partial class TimedHandler : ICustomHandler
             // Not the handler's answer shape: no figure.
         }
 
-        return null;
+        return (null, null);
     }
+
+    /// <summary>The handler's own log line for a ProcessShard invocation: "ProcessShard invocation ID succeeded in N ms: sweep S work item K: ..." (its whole invocation, from reading the body to the answer).</summary>
+    public static (int WorkItem, double InvocationMs)? InvocationLine(string line) =>
+        SucceededLine().Match(line) is { Success: true } m
+            ? (int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+            : null;
+
+    [GeneratedRegex(@"work item (\d+):")]
+    private static partial Regex WorkItemNumber();
+
+    [GeneratedRegex(@"ProcessShard invocation \S+ succeeded in (\d+) ms: sweep \S+ work item (\d+):")]
+    private static partial Regex SucceededLine();
 
     [GeneratedRegex(@"; (\d+) ms$")]
     private static partial Regex ElapsedSuffix();
 }
 
-/// <summary>One invocation: drain-clock seconds at send and answer, the round trip in ms, success, ProcessShard's own ms from the answer, request and answer sizes.</summary>
-internal sealed record TimedInvocation(double StartSeconds, double EndSeconds, double RoundTripMs, bool Succeeded, double? HandlerMs, int RequestChars, int AnswerChars);
+/// <summary>One invocation: drain-clock seconds at send and answer, the round trip in ms, success, the work item and ProcessShard's own ms from the answer, request and answer sizes.</summary>
+internal sealed record TimedInvocation(double StartSeconds, double EndSeconds, double RoundTripMs, bool Succeeded, int? WorkItem, double? HandlerMs, int RequestChars, int AnswerChars);
