@@ -180,17 +180,19 @@ internal sealed class HandlerComparison
                 runs.Add(await RunOnceAsync(Handler, 0, telemetry: true, warmUp, azurite, telemetryHandler, cancellationToken).ConfigureAwait(false));
             }
 
+            // With --telemetry-round the handler with telemetry on the console is a third mode of every round, so that
+            // its cost is seen against the same drift as the others.
             for (var round = 1; round <= _options.Rounds; round++)
             {
                 foreach (var mode in modes)
                 {
                     runs.Add(await RunOnceAsync(mode, round, telemetry: false, _options.Accounts, azurite, mode == Handler ? handler : null, cancellationToken).ConfigureAwait(false));
                 }
-            }
 
-            if (telemetryHandler is not null)
-            {
-                runs.Add(await RunOnceAsync(Handler, _options.Rounds + 1, telemetry: true, _options.Accounts, azurite, telemetryHandler, cancellationToken).ConfigureAwait(false));
+                if (telemetryHandler is not null)
+                {
+                    runs.Add(await RunOnceAsync(Handler, round, telemetry: true, _options.Accounts, azurite, telemetryHandler, cancellationToken).ConfigureAwait(false));
+                }
             }
 
             return runs;
@@ -727,9 +729,15 @@ internal sealed record ComparisonReport(HarnessOptions Options, int Cores, strin
             Line($"handler / in process: {ratio:P1} of the median (target >= 80 %); round by round {string.Join(", ", pairs)}");
         }
 
-        if (Runs.FirstOrDefault(r => r.Telemetry && r.Round > 0) is { } t && handler.Length > 0)
+        var telemetry = Runs.Where(r => r.Telemetry && r.Round > 0).ToArray();
+        if (telemetry.Length > 0 && handler.Length > 0)
         {
-            Line($"telemetry on the console: {t.AccountsPerSecond:N0} accounts/s, handler CPU {t.Cpu.HandlerSeconds:0.0} s against a median {Median(handler.Select(r => r.Cpu.HandlerSeconds)):0.0} s without");
+            Line($"telemetry on the console: median {Median(telemetry.Select(r => r.AccountsPerSecond)):N0} accounts/s ({string.Join(", ", telemetry.Select(r => r.AccountsPerSecond.ToString("N0", CultureInfo.InvariantCulture)))}), handler CPU median {Median(telemetry.Select(r => r.Cpu.HandlerSeconds)):0.0} s ({string.Join(", ", telemetry.Select(r => r.Cpu.HandlerSeconds.ToString("0.0", CultureInfo.InvariantCulture)))}) against {Median(handler.Select(r => r.Cpu.HandlerSeconds)):0.0} s ({string.Join(", ", handler.Select(r => r.Cpu.HandlerSeconds.ToString("0.0", CultureInfo.InvariantCulture)))}) without");
+        }
+
+        if (inProcess.Length > 0)
+        {
+            Line($"sweep CPU per account: in process median {Median(inProcess.Select(r => r.Cpu.SweepSeconds / r.Accounts * 1e6)):0} us, handler {(handler.Length > 0 ? Median(handler.Select(r => r.Cpu.SweepSeconds / r.Accounts * 1e6)).ToString("0", CultureInfo.InvariantCulture) : "-")} us (+ the trigger {(handler.Length > 0 ? Median(handler.Select(r => r.Cpu.HarnessSeconds / r.Accounts * 1e6)).ToString("0.0", CultureInfo.InvariantCulture) : "-")} us)");
         }
 
         if (handler.Length > 0)
