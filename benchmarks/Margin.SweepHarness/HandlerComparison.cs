@@ -73,67 +73,75 @@ internal sealed class HandlerComparison
     {
         var total = Stopwatch.StartNew();
         var loadBefore = LoadAverage();
-        var modes = _options.Via switch
+        var variants = new List<Variant>();
+        if (_options.Via is "inprocess" or "both")
         {
-            "both" => new[] { InProcess, Handler },
-            "handler" => [Handler],
-            _ => [InProcess],
-        };
-        await _output.WriteLineAsync($"handler comparison: modes {string.Join(", ", modes)}, {_options.Rounds} round(s), load average {loadBefore}").ConfigureAwait(false);
+            variants.Add(new Variant(InProcess, string.Empty, Telemetry: false, []));
+        }
+
+        if (_options.Via is "handler" or "both")
+        {
+            variants.Add(new Variant(Handler, string.Empty, Telemetry: false, []));
+            if (_options.TelemetryRound)
+            {
+                variants.Add(new Variant(Handler, "telemetry", Telemetry: true, []));
+            }
+
+            if (_options.CompareSetting is { } setting)
+            {
+                variants.Add(new Variant(Handler, setting, Telemetry: false, [setting]));
+            }
+        }
+
+        await _output.WriteLineAsync($"handler comparison: {string.Join(", ", variants.Select(v => v.Label))}, {_options.Rounds} round(s), load average {loadBefore}").ConfigureAwait(false);
 
         ColdStartFigures? coldStarts = null;
-        if (modes.Contains(Handler) && _options.ColdStarts > 0)
+        if (variants.Any(v => v.Mode == Handler) && _options.ColdStarts > 0)
         {
             coldStarts = await ColdStartsAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var runs = _options.Warm
-            ? await WarmRunsAsync(modes, cancellationToken).ConfigureAwait(false)
-            : await FreshRunsAsync(modes, cancellationToken).ConfigureAwait(false);
+            ? await WarmRunsAsync(variants, cancellationToken).ConfigureAwait(false)
+            : await FreshRunsAsync(variants, cancellationToken).ConfigureAwait(false);
 
         return new ComparisonReport(_options, Environment.ProcessorCount, Environment.Version.ToString(), loadBefore, LoadAverage(), coldStarts, runs, total.Elapsed.TotalSeconds);
     }
 
     /// <summary>Every run on a fresh Azurite; every handler run in a fresh handler process (JIT-cold for the sweep, as each in-process run after the first is not).</summary>
-    private async Task<List<DrainRun>> FreshRunsAsync(string[] modes, CancellationToken cancellationToken)
+    private async Task<List<DrainRun>> FreshRunsAsync(List<Variant> variants, CancellationToken cancellationToken)
     {
         var runs = new List<DrainRun>();
         for (var round = 1; round <= _options.Rounds; round++)
         {
-            foreach (var mode in modes)
+            foreach (var variant in variants)
             {
-                runs.Add(await FreshRunAsync(mode, round, telemetry: false, cancellationToken).ConfigureAwait(false));
+                runs.Add(await FreshRunAsync(variant, round, cancellationToken).ConfigureAwait(false));
             }
-        }
-
-        if (_options.TelemetryRound && modes.Contains(Handler))
-        {
-            runs.Add(await FreshRunAsync(Handler, _options.Rounds + 1, telemetry: true, cancellationToken).ConfigureAwait(false));
         }
 
         return runs;
     }
 
-    private async Task<DrainRun> FreshRunAsync(string mode, int round, bool telemetry, CancellationToken cancellationToken)
+    private async Task<DrainRun> FreshRunAsync(Variant variant, int round, CancellationToken cancellationToken)
     {
         var azurite = AzuriteProcess.Start(_root);
         _guard.TrackAzurite(azurite);
         try
         {
-            if (mode == InProcess)
+            if (variant.Mode == InProcess)
             {
-                return await RunOnceAsync(mode, round, telemetry, _options.Accounts, azurite, handler: null, cancellationToken).ConfigureAwait(false);
+                return await RunOnceAsync(variant, round, _options.Accounts, azurite, handler: null, cancellationToken).ConfigureAwait(false);
             }
 
-            var handler = await StartHandlerAsync(azurite, telemetry, cancellationToken).ConfigureAwait(false);
+            var handler = await StartHandlerAsync(azurite, variant, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await RunOnceAsync(mode, round, telemetry, _options.Accounts, azurite, handler, cancellationToken).ConfigureAwait(false);
+                return await RunOnceAsync(variant, round, _options.Accounts, azurite, handler, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                await handler.DisposeAsync().ConfigureAwait(false);
-                _guard.TrackHandler(null);
+                await StopHandlerAsync(handler).ConfigureAwait(false);
             }
         }
         finally
@@ -144,54 +152,29 @@ internal sealed class HandlerComparison
     }
 
     /// <summary>
-    /// One Azurite and one handler process for every run, each run on fresh tables and queues (all deleted and created
-    /// again), after one warm-up run per mode on a tenth of the book (reported, not counted): both modes then run code
-    /// that has been through a sweep, as a Functions instance that has run sweeps before does.
+    /// One Azurite and one handler process per handler variant for every run, each run on fresh tables and queues (all
+    /// deleted and created again), after one warm-up run per variant on a tenth of the book (reported, not counted):
+    /// every variant then runs code that has been through a sweep, as a Functions instance that has run sweeps before.
     /// </summary>
-    private async Task<List<DrainRun>> WarmRunsAsync(string[] modes, CancellationToken cancellationToken)
+    private async Task<List<DrainRun>> WarmRunsAsync(List<Variant> variants, CancellationToken cancellationToken)
     {
         var runs = new List<DrainRun>();
         var azurite = AzuriteProcess.Start(_root);
         _guard.TrackAzurite(azurite);
-        var handlers = new List<HandlerProcess>();
+        var handlers = new Dictionary<Variant, HandlerProcess>();
         try
         {
-            HandlerProcess? handler = null;
-            HandlerProcess? telemetryHandler = null;
-            if (modes.Contains(Handler))
+            foreach (var variant in variants.Where(v => v.Mode == Handler))
             {
-                handler = await StartHandlerAsync(azurite, telemetry: false, cancellationToken).ConfigureAwait(false);
-                handlers.Add(handler);
-                if (_options.TelemetryRound)
-                {
-                    telemetryHandler = await StartHandlerAsync(azurite, telemetry: true, cancellationToken).ConfigureAwait(false);
-                    handlers.Add(telemetryHandler);
-                }
+                handlers[variant] = await StartHandlerAsync(azurite, variant, cancellationToken).ConfigureAwait(false);
             }
 
             var warmUp = Math.Max(1_000, _options.Accounts / 10);
-            foreach (var mode in modes)
+            for (var round = 0; round <= _options.Rounds; round++)
             {
-                runs.Add(await RunOnceAsync(mode, 0, telemetry: false, warmUp, azurite, mode == Handler ? handler : null, cancellationToken).ConfigureAwait(false));
-            }
-
-            if (telemetryHandler is not null)
-            {
-                runs.Add(await RunOnceAsync(Handler, 0, telemetry: true, warmUp, azurite, telemetryHandler, cancellationToken).ConfigureAwait(false));
-            }
-
-            // With --telemetry-round the handler with telemetry on the console is a third mode of every round, so that
-            // its cost is seen against the same drift as the others.
-            for (var round = 1; round <= _options.Rounds; round++)
-            {
-                foreach (var mode in modes)
+                foreach (var variant in variants)
                 {
-                    runs.Add(await RunOnceAsync(mode, round, telemetry: false, _options.Accounts, azurite, mode == Handler ? handler : null, cancellationToken).ConfigureAwait(false));
-                }
-
-                if (telemetryHandler is not null)
-                {
-                    runs.Add(await RunOnceAsync(Handler, round, telemetry: true, _options.Accounts, azurite, telemetryHandler, cancellationToken).ConfigureAwait(false));
+                    runs.Add(await RunOnceAsync(variant, round, round == 0 ? warmUp : _options.Accounts, azurite, handlers.GetValueOrDefault(variant), cancellationToken).ConfigureAwait(false));
                 }
             }
 
@@ -199,22 +182,28 @@ internal sealed class HandlerComparison
         }
         finally
         {
-            foreach (var h in handlers)
+            foreach (var h in handlers.Values)
             {
-                await h.DisposeAsync().ConfigureAwait(false);
+                await StopHandlerAsync(h).ConfigureAwait(false);
             }
 
-            _guard.TrackHandler(null);
             azurite.Stop();
             _guard.TrackAzurite(null);
         }
     }
 
-    private async Task<HandlerProcess> StartHandlerAsync(AzuriteProcess azurite, bool telemetry, CancellationToken cancellationToken)
+    private async Task<HandlerProcess> StartHandlerAsync(AzuriteProcess azurite, Variant variant, CancellationToken cancellationToken)
     {
-        var handler = await HandlerProcess.StartPublishedAsync(_appRoot, HandlerSettings(azurite.ConnectionString, telemetry), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var handler = await HandlerProcess.StartPublishedAsync(_appRoot, HandlerSettings(azurite.ConnectionString, variant), cancellationToken: cancellationToken).ConfigureAwait(false);
         _guard.TrackHandler(handler.ProcessId);
         return handler;
+    }
+
+    private async Task StopHandlerAsync(HandlerProcess handler)
+    {
+        var pid = handler.ProcessId;
+        await handler.DisposeAsync().ConfigureAwait(false);
+        _guard.ForgetHandler(pid);
     }
 
     /// <summary>Starts the handler N times on its own (nothing else running but this harness): process start to the first answer on GET /, polled every 25 ms as the host polls.</summary>
@@ -223,7 +212,7 @@ internal sealed class HandlerComparison
         await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"cold start: starting the handler {_options.ColdStarts} times")).ConfigureAwait(false);
 
         // Nothing connects at start (MarginApp), so an address where nothing listens will do.
-        var settings = HandlerSettings("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;", telemetry: false);
+        var settings = HandlerSettings("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;", new Variant(Handler, string.Empty, Telemetry: false, []));
         var times = new List<double>();
         for (var i = 0; i < _options.ColdStarts; i++)
         {
@@ -235,8 +224,7 @@ internal sealed class HandlerComparison
             }
             finally
             {
-                await handler.DisposeAsync().ConfigureAwait(false);
-                _guard.TrackHandler(null);
+                await StopHandlerAsync(handler).ConfigureAwait(false);
             }
         }
 
@@ -246,9 +234,9 @@ internal sealed class HandlerComparison
         return figures;
     }
 
-    private async Task<DrainRun> RunOnceAsync(string mode, int round, bool telemetry, int accounts, AzuriteProcess azurite, HandlerProcess? handler, CancellationToken cancellationToken)
+    private async Task<DrainRun> RunOnceAsync(Variant variant, int round, int accounts, AzuriteProcess azurite, HandlerProcess? handler, CancellationToken cancellationToken)
     {
-        var label = mode == Handler ? (telemetry ? "handler, telemetry on the console" : "handler") : "in process";
+        var label = variant.Label;
         var load = LoadAverage();
         var options = _options with { Accounts = accounts };
         await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"round {round}{(round == 0 ? " (warm-up)" : string.Empty)}, {label}: {(_options.Warm ? "fresh tables and queues" : "fresh Azurite")}, seeding {accounts:N0} accounts (load average {load})")).ConfigureAwait(false);
@@ -274,9 +262,9 @@ internal sealed class HandlerComparison
         var check = await VerifyAsync(storage, azurite.ConnectionString, sweep, seed.Accounts, cancellationToken).ConfigureAwait(false);
         var problems = check.Problems.Concat(drained.Problems).ToList();
         var run = new DrainRun(
-            mode,
+            variant.Mode,
             round,
-            telemetry,
+            variant.Name,
             load,
             seed.Seconds,
             drained.Seconds,
@@ -492,7 +480,7 @@ internal sealed class HandlerComparison
     }
 
     /// <summary>The app settings the Functions host would pass: the storage connection, the sweep's options, telemetry; nothing else inherited that would change the handler's work.</summary>
-    private Dictionary<string, string?> HandlerSettings(string connectionString, bool telemetry)
+    private Dictionary<string, string?> HandlerSettings(string connectionString, Variant variant)
     {
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -503,14 +491,14 @@ internal sealed class HandlerComparison
             ["MARGIN_Storage__Partitions"] = _options.Partitions.ToString(CultureInfo.InvariantCulture),
             ["MARGIN_Sweep__WorkItems"] = _options.WorkItems.ToString(CultureInfo.InvariantCulture),
             ["MARGIN_Sweep__PartitionConcurrency"] = _options.PartitionConcurrency.ToString(CultureInfo.InvariantCulture),
-            ["MARGIN_Functions__Telemetry"] = telemetry ? "console" : "none",
+            ["MARGIN_Functions__Telemetry"] = variant.Telemetry ? "console" : "none",
         };
         if (_options.NoLiquidation)
         {
             settings["MARGIN_Sweep__SnapshotMaxAge"] = "00:00:00.0000001";
         }
 
-        foreach (var setting in _options.HandlerSettings)
+        foreach (var setting in _options.HandlerSettings.Concat(variant.Settings))
         {
             var equals = setting.IndexOf('=', StringComparison.Ordinal);
             settings[setting[..equals]] = setting[(equals + 1)..];
@@ -650,11 +638,17 @@ internal sealed record InvocationDetail(int WorkItem, double SentAtSeconds, doub
 /// <summary>The handler's cold starts on their own, in ms.</summary>
 internal sealed record ColdStartFigures(IReadOnlyList<double> TimesMs, double MinMs, double MedianMs, double MaxMs);
 
+/// <summary>What one run drains with: in process, or a handler with telemetry on the console or with one more app setting (Name says which; empty for the plain handler).</summary>
+internal sealed record Variant(string Mode, string Name, bool Telemetry, IReadOnlyList<string> Settings)
+{
+    public string Label => Mode == HandlerComparison.Handler ? (Name.Length > 0 ? "handler+" + Name : "handler") : "in process";
+}
+
 /// <summary>One drained sweep in one mode.</summary>
 internal sealed record DrainRun(
     string Mode,
     int Round,
-    bool Telemetry,
+    string Variant,
     string LoadAverage,
     double SeedSeconds,
     double Seconds,
@@ -672,7 +666,7 @@ internal sealed record DrainRun(
     bool Verified,
     IReadOnlyList<string> Problems)
 {
-    public string Label => Mode == HandlerComparison.Handler ? (Telemetry ? "handler+telemetry" : "handler") : "in process";
+    public string Label => Mode == HandlerComparison.Handler ? (Variant.Length > 0 ? "handler+" + Variant : "handler") : "in process";
 
     public string Summary()
     {
@@ -700,17 +694,17 @@ internal sealed record ComparisonReport(HarnessOptions Options, int Cores, strin
         Line($"== Functions handler comparison: {Options.Accounts:N0} accounts, {Options.Partitions} partitions, {Options.WorkItems} work items, {Options.Workers} workers (in process) / at most {Options.Workers} invocations (handler) x partition concurrency {Options.PartitionConcurrency}{(Options.NoLiquidation ? ", no-liquidation mode" : string.Empty)}");
         Line($"machine: {Cores} cores, .NET {Runtime}; load average {LoadBefore} at the start, {LoadAfter} at the end; total {TotalSeconds:0} s");
         Line($"{(Options.Warm ? "warm: one Azurite and one handler process for every run, fresh tables and queues per run, round 0 a warm-up (not counted)" : "fresh: a new Azurite per run and a new handler process per handler run")}{(Options.HandlerSettings.Count > 0 ? "; handler settings " + string.Join(" ", Options.HandlerSettings) : string.Empty)}");
-        Line($"{"run",-22} {"drain s",8} {"accounts/s",11} {"p50 ms",7} {"p99 ms",7} {"sweep CPU s",12} {"trigger s",10} {"Azurite s",10} {"others s",9} {"hop ms",7}  load at start");
+        Line($"{"run",-34} {"drain s",8} {"accounts/s",11} {"p50 ms",7} {"p99 ms",7} {"sweep CPU s",12} {"trigger s",10} {"Azurite s",10} {"others s",9} {"hop ms",7}  load at start");
         foreach (var r in Runs)
         {
             var hop = r.Handler is { } h ? h.HopMeanMs.ToString("0.0", CultureInfo.InvariantCulture) : "-";
             var trigger = r.Handler is not null ? r.Cpu.HarnessSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "-";
-            Line($"{$"{r.Round}. {r.Label}",-22} {r.Seconds,8:0.00} {r.AccountsPerSecond,11:N0} {r.WorkItemP50Ms,7:0} {r.WorkItemP99Ms,7:0} {r.Cpu.SweepSeconds,12:0.0} {trigger,10} {r.Cpu.AzuriteSeconds,10:0.0} {r.Cpu.OthersSeconds,9:0.0} {hop,7}  {r.LoadAverage}{(r.Verified ? string.Empty : "  NOT VERIFIED")}");
+            Line($"{$"{r.Round}. {r.Label}",-34} {r.Seconds,8:0.00} {r.AccountsPerSecond,11:N0} {r.WorkItemP50Ms,7:0} {r.WorkItemP99Ms,7:0} {r.Cpu.SweepSeconds,12:0.0} {trigger,10} {r.Cpu.AzuriteSeconds,10:0.0} {r.Cpu.OthersSeconds,9:0.0} {hop,7}  {r.LoadAverage}{(r.Verified ? string.Empty : "  NOT VERIFIED")}");
         }
 
         // Round 0 is --warm's warm-up on a tenth of the book: shown above, not counted.
         var inProcess = Runs.Where(r => r.Mode == HandlerComparison.InProcess && r.Round > 0).ToArray();
-        var handler = Runs.Where(r => r.Mode == HandlerComparison.Handler && !r.Telemetry && r.Round > 0).ToArray();
+        var handler = Runs.Where(r => r.Mode == HandlerComparison.Handler && r.Variant.Length == 0 && r.Round > 0).ToArray();
         static double Median(IEnumerable<double> xs) => SweepFigures.Percentile([.. xs.Order()], 0.5);
         if (inProcess.Length > 0)
         {
@@ -729,10 +723,15 @@ internal sealed record ComparisonReport(HarnessOptions Options, int Cores, strin
             Line($"handler / in process: {ratio:P1} of the median (target >= 80 %); round by round {string.Join(", ", pairs)}");
         }
 
-        var telemetry = Runs.Where(r => r.Telemetry && r.Round > 0).ToArray();
-        if (telemetry.Length > 0 && handler.Length > 0)
+        foreach (var variant in Runs.Where(r => r.Mode == HandlerComparison.Handler && r.Variant.Length > 0).Select(r => r.Variant).Distinct())
         {
-            Line($"telemetry on the console: median {Median(telemetry.Select(r => r.AccountsPerSecond)):N0} accounts/s ({string.Join(", ", telemetry.Select(r => r.AccountsPerSecond.ToString("N0", CultureInfo.InvariantCulture)))}), handler CPU median {Median(telemetry.Select(r => r.Cpu.HandlerSeconds)):0.0} s ({string.Join(", ", telemetry.Select(r => r.Cpu.HandlerSeconds.ToString("0.0", CultureInfo.InvariantCulture)))}) against {Median(handler.Select(r => r.Cpu.HandlerSeconds)):0.0} s ({string.Join(", ", handler.Select(r => r.Cpu.HandlerSeconds.ToString("0.0", CultureInfo.InvariantCulture)))}) without");
+            var other = Runs.Where(r => r.Variant == variant && r.Round > 0).ToArray();
+            if (other.Length == 0 || handler.Length == 0)
+            {
+                continue;
+            }
+
+            Line($"handler+{variant}: median {Median(other.Select(r => r.AccountsPerSecond)):N0} accounts/s ({string.Join(", ", other.Select(r => r.AccountsPerSecond.ToString("N0", CultureInfo.InvariantCulture)))}), handler CPU median {Median(other.Select(r => r.Cpu.HandlerSeconds)):0.0} s ({string.Join(", ", other.Select(r => r.Cpu.HandlerSeconds.ToString("0.0", CultureInfo.InvariantCulture)))}) against {Median(handler.Select(r => r.Cpu.HandlerSeconds)):0.0} s ({string.Join(", ", handler.Select(r => r.Cpu.HandlerSeconds.ToString("0.0", CultureInfo.InvariantCulture)))}) for the plain handler");
         }
 
         if (inProcess.Length > 0)

@@ -28,7 +28,10 @@ internal sealed record HarnessOptions
           --rounds R                 runs of each mode with --via (default 3)
           --cold-starts N            with --via handler or both: also start the handler N times on its own and report
                                      its cold start (default 10; 0 skips)
-          --telemetry-round          with --via handler or both: one more handler run with telemetry on the console
+          --telemetry-round          with --via handler or both: a handler with telemetry on the console as one more
+                                     variant of every round
+          --compare-setting K=V      with --via handler or both: a handler with this one more app setting as one more
+                                     variant of every round (e.g. DOTNET_TieredPGO=0)
           --warm                     with --via: one Azurite and one handler process for all runs, each run on fresh
                                      tables and queues, after a warm-up run per mode on a tenth of the book (not
                                      counted): both modes warm, as a Functions instance that has run sweeps before
@@ -71,6 +74,8 @@ internal sealed record HarnessOptions
     public bool TelemetryRound { get; init; }
 
     public bool Warm { get; init; }
+
+    public string? CompareSetting { get; init; }
 
     public string? AppRoot { get; init; }
 
@@ -133,6 +138,7 @@ internal sealed record HarnessOptions
                 "--cold-starts" => options with { ColdStarts = Int(0, 100) },
                 "--telemetry-round" => options with { TelemetryRound = true },
                 "--warm" => options with { Warm = true },
+                "--compare-setting" => options with { CompareSetting = Setting(problems, Value()) },
                 "--app" => options with { AppRoot = Value() },
                 "--handler-setting" => options with { HandlerSettings = [.. options.HandlerSettings, Setting(problems, Value())] },
                 "--root" => options with { Root = Value() },

@@ -7,7 +7,7 @@ internal sealed class ProcessGuard
 {
     private readonly Lock _gate = new();
     private AzuriteProcess? _azurite;
-    private int? _handlerPid;
+    private readonly HashSet<int> _handlers = [];
 
     public void TrackAzurite(AzuriteProcess? azurite)
     {
@@ -17,26 +17,34 @@ internal sealed class ProcessGuard
         }
     }
 
-    public void TrackHandler(int? pid)
+    public void TrackHandler(int pid)
     {
         lock (_gate)
         {
-            _handlerPid = pid;
+            _handlers.Add(pid);
         }
     }
 
-    /// <summary>SIGKILL to the handler this harness started (if one runs), then Azurite's own stop (TERM, then KILL).</summary>
+    public void ForgetHandler(int pid)
+    {
+        lock (_gate)
+        {
+            _handlers.Remove(pid);
+        }
+    }
+
+    /// <summary>SIGKILL to the handlers this harness started (those running), then Azurite's own stop (TERM, then KILL).</summary>
     public void StopAll()
     {
         AzuriteProcess? azurite;
-        int? pid;
+        int[] pids;
         lock (_gate)
         {
             azurite = _azurite;
-            pid = _handlerPid;
+            pids = [.. _handlers];
         }
 
-        if (pid is { } handler)
+        foreach (var handler in pids)
         {
             try
             {
