@@ -39,6 +39,7 @@ internal static class HttpApi
             return Refuse(context, StatusCodes.Status400BadRequest, $"history must be a whole number from 0 to 500 (got '{text}')", "history");
         }
 
+        await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
         var accountTask = app.Storage.Accounts.GetAsync(id, ct);
         var storedTask = app.Storage.Margin.ReadAccountAsync(id, ct);
         var changesTask = history == 0 ? Task.FromResult<IReadOnlyList<Margin.Sweep.History.StatusChange>>([]) : app.Storage.History.ReadAsync(id, history, ct);
@@ -132,6 +133,7 @@ internal static class HttpApi
     private static async Task<IResult> SweepAsync(HttpContext context, string id, MarginApp app)
     {
         var ct = context.RequestAborted;
+        await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
         var sweep = id == "latest" ? await app.Storage.Sweeps.GetLatestAsync(ct).ConfigureAwait(false) : await app.Storage.Sweeps.GetAsync(id, ct).ConfigureAwait(false);
         if (sweep is null)
         {
@@ -182,11 +184,13 @@ internal static class HttpApi
         var checks = await Task.WhenAll(
             CheckAsync("storage", app, async token =>
             {
+                await app.EnsureCreatedAsync(token).ConfigureAwait(false);
                 var latest = await app.Storage.Snapshots.GetLatestAsync(token).ConfigureAwait(false);
                 return (true, latest is null ? "tables reachable; no price snapshot yet" : $"tables reachable; latest snapshot {latest}");
             }, ct),
             CheckAsync("queue", app, async token =>
             {
+                await app.EnsureCreatedAsync(token).ConfigureAwait(false);
                 var pending = await app.Storage.WorkQueue.ApproximateCountAsync(token).ConfigureAwait(false);
                 var poisoned = await app.Storage.WorkQueue.ApproximatePoisonCountAsync(token).ConfigureAwait(false);
                 return (poisoned == 0, string.Create(CultureInfo.InvariantCulture, $"{pending} work item(s) waiting; {poisoned} in {Margin.Infrastructure.Queues.StorageWorkQueue.PoisonQueueName}"));
@@ -203,6 +207,7 @@ internal static class HttpApi
             }, ct),
             CheckAsync("prices", app, async token =>
             {
+                await app.EnsureCreatedAsync(token).ConfigureAwait(false);
                 if (await app.Storage.Snapshots.GetLatestAsync(token).ConfigureAwait(false) is not { } id
                     || await app.Storage.Snapshots.ReadAsync(id, token).ConfigureAwait(false) is not { } snapshot)
                 {
