@@ -79,7 +79,10 @@ internal static class Telemetry
         if (exporter == "azuremonitor")
         {
             // Logs go to Application Insights through the same exporter; on the console they are already printed.
-            otel.WithLogging(l => l.AddAzureMonitorLogExporter(Monitor));
+            // Formatted messages, so that AppTraces.Message reads as the console does (KQL in docs/runbook.md filters on it);
+            // the console keeps warnings and errors only, since the host collects the handler's output as well.
+            otel.WithLogging(l => l.AddAzureMonitorLogExporter(Monitor), o => o.IncludeFormattedMessage = true);
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Margin.Engine.Accounts;
 using Margin.Engine.Results;
 using Margin.Infrastructure.Documents;
 using Margin.Infrastructure.Documents.Evaluation;
@@ -43,11 +44,21 @@ internal static class HttpApi
         var accountTask = app.Storage.Accounts.GetAsync(id, ct);
         var storedTask = app.Storage.Margin.ReadAccountAsync(id, ct);
         var changesTask = history == 0 ? Task.FromResult<IReadOnlyList<Margin.Sweep.History.StatusChange>>([]) : app.Storage.History.ReadAsync(id, history, ct);
-        await Task.WhenAll(accountTask, storedTask, changesTask).ConfigureAwait(false);
-        var account = await accountTask.ConfigureAwait(false);
+        string? ledgerProblem = null;
+        Account? account = null;
+        try
+        {
+            account = await accountTask.ConfigureAwait(false);
+        }
+        catch (InvalidAccountException ex)
+        {
+            // The ledger wrote a row this version cannot read: say so, and still answer with the stored result and history.
+            ledgerProblem = ex.Message;
+        }
+
         var (result, orders) = await storedTask.ConfigureAwait(false);
         var partition = AccountPartitioner.KeyOf(app.Storage.Partitioner.PartitionOf(id));
-        if (account is null && result is null)
+        if (account is null && result is null && ledgerProblem is null)
         {
             return Refuse(context, StatusCodes.Status404NotFound, $"no account '{id}' (partition {partition} of {app.Storage.Options.Partitions})", "id");
         }
@@ -60,6 +71,7 @@ internal static class HttpApi
                 account.Mode.ToString(),
                 [.. account.Balances.Select(b => new BalanceBody(b.Asset.ToString(), DecimalText.Format(b.Quantity)))],
                 [.. account.Positions.Select(p => new PositionBody(p.InstrumentId, DecimalText.Format(p.Quantity), DecimalText.Format(p.EntryPrice)))]),
+            ledgerProblem,
             result is null ? null : ResultBody(result),
             [.. orders.Select(o => new OrderBody(o.OrderId, o.Episode, o.State.ToString(), o.Sent, o.CreatedAt, o.ExpiresAt, o.SentAt, o.SweepId))],
             [.. (await changesTask.ConfigureAwait(false)).Select(c => new StatusChangeBody(c.At, c.From?.ToString(), c.To?.ToString(), JsonReportWriter.FlagNames(c.Flags), c.MarginRatio, c.Reason, c.OrderId, c.SweepId, c.SnapshotId, c.ParamsVersion, c.AccountVersion))]);
@@ -134,6 +146,11 @@ internal static class HttpApi
     {
         var ct = context.RequestAborted;
         await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
+        if (id.Length > 200 || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c)) || string.IsNullOrWhiteSpace(id))
+        {
+            return Refuse(context, StatusCodes.Status400BadRequest, "the sweep id must be 1 to 200 characters without / \\ # ? or control characters (or 'latest')", "id");
+        }
+
         var sweep = id == "latest" ? await app.Storage.Sweeps.GetLatestAsync(ct).ConfigureAwait(false) : await app.Storage.Sweeps.GetAsync(id, ct).ConfigureAwait(false);
         if (sweep is null)
         {
