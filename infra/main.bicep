@@ -93,10 +93,10 @@ param handlerFailureThreshold int = 5
 @description('Days the Log Analytics workspace keeps logs and metrics.')
 param logRetentionDays int = 30
 
-@description('Require a Microsoft Entra ID token on every HTTP request (App Service authentication, authsettingsV2). Function keys are still checked by the host after it.')
-param enableEntraAuth bool = false
-
-@description('Application (client) id of the Entra ID app registration that protects the HTTP API. Required when enableEntraAuth is true.')
+// Entra ID authentication has no separate on/off switch: it is on exactly when a client id is given. A switch beside
+// the id allowed "on" with an empty id, which deployed audiences 'api://' and '' (a broken authentication that refuses
+// every token). Bicep cannot relate two parameters at compile time, and fail() would only stop the deployment in Azure.
+@description('Application (client) id of the Entra ID app registration that protects the HTTP API. Set: every HTTP request needs a Microsoft Entra ID token for it (App Service authentication, authsettingsV2; the host still checks function keys after it). Empty (the default): no Entra ID authentication.')
 param entraClientId string = ''
 
 @description('Entra ID tenant that issues the tokens of the HTTP API.')
@@ -132,6 +132,7 @@ var tags = {
   'azd-env-name': environmentName
 }
 var serviceName = 'margin'
+var enableEntraAuth = !empty(entraClientId)
 var deploymentContainerName = 'app-package'
 
 // The tables and queues of docs/storage.md. The app runs with Storage:Prefix empty here: the account is its own.
@@ -439,7 +440,8 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   }
 }
 
-// Optional Entra ID authentication of the HTTP API (App Service authentication). Every request without a valid
+// Optional Entra ID authentication of the HTTP API (App Service authentication), on when entraClientId is set (see the
+// parameter: no separate switch, so it cannot be on without an id). Every request without a valid
 // token gets 401 (no login redirect: this is an API), and no path is excluded, /api/health included. Flex
 // Consumption's preview did not enforce it; the current Flex documentation no longer lists that limitation
 // (docs/deploy.md cites both). Check after deploying that an anonymous call gets 401.
