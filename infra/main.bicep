@@ -146,11 +146,16 @@ var tableNames = [
   'sweeps'
   'stressruns'
 ]
-var queueNames = [
+// The function app's own queues: the app identity's queue role is assigned on each of them, not on the account.
+// margin-stress is for book stress runs (ARCHITECTURE.md, RunStress), which the app has no function for yet: add it
+// to appQueueNames with that function, or the identity cannot read it.
+var appQueueNames = [
   'margin-shards'
   'margin-shards-poison'
-  'margin-stress'
 ]
+var queueNames = concat(appQueueNames, [
+  'margin-stress'
+])
 
 // Built-in role definitions (docs/notes/functions-custom-handler.md section 4).
 var roles = {
@@ -499,19 +504,28 @@ resource storageBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-0
   }
 }
 
-// Queue Data Contributor on the account: the queue trigger reads and deletes margin-shards messages and moves a
-// message to margin-shards-poison after maxDequeueCount; StartSweep enqueues work items; the handler copies a
-// malformed item to the poison queue itself. Reader plus Message Processor would not cover sending to the poison
-// queue, and the host creates a missing poison queue, which needs the queue write permission.
-resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
-  scope: storage
-  properties: {
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+// Queue Data Contributor on margin-shards and margin-shards-poison only, not on the account. Who uses which queue:
+// - the host's queue trigger gets, updates and deletes margin-shards messages, reads its length (scaling), and after
+//   maxDequeueCount creates margin-shards-poison if missing (best effort; it exists here) and adds the message there;
+// - the handler: StartSweep adds work items to margin-shards; ProcessShard copies a body that is not a work item to
+//   margin-shards-poison; every function first creates both queues if missing (an existing queue needs the queue
+//   write permission on that queue, which Contributor on it includes); /api/health reads both queues' properties.
+// The host itself needs no other queue with identity-based AzureWebJobsStorage: its keys, timer schedules and
+// singleton leases are blobs (Blob Data Owner above); the host's own queues come with blob triggers (receipts, the
+// shared queue) and Durable Functions (task hubs), which this app does not have. Reader plus Message Processor would
+// not cover adding to the poison queue. Not deployed yet (docs/deploy.md says what to do on a 403 from a queue). The
+// operator's queue role below stays on the account (the margin CLI may use any queue).
+resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for queueName in appQueueNames: {
+    name: guid(queues[indexOf(queueNames, queueName)].id, identity.id, roles.storageQueueDataContributor)
+    scope: queues[indexOf(queueNames, queueName)]
+    properties: {
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    }
   }
-}
+]
 
 // Table Data Contributor on the account: the app reads and writes all eight tables of docs/storage.md (and
 // creates a missing one); a per-table assignment would need eight assignments for the same effect.
