@@ -93,10 +93,10 @@ param handlerFailureThreshold int = 5
 @description('Days the Log Analytics workspace keeps logs and metrics.')
 param logRetentionDays int = 30
 
-@description('Require a Microsoft Entra ID token on every HTTP request (App Service authentication, authsettingsV2). Function keys are still checked by the host after it.')
-param enableEntraAuth bool = false
-
-@description('Application (client) id of the Entra ID app registration that protects the HTTP API. Required when enableEntraAuth is true.')
+// Entra ID authentication has no separate on/off switch: it is on exactly when a client id is given. A switch beside
+// the id allowed "on" with an empty id, which deployed audiences 'api://' and '' (a broken authentication that refuses
+// every token). Bicep cannot relate two parameters at compile time, and fail() would only stop the deployment in Azure.
+@description('Application (client) id of the Entra ID app registration that protects the HTTP API. Set: every HTTP request needs a Microsoft Entra ID token for it (App Service authentication, authsettingsV2; the host still checks function keys after it). Empty (the default): no Entra ID authentication.')
 param entraClientId string = ''
 
 @description('Entra ID tenant that issues the tokens of the HTTP API.')
@@ -132,6 +132,7 @@ var tags = {
   'azd-env-name': environmentName
 }
 var serviceName = 'margin'
+var enableEntraAuth = !empty(entraClientId)
 var deploymentContainerName = 'app-package'
 
 // The tables and queues of docs/storage.md. The app runs with Storage:Prefix empty here: the account is its own.
@@ -145,11 +146,16 @@ var tableNames = [
   'sweeps'
   'stressruns'
 ]
-var queueNames = [
+// The function app's own queues: the app identity's queue role is assigned on each of them, not on the account.
+// margin-stress is for book stress runs (ARCHITECTURE.md, RunStress), which the app has no function for yet: add it
+// to appQueueNames with that function, or the identity cannot read it.
+var appQueueNames = [
   'margin-shards'
   'margin-shards-poison'
-  'margin-stress'
 ]
+var queueNames = concat(appQueueNames, [
+  'margin-stress'
+])
 
 // Built-in role definitions (docs/notes/functions-custom-handler.md section 4).
 var roles = {
@@ -439,7 +445,8 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   }
 }
 
-// Optional Entra ID authentication of the HTTP API (App Service authentication). Every request without a valid
+// Optional Entra ID authentication of the HTTP API (App Service authentication), on when entraClientId is set (see the
+// parameter: no separate switch, so it cannot be on without an id). Every request without a valid
 // token gets 401 (no login redirect: this is an API), and no path is excluded, /api/health included. Flex
 // Consumption's preview did not enforce it; the current Flex documentation no longer lists that limitation
 // (docs/deploy.md cites both). Check after deploying that an anonymous call gets 401.
@@ -497,19 +504,28 @@ resource storageBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-0
   }
 }
 
-// Queue Data Contributor on the account: the queue trigger reads and deletes margin-shards messages and moves a
-// message to margin-shards-poison after maxDequeueCount; StartSweep enqueues work items; the handler copies a
-// malformed item to the poison queue itself. Reader plus Message Processor would not cover sending to the poison
-// queue, and the host creates a missing poison queue, which needs the queue write permission.
-resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
-  scope: storage
-  properties: {
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+// Queue Data Contributor on margin-shards and margin-shards-poison only, not on the account. Who uses which queue:
+// - the host's queue trigger gets, updates and deletes margin-shards messages, reads its length (scaling), and after
+//   maxDequeueCount creates margin-shards-poison if missing (best effort; it exists here) and adds the message there;
+// - the handler: StartSweep adds work items to margin-shards; ProcessShard copies a body that is not a work item to
+//   margin-shards-poison; every function first creates both queues if missing (an existing queue needs the queue
+//   write permission on that queue, which Contributor on it includes); /api/health reads both queues' properties.
+// The host itself needs no other queue with identity-based AzureWebJobsStorage: its keys, timer schedules and
+// singleton leases are blobs (Blob Data Owner above); the host's own queues come with blob triggers (receipts, the
+// shared queue) and Durable Functions (task hubs), which this app does not have. Reader plus Message Processor would
+// not cover adding to the poison queue. Not deployed yet (docs/deploy.md says what to do on a 403 from a queue). The
+// operator's queue role below stays on the account (the margin CLI may use any queue).
+resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for queueName in appQueueNames: {
+    name: guid(queues[indexOf(queueNames, queueName)].id, identity.id, roles.storageQueueDataContributor)
+    scope: queues[indexOf(queueNames, queueName)]
+    properties: {
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    }
   }
-}
+]
 
 // Table Data Contributor on the account: the app reads and writes all eight tables of docs/storage.md (and
 // creates a missing one); a per-table assignment would need eight assignments for the same effect.

@@ -74,6 +74,6 @@ PROJ
 dotnet msbuild "$zipper" -t:Zip -nologo -v:quiet -nodeReuse:false "-p:AppRoot=$app" "-p:ZipPath=$zip.partial"
 mv -f "$zip.partial" "$zip"
 
-size=$(stat -c %s "$zip")
+size=$(wc -c <"$zip" | tr -d " ")  # wc, not GNU stat -c: the same on Linux and macOS
 echo "package-functions.sh: app root $app"
 echo "package-functions.sh: package $zip ($size bytes, $(( (size + 524288) / 1048576 )) MiB)"

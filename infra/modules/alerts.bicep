@@ -92,18 +92,31 @@ AppMetrics
     | project Asset = "(no price report)", AgeSeconds = 1e9)
 '''
 
-// Poison messages. The app's own count (margin.poison: a malformed work item it copied to margin-shards-poison, a
-// malformed or invalid liquidation event it dead-lettered) and the host's log line when it moves a work item to
-// margin-shards-poison after maxDequeueCount, which the handler never sees.
+// Poison messages, each counted once. margin.poison is the handler's own count (docs/observability.md): a body that
+// is not a work item, which it copies to margin-shards-poison itself; the last attempt of a failing work item, which
+// the host then moves there; the last delivery of a refused or failing liquidation event, which Service Bus then
+// dead-letters (MaxDeliveryCountExceeded). The host also logs each move ("Message has reached MaxDequeueCount of 5.
+// Moving message to queue 'margin-shards-poison'.") and the handler logs each last attempt ("ProcessShard: queue
+// message <id> failed its last attempt (5 of 5); the host moves it to margin-shards-poison"): both lines name
+// margin-shards-poison, and both mean the same message, so neither is counted on its own. The host's lines are
+// counted only where they outnumber the handler's: those are last attempts the handler did not count (it crashed or
+// timed out, or failed before the message was a work item: no Data.item, a body too long to copy, storage failing).
+// The lines are told apart by how they start (the handler exports formatted messages, so AppTraces.Message reads as
+// the console does) and by AppRoleName: the handler's exported logs have "MarginFunctions", its service name; the
+// host's lines, including the host's copy of the handler's console output (warnings and errors), have the app's name.
 var poisonQuery = '''
+let handlerLastAttempts = toscalar(AppTraces
+    | where AppRoleName == "MarginFunctions"
+    | where Message startswith "ProcessShard: queue message" and Message has "failed its last attempt"
+    | count);
+let hostMoves = toscalar(AppTraces
+    | where AppRoleName != "MarginFunctions"
+    | where Message startswith "Message has reached MaxDequeueCount" and Message has "margin-shards-poison"
+    | count);
 AppMetrics
 | where Name == "margin.poison"
 | summarize Poisoned = sum(Sum) by Queue = tostring(Properties["margin.queue"])
-| union (
-    AppTraces
-    | where Message has "margin-shards-poison" and Message has "MaxDequeueCount"
-    | summarize Poisoned = todouble(count())
-    | extend Queue = "margin-shards (moved by the host)")
+| union (print Queue = "margin-shards", Poisoned = todouble(max_of(0, hostMoves - handlerLastAttempts)))
 | summarize Poisoned = sum(Poisoned) by Queue
 '''
 
@@ -128,12 +141,21 @@ AppMetrics
 | project Breaches, Overruns, LongestSweepSeconds
 ''', 'SWEEP_INTERVAL_SECONDS', string(sweepIntervalSeconds))
 
-// Handler failures. Failed invocations as the host records them (HTTP 4xx answers are the caller's mistake, not a
-// failure) and the handler's own margin.handler.failures count; a failure usually shows in both, so the larger of
-// the two counts is taken rather than their sum.
+// Handler failures, each failed invocation counted once. AppRequests holds more than one row per invocation: the
+// host's (AppRoleName = the function app's name, Name = the function) and the handler's own server and consumer
+// spans (AppRoleName "MarginFunctions", its service name: the ASP.NET Core request span "POST /ProcessShard", the use
+// case's ProcessShard span), all failed when the invocation fails. Only the host's rows are counted: one per
+// invocation, and they include invocations the handler never answered (not started, crashed, timed out), which the
+// handler cannot count itself. Health is left out: its 503 reports a dependency or a poisoned work item (it stays 503
+// until someone clears margin-shards-poison), which the other alerts cover. HTTP 4xx answers are the caller's mistake.
+// margin.handler.failures (the handler's 500 answers to the timer, queue and Service Bus functions) counts a subset of
+// the same invocations and is never sampled: it is the floor if the host's request telemetry is sampled, so the
+// larger of the two counts is taken, never their sum.
 var handlerFailuresQuery = '''
 AppRequests
+| where AppRoleName != "MarginFunctions"
 | where Success == false and not(ResultCode startswith "4")
+| where Name != "Health" and OperationName != "Health" and not(Url contains "/api/health")
 | summarize Failures = todouble(count())
 | union (
     AppMetrics
@@ -141,6 +163,7 @@ AppRequests
     | summarize Failures = sum(Sum))
 | summarize Failures = max(Failures)
 '''
+
 
 var rules = [
   {
@@ -164,7 +187,7 @@ var rules = [
   {
     name: 'poison-messages'
     displayName: 'MarginFunctions: poison messages'
-    description: 'A work item went to margin-shards-poison, or a liquidation event was dead-lettered by the app, in the last 15 minutes. docs/runbook.md#poison-messages'
+    description: 'A work item went to margin-shards-poison, or a liquidation event failed its last delivery (Service Bus dead-letters it), in the last 15 minutes. docs/runbook.md#poison-messages'
     severity: 2
     windowSize: 'PT15M'
     query: poisonQuery
@@ -206,7 +229,7 @@ var rules = [
   {
     name: 'handler-failures'
     displayName: 'MarginFunctions: handler failures'
-    description: 'More than ${handlerFailureThreshold} function invocations failed in the last 15 minutes (AppRequests, margin.handler.failures). docs/runbook.md#handler-failures'
+    description: 'More than ${handlerFailureThreshold} function invocations failed in the last 15 minutes (the host\'s AppRequests rows, Health left out; at least margin.handler.failures). docs/runbook.md#handler-failures'
     severity: 2
     windowSize: 'PT15M'
     query: handlerFailuresQuery
@@ -257,9 +280,13 @@ resource logAlerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   }
 ]
 
-// Reports the app has not applied: the broker dead-letters an event after 10 failed deliveries, and the app
-// dead-letters malformed or unknown ones (docs/servicebus.md: any message there must be looked at). The orders
-// queue's dead-letter queue is not alerted on: expired orders land there by design (TTLExpiredException).
+// Reports the app has not applied (docs/servicebus.md: any message there must be looked at). The function app never
+// dead-letters an event itself: a custom handler cannot settle the message, so it answers 500 for a refused event
+// (malformed, invalid, unknown order) as for a storage failure, the host abandons it, and Service Bus dead-letters it
+// after maxDeliveryCount (10) with reason MaxDeliveryCountExceeded; the precise reason is in the handler's log line of
+// each delivery. Only the margin CLI (margin orders events) dead-letters at once with MalformedEvent, InvalidEvent or
+// UnknownOrder. The orders queue's dead-letter queue is not alerted on: expired orders land there by design
+// (TTLExpiredException).
 resource deadLetteredEvents 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   name: 'alert-events-deadletter-${resourceToken}'
   location: 'global'

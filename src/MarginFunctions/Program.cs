@@ -18,7 +18,7 @@ try
 
     app = MarginApp.Create(environment, TimeProvider.System);
 }
-catch (ArgumentException ex)
+catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException or UriFormatException)
 {
     // The host shows the handler's output in its log: say what is wrong and exit, rather than answer every invocation with it.
     await Console.Error.WriteLineAsync($"MarginFunctions cannot start: {ex.Message}").ConfigureAwait(false);

@@ -87,7 +87,20 @@ internal static class TriggerFunctions
     {
         var messageId = invocation.MetadataText("Id") ?? "(no id)";
         var dequeueCount = invocation.MetadataInteger("DequeueCount") ?? 1;
-        var message = StorageWorkQueue.Decode(messageId, invocation.MetadataText("PopReceipt") ?? string.Empty, dequeueCount, invocation.DataText(QueueBinding) ?? string.Empty);
+        if (invocation.DataText(QueueBinding) is not { Length: > 0 } body)
+        {
+            // No body where function.json puts it (a renamed binding, another payload shape): failing keeps the message
+            // with the host, which moves it intact to margin-shards-poison after maxDequeueCount.
+            throw new InvalidDataException($"the invocation has no queue message in Data.{QueueBinding} (message {messageId}); check ProcessShard/function.json's binding name");
+        }
+
+        if (body.Length > StorageWorkQueue.MaxPoisonBodyChars)
+        {
+            // Far too long for a work item, and too long to copy whole into a poison record: leave it to the host's own poison move, which keeps it intact.
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"message {messageId} is {body.Length} characters, not a work item (they are a few hundred); the host moves it to {StorageWorkQueue.PoisonQueueName} after maxDequeueCount"));
+        }
+
+        var message = StorageWorkQueue.Decode(messageId, invocation.MetadataText("PopReceipt") ?? string.Empty, dequeueCount, body);
         await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
         if (message.Item is not { } item)
         {

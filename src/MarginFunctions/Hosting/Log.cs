@@ -6,9 +6,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "MarginFunctions listening on 127.0.0.1:{Port}; {Sources} oracle source(s); Service Bus {ServiceBus}")]
     public static partial void Started(ILogger logger, int port, int sources, string serviceBus);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "MarginFunctions cannot start: {Problem}")]
-    public static partial void CannotStart(ILogger logger, string problem);
-
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "{Function} invocation {InvocationId} succeeded in {ElapsedMs} ms: {Summary}")]
     public static partial void Succeeded(ILogger logger, string function, string? invocationId, long elapsedMs, string summary);
 

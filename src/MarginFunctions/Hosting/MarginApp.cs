@@ -64,8 +64,22 @@ internal sealed class MarginApp : IAsyncDisposable
     {
         var configuration = MarginConfiguration.Build(jsonFile: null, environment);
         var settings = MarginConfiguration.Read(configuration, out var shared);
-        var functions = configuration.GetSection(FunctionsOptions.Section).Get<FunctionsOptions>() ?? new FunctionsOptions();
+        FunctionsOptions functions;
+        try
+        {
+            functions = configuration.GetSection(FunctionsOptions.Section).Get<FunctionsOptions>() ?? new FunctionsOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ArgumentException(ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message, ex);
+        }
+
         var problems = shared.Concat(functions.Problems()).ToList();
+        if (functions.Telemetry.Equals("azuremonitor", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(environment.GetValueOrDefault(Telemetry.ConnectionStringSetting)))
+        {
+            problems.Add($"{FunctionsOptions.Section}:Telemetry is azuremonitor but {Telemetry.ConnectionStringSetting} is not set");
+        }
+
         if (settings.Storage.Prefix.Length > 0)
         {
             problems.Add($"Storage:Prefix must be empty in the function app (got '{settings.Storage.Prefix}'): the queue trigger's function.json names the queue margin-shards");

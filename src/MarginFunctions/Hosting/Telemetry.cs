@@ -49,6 +49,11 @@ internal static class Telemetry
                 // The request span (ASP.NET Core's, continuing the host's traceparent) is the parent of the invocation's span;
                 // without it recorded, the parent-based sampler would drop every span under an unrecorded request activity.
                 t.AddAspNetCoreInstrumentation(o => o.Filter = context => context.Request.Path != "/");
+
+                // Every invocation is recorded, whatever the caller's traceparent says: a host that sampled its own span out
+                // would otherwise drop ours and, with the Azure Monitor exporter, the invocation's logs (errors included).
+                // The volume is a few spans per invocation; thin it at ingestion if needed, not here.
+                t.SetSampler(new AlwaysOnSampler());
                 t.AddSource(SweepTelemetry.SourceName, Invocation.TelemetryName);
                 if (exporter == "azuremonitor")
                 {
@@ -74,7 +79,10 @@ internal static class Telemetry
         if (exporter == "azuremonitor")
         {
             // Logs go to Application Insights through the same exporter; on the console they are already printed.
-            otel.WithLogging(l => l.AddAzureMonitorLogExporter(Monitor));
+            // Formatted messages, so that AppTraces.Message reads as the console does (KQL in docs/runbook.md filters on it);
+            // the console keeps warnings and errors only, since the host collects the handler's output as well.
+            otel.WithLogging(l => l.AddAzureMonitorLogExporter(Monitor), o => o.IncludeFormattedMessage = true);
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
         }
     }
 

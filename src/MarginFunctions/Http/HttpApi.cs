@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Margin.Engine.Accounts;
 using Margin.Engine.Results;
 using Margin.Infrastructure.Documents;
 using Margin.Infrastructure.Documents.Evaluation;
@@ -39,14 +40,25 @@ internal static class HttpApi
             return Refuse(context, StatusCodes.Status400BadRequest, $"history must be a whole number from 0 to 500 (got '{text}')", "history");
         }
 
+        await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
         var accountTask = app.Storage.Accounts.GetAsync(id, ct);
         var storedTask = app.Storage.Margin.ReadAccountAsync(id, ct);
         var changesTask = history == 0 ? Task.FromResult<IReadOnlyList<Margin.Sweep.History.StatusChange>>([]) : app.Storage.History.ReadAsync(id, history, ct);
-        await Task.WhenAll(accountTask, storedTask, changesTask).ConfigureAwait(false);
-        var account = await accountTask.ConfigureAwait(false);
+        string? ledgerProblem = null;
+        Account? account = null;
+        try
+        {
+            account = await accountTask.ConfigureAwait(false);
+        }
+        catch (InvalidAccountException ex)
+        {
+            // The ledger wrote a row this version cannot read: say so, and still answer with the stored result and history.
+            ledgerProblem = ex.Message;
+        }
+
         var (result, orders) = await storedTask.ConfigureAwait(false);
         var partition = AccountPartitioner.KeyOf(app.Storage.Partitioner.PartitionOf(id));
-        if (account is null && result is null)
+        if (account is null && result is null && ledgerProblem is null)
         {
             return Refuse(context, StatusCodes.Status404NotFound, $"no account '{id}' (partition {partition} of {app.Storage.Options.Partitions})", "id");
         }
@@ -59,6 +71,7 @@ internal static class HttpApi
                 account.Mode.ToString(),
                 [.. account.Balances.Select(b => new BalanceBody(b.Asset.ToString(), DecimalText.Format(b.Quantity)))],
                 [.. account.Positions.Select(p => new PositionBody(p.InstrumentId, DecimalText.Format(p.Quantity), DecimalText.Format(p.EntryPrice)))]),
+            ledgerProblem,
             result is null ? null : ResultBody(result),
             [.. orders.Select(o => new OrderBody(o.OrderId, o.Episode, o.State.ToString(), o.Sent, o.CreatedAt, o.ExpiresAt, o.SentAt, o.SweepId))],
             [.. (await changesTask.ConfigureAwait(false)).Select(c => new StatusChangeBody(c.At, c.From?.ToString(), c.To?.ToString(), JsonReportWriter.FlagNames(c.Flags), c.MarginRatio, c.Reason, c.OrderId, c.SweepId, c.SnapshotId, c.ParamsVersion, c.AccountVersion))]);
@@ -132,6 +145,12 @@ internal static class HttpApi
     private static async Task<IResult> SweepAsync(HttpContext context, string id, MarginApp app)
     {
         var ct = context.RequestAborted;
+        await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
+        if (id.Length > 200 || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c)) || string.IsNullOrWhiteSpace(id))
+        {
+            return Refuse(context, StatusCodes.Status400BadRequest, "the sweep id must be 1 to 200 characters without / \\ # ? or control characters (or 'latest')", "id");
+        }
+
         var sweep = id == "latest" ? await app.Storage.Sweeps.GetLatestAsync(ct).ConfigureAwait(false) : await app.Storage.Sweeps.GetAsync(id, ct).ConfigureAwait(false);
         if (sweep is null)
         {
@@ -182,11 +201,13 @@ internal static class HttpApi
         var checks = await Task.WhenAll(
             CheckAsync("storage", app, async token =>
             {
+                await app.EnsureCreatedAsync(token).ConfigureAwait(false);
                 var latest = await app.Storage.Snapshots.GetLatestAsync(token).ConfigureAwait(false);
                 return (true, latest is null ? "tables reachable; no price snapshot yet" : $"tables reachable; latest snapshot {latest}");
             }, ct),
             CheckAsync("queue", app, async token =>
             {
+                await app.EnsureCreatedAsync(token).ConfigureAwait(false);
                 var pending = await app.Storage.WorkQueue.ApproximateCountAsync(token).ConfigureAwait(false);
                 var poisoned = await app.Storage.WorkQueue.ApproximatePoisonCountAsync(token).ConfigureAwait(false);
                 return (poisoned == 0, string.Create(CultureInfo.InvariantCulture, $"{pending} work item(s) waiting; {poisoned} in {Margin.Infrastructure.Queues.StorageWorkQueue.PoisonQueueName}"));
@@ -203,6 +224,7 @@ internal static class HttpApi
             }, ct),
             CheckAsync("prices", app, async token =>
             {
+                await app.EnsureCreatedAsync(token).ConfigureAwait(false);
                 if (await app.Storage.Snapshots.GetLatestAsync(token).ConfigureAwait(false) is not { } id
                     || await app.Storage.Snapshots.ReadAsync(id, token).ConfigureAwait(false) is not { } snapshot)
                 {

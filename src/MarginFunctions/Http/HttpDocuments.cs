@@ -6,9 +6,9 @@ namespace MarginFunctions.Http;
 internal sealed record ErrorBody(string Error, string? Field = null);
 
 /// <summary><c>GET accounts/{id}/margin</c>: the account's latest stored result, its open and recent orders, and its status history, newest first.</summary>
-internal sealed record AccountMarginBody(string AccountId, string Partition, AccountLedgerBody? Ledger, MarginResultBody? Result, IReadOnlyList<OrderBody> Orders, IReadOnlyList<StatusChangeBody> History);
+internal sealed record AccountMarginBody(string AccountId, string Partition, AccountLedgerBody? Ledger, string? LedgerProblem, MarginResultBody? Result, IReadOnlyList<OrderBody> Orders, IReadOnlyList<StatusChangeBody> History);
 
-/// <summary>The account as the ledger stored it (null when the row is missing or malformed).</summary>
+/// <summary>The account as the ledger stored it (null when the row is missing, or malformed: then <c>ledgerProblem</c> says why).</summary>
 internal sealed record AccountLedgerBody(long Version, string Mode, IReadOnlyList<BalanceBody> Balances, IReadOnlyList<PositionBody> Positions);
 
 /// <summary>A balance: the quantity as a decimal string.</summary>

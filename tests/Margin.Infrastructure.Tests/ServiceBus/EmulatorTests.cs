@@ -239,6 +239,9 @@ public sealed class EmulatorTests
         Assert.Equal("one", bus.Messages("orders")[0].Body);
         Assert.Equal(1, bus.DuplicatesDropped);
         Assert.All(bus.Transfers, t => Assert.Equal("accepted", t.Outcome));
+        Assert.Equal(["order-1", "order-1", "order-2"], bus.Transfers.Select(t => Assert.Single(t.MessageIds)));
+        Assert.Equal([null, "order-1", null], bus.Transfers.Select(t => t.DuplicateMessageIds.SingleOrDefault()));
+        Assert.Equal([0, 1, 0], bus.Transfers.Select(t => t.DuplicateMessageIds.Count));
     }
 
     [Fact]
@@ -282,6 +285,8 @@ public sealed class EmulatorTests
         var transfer = Assert.Single(bus.Transfers);
         Assert.Equal(EmulatedServiceBus.BatchMessageFormat, transfer.MessageFormat);
         Assert.Equal(4, transfer.MessageCount);
+        Assert.Equal(["o-1", "o-2", "o-1", "o-3"], transfer.MessageIds);
+        Assert.Equal(["o-1"], transfer.DuplicateMessageIds);
         Assert.Equal(1, bus.DuplicatesDropped);
     }
 

@@ -99,7 +99,7 @@ public sealed class HostQueueTriggerTests(AzuriteInstance azurite)
     }
 
     [Fact]
-    public async Task Start_ManySlowInvocations_RunAtMostBatchSizePlusNewBatchThreshold()
+    public async Task Start_InvocationsHeldOpen_FetchesAgainOnlyAtNewBatchThresholdSoAtMostBatchSizePlusItRun()
     {
         var queue = await NewQueueAsync();
         var client = Base64Client(queue);
@@ -108,20 +108,41 @@ public sealed class HostQueueTriggerTests(AzuriteInstance azurite)
             await client.SendMessageAsync(i.ToString(CultureInfo.InvariantCulture));
         }
 
-        // Uneven durations, so some of a batch are still running when the listener fetches the next one.
-        var handler = new ScriptedHandler(async payload =>
+        // Each invocation runs until the test lets one finish, so how many run at once is the listener's doing, not the
+        // machine's speed. The settle pauses give a listener that fetched too early (it polls every 200 ms at most) time to show it.
+        using var gate = new SemaphoreSlim(0);
+        var handler = new ScriptedHandler(async _ =>
         {
-            var item = int.Parse(JsonSerializer.Deserialize<string>(Item(payload))!, CultureInfo.InvariantCulture);
-            await Task.Delay(100 + (item % 4 * 250));
+            await gate.WaitAsync();
             return new HandlerResponse(HttpStatusCode.OK, ScriptedHandler.Success);
         });
         await using var trigger = new HostQueueTrigger(azurite.ConnectionString, queue, handler, s_fast with { BatchSize = 4, NewBatchThreshold = 2 });
+        var settle = TimeSpan.FromSeconds(1);
 
+        // A first batch of BatchSize, and no further fetch while more than NewBatchThreshold of it run.
         trigger.Start();
+        await WaitForAsync(() => trigger.InFlight == 4);
+        await Task.Delay(settle);
+        Assert.Equal(4, trigger.InFlight);
+        gate.Release();
+        await WaitForAsync(() => trigger.Successes == 1);
+        await Task.Delay(settle);
+        Assert.Equal(3, trigger.InFlight);
+        Assert.Equal(4, trigger.Invocations);
+
+        // Down to NewBatchThreshold: the next batch is fetched while those two still run, and nothing beyond it.
+        gate.Release();
+        await WaitForAsync(() => trigger.InFlight == 6);
+        await Task.Delay(settle);
+        Assert.Equal(6, trigger.InFlight);
+        Assert.Equal(8, trigger.Invocations);
+
+        gate.Release(24);
         await WaitForAsync(() => trigger.Successes == 24);
         await trigger.StopAsync();
 
-        Assert.InRange(trigger.MaxInFlight, 5, 6);
+        Assert.Equal(6, trigger.MaxInFlight);
+        Assert.Equal(24, trigger.Invocations);
     }
 
     [Fact]

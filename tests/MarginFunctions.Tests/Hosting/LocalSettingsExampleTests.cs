@@ -62,4 +62,15 @@ public sealed class LocalSettingsExampleTests
         var ex = Assert.Throws<ArgumentException>(() => MarginApp.Create(values, TimeProvider.System));
         Assert.Contains("Storage:ConnectionString", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("MARGIN_Functions__MaxRequestBytes", "many", "MaxRequestBytes")]
+    [InlineData("MARGIN_Functions__Telemetry", "azuremonitor", "APPLICATIONINSIGHTS_CONNECTION_STRING")]
+    public void Create_BadHandlerSetting_IsRefusedNamingIt(string name, string value, string named)
+    {
+        var values = Values();
+        values[name] = value;
+        var ex = Assert.Throws<ArgumentException>(() => MarginApp.Create(values, TimeProvider.System));
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+    }
 }

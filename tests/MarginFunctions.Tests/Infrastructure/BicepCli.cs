@@ -61,6 +61,27 @@ internal static class BicepCli
         return new BicepRun(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// <c>bicep build-params</c> of a parameters file for infra/main.bicep with these assignments (one <c>param x = v</c>
+    /// per line), written to a folder of its own: a combination the template must accept or refuse at compile time.
+    /// </summary>
+    public static async Task<BicepRun> BuildParamsAsync(params string[] assignments)
+    {
+        var folder = Directory.CreateTempSubdirectory("bicep-params-");
+        try
+        {
+            // A .bicepparam file names its template by a relative path only.
+            var main = Path.GetRelativePath(folder.FullName, MainBicep).Replace('\\', '/');
+            var file = Path.Combine(folder.FullName, "main.bicepparam");
+            await File.WriteAllLinesAsync(file, [$"using '{main}'", .. assignments]);
+            return await RunAsync("build-params", file, "--stdout");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private static async Task<JsonObject> BuildAsync(string bicepFile)
     {
         var run = await RunAsync("build", bicepFile, "--stdout");

@@ -137,13 +137,44 @@ public sealed class FunctionAppTemplateTests
         var auth = ArmTemplate.Resource(template, "authSettings");
         var validation = auth["properties"]?["globalValidation"];
 
-        Assert.Equal("[parameters('enableEntraAuth')]", (string?)auth["condition"]);
-        Assert.False((bool?)ArmTemplate.DefaultOf(template, "enableEntraAuth"));
         Assert.Contains("'authsettingsV2'", (string?)auth["name"], StringComparison.Ordinal);
         Assert.True((bool?)validation?["requireAuthentication"]);
         Assert.Equal("Return401", (string?)validation?["unauthenticatedClientAction"]);
         Assert.Null(validation?["excludedPaths"]);
         Assert.Equal("[parameters('entraClientId')]", (string?)auth["properties"]?["identityProviders"]?["azureActiveDirectory"]?["registration"]?["clientId"]);
+    }
+
+    [Fact]
+    public async Task EntraAuth_Enabled_IsExactlyWhenAClientIdIsGiven()
+    {
+        // With a separate switch, "on" with an empty id deployed the audiences 'api://' and '': a broken authentication.
+        var template = await BicepCli.CompiledMainAsync();
+
+        Assert.Equal("[variables('enableEntraAuth')]", (string?)ArmTemplate.Resource(template, "authSettings")["condition"]);
+        Assert.Equal("[not(empty(parameters('entraClientId')))]", (string?)template["variables"]?["enableEntraAuth"]);
+        Assert.Equal(string.Empty, (string?)ArmTemplate.DefaultOf(template, "entraClientId"));
+        Assert.Null(template["parameters"]?["enableEntraAuth"]);
+    }
+
+    [Fact]
+    public async Task BuildParams_SwitchOnWithAnEmptyClientId_IsRefused()
+    {
+        var run = await BicepCli.BuildParamsAsync("param environmentName = 'dev'", "param enableEntraAuth = true", "param entraClientId = ''");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("enableEntraAuth", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("11111111-2222-3333-4444-555555555555")]
+    public async Task BuildParams_ClientIdAlone_Builds(string clientId)
+    {
+        var run = await BicepCli.BuildParamsAsync("param environmentName = 'dev'", $"param entraClientId = '{clientId}'");
+
+        Assert.True(run.ExitCode == 0, $"bicep build-params exited with {run.ExitCode}:\n{run.StandardError}");
+        var parameters = JsonNode.Parse((string?)JsonNode.Parse(run.StandardOutput)?["parametersJson"] ?? "{}")?["parameters"];
+        Assert.Equal(clientId, (string?)parameters?["entraClientId"]?["value"]);
     }
 
     private static async Task<string> AppSettingsExpressionAsync()

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Margin.Infrastructure.Queues;
 
 namespace MarginFunctions.Tests.Infrastructure;
 
@@ -54,7 +55,7 @@ public sealed partial class RoleAssignmentTemplateTests
     [InlineData("serviceBusSender", ServiceBusDataSender, "Microsoft.ServiceBus/namespaces/queues", "'liquidation-orders'")]
     [InlineData("serviceBusReceiver", ServiceBusDataReceiver, "Microsoft.ServiceBus/namespaces/queues", "'liquidation-events'")]
     [InlineData("storageBlobDataOwner", StorageBlobDataOwner, "Microsoft.Storage/storageAccounts", "")]
-    [InlineData("storageQueueDataContributor", StorageQueueDataContributor, "Microsoft.Storage/storageAccounts", "")]
+    [InlineData("storageQueueDataContributor", StorageQueueDataContributor, "Microsoft.Storage/storageAccounts/queueServices/queues", "variables('appQueueNames')[copyIndex()]")]
     [InlineData("storageTableDataContributor", StorageTableDataContributor, "Microsoft.Storage/storageAccounts", "")]
     [InlineData("metricsPublisher", MonitoringMetricsPublisher, "Microsoft.Insights/components", "")]
     public async Task AppIdentity_Role_IsAssignedOnItsScope(string symbolicName, string role, string scopeType, string entity)
@@ -68,6 +69,36 @@ public sealed partial class RoleAssignmentTemplateTests
         Assert.Contains(entity, scope, StringComparison.Ordinal);
         Assert.Equal("[reference('identity').principalId]", (string?)assignment["properties"]?["principalId"]);
         Assert.Equal("ServicePrincipal", (string?)assignment["properties"]?["principalType"]);
+    }
+
+    [Fact]
+    public async Task AppIdentity_QueueRole_IsOnTheWorkQueueAndItsPoisonQueueOnly()
+    {
+        // The host's queue trigger, the host's poison move and the handler use these two queues and no other; the
+        // Functions host needs no queue of its own without blob triggers or Durable Functions (comment in main.bicep).
+        var template = await BicepCli.CompiledMainAsync();
+        var assignment = ArmTemplate.Resource(template, "storageQueueDataContributor");
+        var appQueues = template["variables"]?["appQueueNames"]?.AsArray().Select(n => (string?)n).ToList();
+
+        Assert.Equal([StorageWorkQueue.QueueName, StorageWorkQueue.PoisonQueueName], appQueues);
+        Assert.Equal("[length(variables('appQueueNames'))]", (string?)assignment["copy"]?["count"]);
+        Assert.Equal(
+            "[resourceId('Microsoft.Storage/storageAccounts/queueServices/queues', format('st{0}', variables('resourceToken')), 'default', variables('queueNames')[indexOf(variables('queueNames'), variables('appQueueNames')[copyIndex()])])]",
+            (string?)assignment["scope"]);
+        Assert.StartsWith($"[guid({((string?)assignment["scope"])![1..^1]}, ", (string?)assignment["name"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppIdentity_AccountScope_HasNoQueueRole()
+    {
+        var template = await BicepCli.CompiledMainAsync();
+        var onTheAccount = ArmTemplate.OfType(template, "Microsoft.Authorization/roleAssignments")
+            .Where(a => (string?)a["properties"]?["principalId"] == "[reference('identity').principalId]")
+            .Where(a => (string?)a["scope"] == "[resourceId('Microsoft.Storage/storageAccounts', format('st{0}', variables('resourceToken')))]")
+            .Select(a => RoleOf(template, a))
+            .ToList();
+
+        Assert.Equal([StorageTableDataContributor, StorageBlobDataOwner], onTheAccount.Order(StringComparer.Ordinal));
     }
 
     [Fact]

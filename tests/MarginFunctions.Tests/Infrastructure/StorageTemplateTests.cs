@@ -50,9 +50,10 @@ public sealed class StorageTemplateTests
     public async Task Queues_Names_AreTheWorkQueueItsPoisonQueueAndTheStressQueue()
     {
         var template = await BicepCli.CompiledMainAsync();
-        var declared = template["variables"]?["queueNames"]?.AsArray().Select(n => (string?)n).ToList();
+        var appQueues = template["variables"]?["appQueueNames"]?.AsArray().Select(n => (string?)n).ToList();
 
-        Assert.Equal([StorageWorkQueue.QueueName, StorageWorkQueue.PoisonQueueName, "margin-stress"], declared);
+        Assert.Equal([StorageWorkQueue.QueueName, StorageWorkQueue.PoisonQueueName], appQueues);
+        Assert.Equal("[concat(variables('appQueueNames'), createArray('margin-stress'))]", (string?)template["variables"]?["queueNames"]);
         Assert.Contains("variables('queueNames')", (string?)ArmTemplate.Resource(template, "queues")["name"], StringComparison.Ordinal);
     }
 

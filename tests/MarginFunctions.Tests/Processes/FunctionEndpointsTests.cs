@@ -133,6 +133,42 @@ public sealed class FunctionEndpointsTests(FunctionsWorld world) : IClassFixture
     }
 
     [Fact]
+    public async Task ProcessShard_NoQueueItemInData_Answers500AndPoisonsNothing()
+    {
+        var id = "nodata-" + Guid.NewGuid().ToString("N");
+        var response = await world.Handler.InvokeAsync("ProcessShard", "{\"Data\":{\"other\":\"x\"},\"Metadata\":{\"Id\":\"" + id + "\",\"DequeueCount\":\"1\"}}");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains(Logs(response), l => l.Contains("Data.item", StringComparison.Ordinal));
+        var poison = new QueueClient(world.Azurite.ConnectionString, StorageWorkQueue.PoisonQueueName);
+        var records = (await poison.PeekMessagesAsync(32)).Value.Select(m => Encoding.UTF8.GetString(Convert.FromBase64String(m.Body.ToString())));
+        Assert.DoesNotContain(records, r => r.Contains(id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AccountMargin_MalformedLedgerRow_Is200WithTheProblem()
+    {
+        var id = "broken-" + Guid.NewGuid().ToString("N")[..12];
+        var accounts = new Azure.Data.Tables.TableClient(world.Azurite.ConnectionString, Margin.Infrastructure.Storage.TableAccountStore.TableName);
+        await accounts.UpsertEntityAsync(new Azure.Data.Tables.TableEntity(world.Storage.Partitioner.KeyOfAccount(id), id) { ["Version"] = "not a number" });
+        var (status, body) = await world.HttpAsync(HttpMethod.Get, $"api/accounts/{id}/margin");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var root = Json(body);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("ledger").ValueKind);
+        Assert.Contains("cannot be read", root.GetProperty("ledgerProblem").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("result").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("api/sweeps/%20")]
+    [InlineData("api/sweeps/a%23b")]
+    public async Task Sweep_InvalidId_Is400(string path)
+    {
+        var (status, body) = await world.HttpAsync(HttpMethod.Get, path);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("id", Json(body).GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Invocation_LargerThanTheLimit_Answers413()
     {
         var now = DateTimeOffset.UtcNow;

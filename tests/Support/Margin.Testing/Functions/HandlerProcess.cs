@@ -45,7 +45,7 @@ public sealed class HandlerProcess : ICustomHandler, IAsyncDisposable
         Port = port;
         WorkerId = workerId;
         BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/"));
-        _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+        _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1), ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator() })
         {
             BaseAddress = BaseAddress,
             Timeout = options.InvocationTimeout,

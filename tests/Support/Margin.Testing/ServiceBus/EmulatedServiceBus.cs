@@ -581,6 +581,7 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         }
 
         var stored = 0;
+        List<string?> duplicates = [];
         if (error is null)
         {
             lock (_gate)
@@ -590,7 +591,14 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
                 {
                     foreach (var (bytes, item) in items)
                     {
-                        stored += Store(queue, bytes, item, now) ? 1 : 0;
+                        if (Store(queue, bytes, item, now))
+                        {
+                            stored++;
+                        }
+                        else
+                        {
+                            duplicates.Add(MessageIdText(item));
+                        }
                     }
                 }
             }
@@ -598,7 +606,11 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
 
         lock (_gate)
         {
-            _transfers.Add(new TransferRecord(queue.Name, format, Math.Max(items.Count, 1), whole.Length, now, error is null ? "accepted" : error.Condition.ToString(), error?.Description));
+            _transfers.Add(new TransferRecord(queue.Name, format, Math.Max(items.Count, 1), whole.Length, now, error is null ? "accepted" : error.Condition.ToString(), error?.Description)
+            {
+                MessageIds = [.. items.Select(i => MessageIdText(i.Message))],
+                DuplicateMessageIds = duplicates,
+            });
         }
 
         if (error is not null)
@@ -862,6 +874,15 @@ public sealed class EmulatedServiceBus : IAsyncDisposable
         string s => "s:" + s,
         byte[] b => "b:" + Convert.ToHexString(b),
         _ => id.GetType().Name + ":" + Convert.ToString(id, CultureInfo.InvariantCulture),
+    };
+
+    // A message-id as a test compares it: a string as it is, binary as hex, other types (ulong, uuid) in invariant text.
+    private static string? MessageIdText(Message message) => message.Properties?.GetMessageId() switch
+    {
+        null => null,
+        string s => s,
+        byte[] b => Convert.ToHexString(b),
+        var id => Convert.ToString(id, CultureInfo.InvariantCulture),
     };
 
     private static object? Annotation(Message message, Symbol key)

@@ -35,4 +35,12 @@ public sealed record PutTokenRecord(
 /// <param name="ReceivedAt">When it arrived.</param>
 /// <param name="Outcome">"accepted", or the rejection's condition.</param>
 /// <param name="Description">Why it was rejected, or null.</param>
-public sealed record TransferRecord(string Queue, uint MessageFormat, int MessageCount, int SizeBytes, DateTimeOffset ReceivedAt, string Outcome, string? Description);
+public sealed record TransferRecord(string Queue, uint MessageFormat, int MessageCount, int SizeBytes, DateTimeOffset ReceivedAt, string Outcome, string? Description)
+{
+    /// <summary>The message-id of each message it carried (a batch's in order; binary ids as hex, null for none); empty when
+    /// the transfer was dropped or released by an injected fault before it was decoded.</summary>
+    public IReadOnlyList<string?> MessageIds { get; init; } = [];
+
+    /// <summary>The message-ids of its messages that duplicate detection accepted and dropped (an id already enqueued within the window).</summary>
+    public IReadOnlyList<string?> DuplicateMessageIds { get; init; } = [];
+}
