@@ -18,7 +18,7 @@ try
 
     app = MarginApp.Create(environment, TimeProvider.System);
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException or UriFormatException)
+catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IOException)
 {
     // The host shows the handler's output in its log: say what is wrong and exit, rather than answer every invocation with it.
     await Console.Error.WriteLineAsync($"MarginFunctions cannot start: {ex.Message}").ConfigureAwait(false);
@@ -27,17 +27,28 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Invalid
 
 await using (app.ConfigureAwait(false))
 {
-    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-    builder.WebHost.ConfigureKestrel(kestrel =>
+    WebApplication web;
+    try
     {
-        kestrel.Listen(System.Net.IPAddress.Loopback, port.Port);
-        kestrel.Limits.MaxRequestBodySize = app.Functions.MaxRequestBytes;
-    });
-    // One line per invocation comes from the handler itself; ASP.NET Core's per-request lines would double the host's log.
-    builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-    builder.Services.AddSingleton(app);
-    Telemetry.Add(builder, app.Functions, environment);
-    var web = builder.Build();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(System.Net.IPAddress.Loopback, port.Port);
+            kestrel.Limits.MaxRequestBodySize = app.Functions.MaxRequestBytes;
+        });
+
+        // One line per invocation comes from the handler itself; ASP.NET Core's per-request lines would double the host's log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.AddSingleton(app);
+        Telemetry.Add(builder, app.Functions, environment);
+        web = builder.Build();
+    }
+    catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+    {
+        // A malformed APPLICATIONINSIGHTS_CONNECTION_STRING, for one, is found when the exporters are built.
+        await Console.Error.WriteLineAsync($"MarginFunctions cannot start: {ex.Message}").ConfigureAwait(false);
+        return 2;
+    }
 
     // Readiness: any answer counts for the host; this one says what it is.
     web.MapGet("/", () => Results.Text("MarginFunctions custom handler", "text/plain"));

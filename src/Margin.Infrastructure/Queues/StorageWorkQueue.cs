@@ -10,7 +10,7 @@ namespace Margin.Infrastructure.Queues;
 /// <remarks>
 /// Messages are base64-encoded UTF-8 JSON, the encoding the Functions host's queue trigger expects by default; this class
 /// encodes and decodes it, so a body that is not base64 is reported (and poisoned) rather than failing the receive. A
-/// poisoned message keeps its body (up to 8,192 characters) and gains the reason, as
+/// poisoned message keeps its body (up to 6,144 characters) and gains the reason, as
 /// <c>{"reason":..,"dequeueCount":..,"messageId":..,"body":..,"bodyLength":..}</c>.
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: an Azure Storage queue.")]
@@ -161,8 +161,8 @@ public sealed class StorageWorkQueue : IWorkQueue
         return new ReceivedWorkItem(messageId, popReceipt, dequeueCount, body, item, problem);
     }
 
-    /// <summary>The most characters of a poisoned body kept in its record (the record stays under a message's 64 KiB once escaped and base64-encoded).</summary>
-    public const int MaxPoisonBodyChars = 8 * 1024;
+    /// <summary>The most characters of a poisoned body kept in its record: even if every one is escaped as <c>\uXXXX</c> (six characters), the record stays under a message's 64 KiB once base64-encoded.</summary>
+    public const int MaxPoisonBodyChars = 6 * 1024;
 
     private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
 

@@ -62,7 +62,8 @@ internal static class Invocation
             activity?.AddException(exception);
         }
 
-        Log.Failed(logger, exception, function, invocationId, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, problem);
+        // The exception is on the span; the log line carries its type and message, so it stays a trace row (AppTraces).
+        Log.Failed(logger, function, invocationId, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, problem);
         return InvocationResult.Failure($"{function} failed: {problem}");
     }
 }

@@ -10,7 +10,7 @@ internal static partial class Log
     public static partial void Succeeded(ILogger logger, string function, string? invocationId, long elapsedMs, string summary);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "{Function} invocation {InvocationId} failed in {ElapsedMs} ms (the host retries it): {Problem}")]
-    public static partial void Failed(ILogger logger, Exception? exception, string function, string? invocationId, long elapsedMs, string problem);
+    public static partial void Failed(ILogger logger, string function, string? invocationId, long elapsedMs, string problem);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "{Function}: the timer is past due; it runs once now")]
     public static partial void PastDue(ILogger logger, string function);

@@ -112,6 +112,13 @@ internal sealed class MarginApp : IAsyncDisposable
     /// <summary>Creates the tables and queues once per process (idempotent; after a failure the next call tries again).</summary>
     public Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
+        if (string.IsNullOrWhiteSpace(Settings.Storage.ConnectionString))
+        {
+            // In Azure (endpoints and a managed identity) infra/main.bicep creates them, and the identity's roles are scoped
+            // to data, not to creating queues: nothing to do.
+            return Task.CompletedTask;
+        }
+
         Task created;
         lock (_gate)
         {

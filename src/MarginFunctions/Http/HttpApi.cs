@@ -44,17 +44,17 @@ internal static class HttpApi
         var accountTask = app.Storage.Accounts.GetAsync(id, ct);
         var storedTask = app.Storage.Margin.ReadAccountAsync(id, ct);
         var changesTask = history == 0 ? Task.FromResult<IReadOnlyList<Margin.Sweep.History.StatusChange>>([]) : app.Storage.History.ReadAsync(id, history, ct);
-        string? ledgerProblem = null;
-        Account? account = null;
         try
         {
-            account = await accountTask.ConfigureAwait(false);
+            await Task.WhenAll(accountTask, storedTask, changesTask).ConfigureAwait(false);
         }
-        catch (InvalidAccountException ex)
+        catch (InvalidAccountException) when (!storedTask.IsFaulted && !changesTask.IsFaulted)
         {
-            // The ledger wrote a row this version cannot read: say so, and still answer with the stored result and history.
-            ledgerProblem = ex.Message;
+            // The ledger wrote a row this version cannot read: said below; the stored result and history still answer.
         }
+
+        var account = accountTask.IsFaulted ? null : await accountTask.ConfigureAwait(false);
+        var ledgerProblem = accountTask.Exception?.InnerException is InvalidAccountException invalid ? invalid.Message : null;
 
         var (result, orders) = await storedTask.ConfigureAwait(false);
         var partition = AccountPartitioner.KeyOf(app.Storage.Partitioner.PartitionOf(id));

@@ -169,6 +169,16 @@ public sealed class FunctionEndpointsTests(FunctionsWorld world) : IClassFixture
     }
 
     [Fact]
+    public async Task ProcessShard_BodyTooLongToKeepWhole_Answers500SoTheHostKeepsIt()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var body = "{\"pad\":\"" + new string('\u00e9', StorageWorkQueue.MaxPoisonBodyChars) + "\"}";
+        var response = await world.Handler.InvokeAsync("ProcessShard", HostPayloads.StorageQueue(new HostQueueMessage(body, "long-" + Guid.NewGuid().ToString("N"), "r", 1, now, now.AddDays(7), now), now));
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains(Logs(response), l => l.Contains("not a work item", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Invocation_LargerThanTheLimit_Answers413()
     {
         var now = DateTimeOffset.UtcNow;

@@ -88,24 +88,15 @@ public static class HostPayloads
         HostPayloadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ArgumentException.ThrowIfNullOrWhiteSpace(functionName);
-        ArgumentException.ThrowIfNullOrWhiteSpace(bindingName);
         options ??= HostPayloadOptions.Host;
-        return Write(w =>
+        return Trigger(functionName, bindingName, message.Body, utcNow, options, (w, options) =>
         {
-            w.WriteStartObject("Data");
-            w.WriteString(bindingName, options.BodyEncodedTwice ? Encode(message.Body) : message.Body);
-            w.WriteEndObject();
-
-            w.WriteStartObject("Metadata");
             WriteCount(w, "DequeueCount", message.DequeueCount, options);
             w.WriteString("ExpirationTime", Time(UtcTime(message.ExpirationTime), options));
             w.WriteString("Id", Id(message.Id, options));
             w.WriteString("InsertionTime", Time(UtcTime(message.InsertionTime), options));
             w.WriteString("NextVisibleTime", Time(UtcTime(message.NextVisibleTime), options));
             w.WriteString("PopReceipt", Id(message.PopReceipt, options));
-            WriteSys(w, functionName, utcNow);
-            w.WriteEndObject();
         });
     }
 
@@ -123,16 +114,9 @@ public static class HostPayloads
         HostPayloadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ArgumentException.ThrowIfNullOrWhiteSpace(functionName);
-        ArgumentException.ThrowIfNullOrWhiteSpace(bindingName);
         options ??= HostPayloadOptions.Host;
-        return Write(w =>
+        return Trigger(functionName, bindingName, message.Body, utcNow, options, (w, options) =>
         {
-            w.WriteStartObject("Data");
-            w.WriteString(bindingName, options.BodyEncodedTwice ? Encode(message.Body) : message.Body);
-            w.WriteEndObject();
-
-            w.WriteStartObject("Metadata");
             foreach (var empty in s_serviceBusActions)
             {
                 w.WriteStartObject(empty);
@@ -177,6 +161,23 @@ public static class HostPayloads
             WriteCount(w, "SequenceNumber", message.SequenceNumber, options);
             WriteProperties(w, "ApplicationProperties", message.ApplicationProperties);
             WriteProperties(w, "UserProperties", message.ApplicationProperties);
+        });
+    }
+
+    // A queue or Service Bus invocation: Data holds the body under the binding's name (encoded again in the host's form),
+    // Metadata the trigger's members and sys.
+    private static string Trigger(string functionName, string bindingName, string body, DateTimeOffset utcNow, HostPayloadOptions options, Action<Utf8JsonWriter, HostPayloadOptions> metadata)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(functionName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(bindingName);
+        return Write(w =>
+        {
+            w.WriteStartObject("Data");
+            w.WriteString(bindingName, options.BodyEncodedTwice ? Encode(body) : body);
+            w.WriteEndObject();
+
+            w.WriteStartObject("Metadata");
+            metadata(w, options);
             WriteSys(w, functionName, utcNow);
             w.WriteEndObject();
         });
