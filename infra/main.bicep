@@ -508,8 +508,8 @@ resource storageBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-0
 // - the host's queue trigger gets, updates and deletes margin-shards messages, reads its length (scaling), and after
 //   maxDequeueCount creates margin-shards-poison if missing (best effort; it exists here) and adds the message there;
 // - the handler: StartSweep adds work items to margin-shards; ProcessShard copies a body that is not a work item to
-//   margin-shards-poison; every function first creates both queues if missing (an existing queue needs the queue
-//   write permission on that queue, which Contributor on it includes); /api/health reads both queues' properties.
+//   margin-shards-poison; /api/health reads both queues' properties. With a managed identity the handler creates no
+//   queue or table (this template does; it creates them only with a connection string, locally).
 // The host itself needs no other queue with identity-based AzureWebJobsStorage: its keys, timer schedules and
 // singleton leases are blobs (Blob Data Owner above); the host's own queues come with blob triggers (receipts, the
 // shared queue) and Durable Functions (task hubs), which this app does not have. Reader plus Message Processor would
@@ -527,8 +527,8 @@ resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@20
   }
 ]
 
-// Table Data Contributor on the account: the app reads and writes all eight tables of docs/storage.md (and
-// creates a missing one); a per-table assignment would need eight assignments for the same effect.
+// Table Data Contributor on the account: the app reads and writes all eight tables of docs/storage.md (this template
+// creates them); a per-table assignment would need eight assignments for the same effect.
 resource storageTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, identity.id, roles.storageTableDataContributor)
   scope: storage

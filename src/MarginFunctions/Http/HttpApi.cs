@@ -48,15 +48,25 @@ internal static class HttpApi
         {
             await Task.WhenAll(accountTask, storedTask, changesTask).ConfigureAwait(false);
         }
-        catch (InvalidAccountException) when (!storedTask.IsFaulted && !changesTask.IsFaulted)
+        catch (Exception) when (!ct.IsCancellationRequested)
         {
-            // The ledger wrote a row this version cannot read: said below; the stored result and history still answer.
+            // Each read's own outcome is awaited below: a storage failure propagates as itself, a bad ledger row is reported.
         }
 
-        var account = accountTask.IsFaulted ? null : await accountTask.ConfigureAwait(false);
-        var ledgerProblem = accountTask.Exception?.InnerException is InvalidAccountException invalid ? invalid.Message : null;
-
         var (result, orders) = await storedTask.ConfigureAwait(false);
+        var changes = await changesTask.ConfigureAwait(false);
+        Account? account = null;
+        string? ledgerProblem = null;
+        try
+        {
+            account = await accountTask.ConfigureAwait(false);
+        }
+        catch (InvalidAccountException ex)
+        {
+            // The ledger wrote a row this version cannot read: say so, and still answer with the stored result and history.
+            ledgerProblem = ex.Message;
+        }
+
         var partition = AccountPartitioner.KeyOf(app.Storage.Partitioner.PartitionOf(id));
         if (account is null && result is null && ledgerProblem is null)
         {
@@ -74,7 +84,7 @@ internal static class HttpApi
             ledgerProblem,
             result is null ? null : ResultBody(result),
             [.. orders.Select(o => new OrderBody(o.OrderId, o.Episode, o.State.ToString(), o.Sent, o.CreatedAt, o.ExpiresAt, o.SentAt, o.SweepId))],
-            [.. (await changesTask.ConfigureAwait(false)).Select(c => new StatusChangeBody(c.At, c.From?.ToString(), c.To?.ToString(), JsonReportWriter.FlagNames(c.Flags), c.MarginRatio, c.Reason, c.OrderId, c.SweepId, c.SnapshotId, c.ParamsVersion, c.AccountVersion))]);
+            [.. changes.Select(c => new StatusChangeBody(c.At, c.From?.ToString(), c.To?.ToString(), JsonReportWriter.FlagNames(c.Flags), c.MarginRatio, c.Reason, c.OrderId, c.SweepId, c.SnapshotId, c.ParamsVersion, c.AccountVersion))]);
         return Results.Json(body, HttpJsonContext.Default.AccountMarginBody);
     }
 

@@ -66,6 +66,19 @@ public sealed class StorageWorkQueueTests(AzuriteInstance azurite)
     }
 
     [Fact]
+    public async Task CopyToPoison_LongBodyOfEscapedCharacters_StillFitsAMessageKeepingTheLimit()
+    {
+        // Every character of this body is escaped as \uXXXX in the record: the record must still fit a 64 KiB message.
+        var (queue, name) = await NewQueueAsync();
+        var body = new string('\u00e9', StorageWorkQueue.MaxPoisonBodyChars + 1);
+        await queue.CopyToPoisonAsync(StorageWorkQueue.Decode("long-1", "r", 1, body), "not a work item", CancellationToken.None);
+        var poison = new QueueClient(azurite.ConnectionString, name + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var record = JsonNode.Parse((await poison.ReceiveMessagesAsync(1)).Value.Single().Body.ToString())!;
+        Assert.Equal(StorageWorkQueue.MaxPoisonBodyChars, ((string?)record["body"])!.Length);
+        Assert.Equal(body.Length, (int?)record["bodyLength"]);
+    }
+
+    [Fact]
     public async Task ABodyThatIsNotBase64_IsReportedNotThrown_SoItCanBePoisoned()
     {
         var (queue, name) = await NewQueueAsync();

@@ -172,10 +172,14 @@ public sealed class FunctionEndpointsTests(FunctionsWorld world) : IClassFixture
     public async Task ProcessShard_BodyTooLongToKeepWhole_Answers500SoTheHostKeepsIt()
     {
         var now = DateTimeOffset.UtcNow;
-        var body = "{\"pad\":\"" + new string('\u00e9', StorageWorkQueue.MaxPoisonBodyChars) + "\"}";
-        var response = await world.Handler.InvokeAsync("ProcessShard", HostPayloads.StorageQueue(new HostQueueMessage(body, "long-" + Guid.NewGuid().ToString("N"), "r", 1, now, now.AddDays(7), now), now));
+        var id = "long-" + Guid.NewGuid().ToString("N");
+        var body = "{\"pad\":\"" + new string('x', StorageWorkQueue.MaxPoisonBodyChars) + "\"}";
+        var response = await world.Handler.InvokeAsync("ProcessShard", HostPayloads.StorageQueue(new HostQueueMessage(body, id, "r", 1, now, now.AddDays(7), now), now));
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Contains(Logs(response), l => l.Contains("not a work item", StringComparison.Ordinal));
+        Assert.Contains(Logs(response), l => l.Contains("characters, not a work item", StringComparison.Ordinal));
+        var poison = new QueueClient(world.Azurite.ConnectionString, StorageWorkQueue.PoisonQueueName);
+        var records = (await poison.PeekMessagesAsync(32)).Value.Select(m => Encoding.UTF8.GetString(Convert.FromBase64String(m.Body.ToString())));
+        Assert.DoesNotContain(records, r => r.Contains(id, StringComparison.Ordinal));
     }
 
     [Fact]

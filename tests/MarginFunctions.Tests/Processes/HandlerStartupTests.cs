@@ -13,6 +13,7 @@ public sealed class HandlerStartupTests(PackagedFunctionApp app) : IClassFixture
     [InlineData("AzureWebJobsStorage", "not a connection string", "cannot start")]
     [InlineData("MARGIN_Storage__Partitions", "0", "Storage:Partitions")]
     [InlineData("MARGIN_Functions__MaxRequestBytes", "lots", "MaxRequestBytes")]
+    [InlineData("APPLICATIONINSIGHTS_CONNECTION_STRING", "IngestionEndpoint=https://example.invalid/", "cannot start")]
     public async Task Start_BadSetting_ExitsSayingWhatIsWrong(string name, string value, string expected)
     {
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal)

@@ -11,7 +11,7 @@ using MarginFunctions.Tests.Packaging;
 
 namespace MarginFunctions.Tests.Processes;
 
-/// <summary>The published handler exports its spans: to Azure Monitor's ingestion API when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set (here a loopback listener stands in for the ingestion endpoint), to the console otherwise.</summary>
+/// <summary>With <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> set, the published handler exports to Azure Monitor's ingestion API (a loopback stand-in here).</summary>
 public sealed class HandlerTelemetryTests(PackagedFunctionApp app) : IClassFixture<PackagedFunctionApp>
 {
     private static Dictionary<string, string?> Settings(string storage) => new(StringComparer.Ordinal)
