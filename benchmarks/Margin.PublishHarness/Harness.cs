@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Margin.Testing.RabbitMq;
+using Margin.SweepHarness;
 
 namespace Margin.PublishHarness;
 
@@ -28,7 +29,7 @@ internal static class Harness
             return 0;
         }
 
-        var root = options.Root ?? FindRoot();
+        var root = options.Root ?? HarnessArgs.FindRoot(Path.Combine("scripts", "rabbitmq.sh"));
         if (root is null)
         {
             await error.WriteLineAsync("publish harness: no repository root (MarginFunctions.sln and scripts/rabbitmq.sh) above the current directory or the executable; pass --root").ConfigureAwait(false);
@@ -135,21 +136,5 @@ internal static class Harness
         {
             return "RabbitMQ ?";
         }
-    }
-
-    private static string? FindRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "MarginFunctions.sln")) && File.Exists(Path.Combine(dir.FullName, "scripts", "rabbitmq.sh")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return null;
     }
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Margin.SweepHarness;
 
 namespace Margin.PublishHarness;
 
@@ -47,55 +47,26 @@ internal sealed record HarnessOptions
     public static (HarnessOptions? Options, IReadOnlyList<string> Problems) Parse(IReadOnlyList<string> args)
     {
         var options = new HarnessOptions();
-        var problems = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        var read = new HarnessArgs(args);
+        var problems = read.Problems;
+        while (read.Next())
         {
-            var flag = args[i];
-            string Value()
+            options = read.Flag switch
             {
-                if (i + 1 >= args.Count)
-                {
-                    problems.Add($"{flag} needs a value");
-                    return string.Empty;
-                }
-
-                return args[++i];
-            }
-
-            int Int(int min, int max)
-            {
-                var text = Value();
-                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
-                {
-                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"{flag} must be an integer in [{min}, {max}] (got '{text}')"));
-                    return min;
-                }
-
-                return n;
-            }
-
-            options = flag switch
-            {
-                "--orders" => options with { Orders = Int(1, 1_000_000) },
-                "--rounds" => options with { Rounds = Int(1, 100) },
-                "--call-size" => options with { CallSize = Int(1, 100_000) },
-                "--max-in-flight" => options with { MaxInFlight = Int(1, 5000) },
-                "--accounts" => options with { Accounts = Int(0, 999_999) },
-                "--seed" => options with { Seed = Int(int.MinValue, int.MaxValue) },
+                "--orders" => options with { Orders = read.Int(1, 1_000_000) },
+                "--rounds" => options with { Rounds = read.Int(1, 100) },
+                "--call-size" => options with { CallSize = read.Int(1, 100_000) },
+                "--max-in-flight" => options with { MaxInFlight = read.Int(1, 5000) },
+                "--accounts" => options with { Accounts = read.Int(0, 999_999) },
+                "--seed" => options with { Seed = read.Int(int.MinValue, int.MaxValue) },
                 "--skip-rabbitmq" => options with { SkipRabbitMq = true },
                 "--skip-emulator" => options with { SkipEmulator = true },
-                "--root" => options with { Root = Value() },
+                "--root" => options with { Root = read.Value() },
                 "--help" or "-h" => options with { Help = true },
-                _ => Unknown(problems, flag, options),
+                _ => read.Unknown(options),
             };
         }
 
         return problems.Count == 0 ? (options, problems) : (null, problems);
-    }
-
-    private static HarnessOptions Unknown(List<string> problems, string flag, HarnessOptions options)
-    {
-        problems.Add($"unknown flag '{flag}' (--help lists them)");
-        return options;
     }
 }

@@ -31,7 +31,7 @@ internal static class Harness
             return 0;
         }
 
-        var root = options.Root ?? FindRoot();
+        var root = options.Root ?? HarnessArgs.FindRoot("package.json");
         if (root is null)
         {
             await error.WriteLineAsync("sweep harness: no repository root (MarginFunctions.sln and package.json) above the current directory or the executable; pass --root").ConfigureAwait(false);
@@ -174,22 +174,6 @@ internal static class Harness
         }
 
         return rows == 0 ? 0 : chars / (double)rows;
-    }
-
-    private static string? FindRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "MarginFunctions.sln")) && File.Exists(Path.Combine(dir.FullName, "package.json")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return null;
     }
 
     private static string AzuriteVersion(string root)

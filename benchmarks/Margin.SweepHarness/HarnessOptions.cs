@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Margin.SweepHarness;
 
 /// <summary>The harness's flags (docs/benchmarks.md, "Sweep against Azurite").</summary>
@@ -94,56 +92,33 @@ internal sealed record HarnessOptions
     {
         ArgumentNullException.ThrowIfNull(args);
         var options = new HarnessOptions();
-        var problems = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        var read = new HarnessArgs(args);
+        var problems = read.Problems;
+        while (read.Next())
         {
-            var flag = args[i];
-            string Value()
+            options = read.Flag switch
             {
-                if (i + 1 >= args.Count)
-                {
-                    problems.Add($"{flag} needs a value");
-                    return string.Empty;
-                }
-
-                return args[++i];
-            }
-
-            int Int(int min, int max)
-            {
-                var text = Value();
-                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
-                {
-                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"{flag} must be an integer in [{min}, {max}] (got '{text}')"));
-                    return min;
-                }
-
-                return n;
-            }
-
-            options = flag switch
-            {
-                "--accounts" => options with { Accounts = Int(1, 999_999) },
-                "--workers" => options with { Workers = Int(1, 64) },
-                "--work-items" => options with { WorkItems = Int(1, 100_000) },
-                "--partition-concurrency" => options with { PartitionConcurrency = Int(1, 64) },
-                "--partitions" => options with { Partitions = Int(1, 10_000) },
-                "--seed" => options with { Seed = Int(int.MinValue, int.MaxValue) },
-                "--ceiling-seconds" => options with { CeilingSeconds = Int(0, 600) },
+                "--accounts" => options with { Accounts = read.Int(1, 999_999) },
+                "--workers" => options with { Workers = read.Int(1, 64) },
+                "--work-items" => options with { WorkItems = read.Int(1, 100_000) },
+                "--partition-concurrency" => options with { PartitionConcurrency = read.Int(1, 64) },
+                "--partitions" => options with { Partitions = read.Int(1, 10_000) },
+                "--seed" => options with { Seed = read.Int(int.MinValue, int.MaxValue) },
+                "--ceiling-seconds" => options with { CeilingSeconds = read.Int(0, 600) },
                 "--engine-pass" => options with { EnginePass = true },
                 "--no-liquidation" => options with { NoLiquidation = true },
-                "--json" => options with { JsonPath = Value() },
-                "--via" => options with { Via = Mode(problems, Value()) },
-                "--rounds" => options with { Rounds = Int(1, 50) },
-                "--cold-starts" => options with { ColdStarts = Int(0, 100) },
+                "--json" => options with { JsonPath = read.Value() },
+                "--via" => options with { Via = Mode(problems, read.Value()) },
+                "--rounds" => options with { Rounds = read.Int(1, 50) },
+                "--cold-starts" => options with { ColdStarts = read.Int(0, 100) },
                 "--telemetry-round" => options with { TelemetryRound = true },
                 "--warm" => options with { Warm = true },
-                "--compare-setting" => options with { CompareSetting = Setting(problems, Value()) },
-                "--app" => options with { AppRoot = Value() },
-                "--handler-setting" => options with { HandlerSettings = [.. options.HandlerSettings, Setting(problems, Value())] },
-                "--root" => options with { Root = Value() },
+                "--compare-setting" => options with { CompareSetting = Setting(problems, read.Value()) },
+                "--app" => options with { AppRoot = read.Value() },
+                "--handler-setting" => options with { HandlerSettings = [.. options.HandlerSettings, Setting(problems, read.Value())] },
+                "--root" => options with { Root = read.Value() },
                 "--help" or "-h" => options with { Help = true },
-                _ => Unknown(problems, flag, options),
+                _ => read.Unknown(options),
             };
         }
 
@@ -169,11 +144,5 @@ internal sealed record HarnessOptions
         }
 
         return text;
-    }
-
-    private static HarnessOptions Unknown(List<string> problems, string flag, HarnessOptions options)
-    {
-        problems.Add($"unknown flag '{flag}' (--help lists them)");
-        return options;
     }
 }
