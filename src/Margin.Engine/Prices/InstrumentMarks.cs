@@ -72,14 +72,25 @@ public static class InstrumentMarks
     /// <param name="previous">The previous snapshot's marks by instrument id, or null: the last good mark of an instrument whose underlying has no price or whose option has no volatility.</param>
     /// <returns>One mark per instrument that has a price or a previous mark, by ascending instrument id.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> or <paramref name="assets"/> is null.</exception>
-    public static IReadOnlyList<InstrumentPrice> Derive(RiskParameters parameters, IReadOnlyDictionary<string, AssetPrice> assets, DateTimeOffset asOf, IReadOnlyDictionary<string, InstrumentPrice>? previous)
+    public static IReadOnlyList<InstrumentPrice> Derive(RiskParameters parameters, IReadOnlyDictionary<string, AssetPrice> assets, DateTimeOffset asOf, IReadOnlyDictionary<string, InstrumentPrice>? previous) =>
+        Derive(parameters, assets, asOf, previous, volatilityFactors: null);
+
+    /// <summary>Derives the marks as <see cref="Derive(RiskParameters, IReadOnlyDictionary{string, AssetPrice}, DateTimeOffset, IReadOnlyDictionary{string, InstrumentPrice})"/> does, with each option's volatility scaled by its underlying's factor (a stress scenario's volatility shock).</summary>
+    /// <param name="parameters">The instruments, and the portfolio grids' rates and volatility surfaces.</param>
+    /// <param name="assets">Asset prices by symbol, in the parameters' settlement currency.</param>
+    /// <param name="asOf">The time the marks describe.</param>
+    /// <param name="previous">The previous snapshot's marks by instrument id, or null.</param>
+    /// <param name="volatilityFactors">Per underlying symbol, the factor (positive) applied to the volatility an option on it is marked with (surface or sigma); null or a missing underlying: 1.</param>
+    /// <returns>One mark per instrument that has a price or a previous mark, by ascending instrument id.</returns>
+    public static IReadOnlyList<InstrumentPrice> Derive(RiskParameters parameters, IReadOnlyDictionary<string, AssetPrice> assets, DateTimeOffset asOf, IReadOnlyDictionary<string, InstrumentPrice>? previous, IReadOnlyDictionary<string, double>? volatilityFactors)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(assets);
         var marks = new List<InstrumentPrice>(parameters.Instruments.Count);
         foreach (var (_, p) in parameters.Instruments.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            if (Mark(parameters, p.Instrument, assets, asOf, previous) is { } mark)
+            var factor = volatilityFactors is not null && volatilityFactors.TryGetValue(p.Instrument.Underlying.Symbol, out var f) ? f : 1.0;
+            if (Mark(parameters, p.Instrument, assets, asOf, previous, factor) is { } mark)
             {
                 marks.Add(mark);
             }
@@ -121,7 +132,7 @@ public static class InstrumentMarks
         return rounded > 0m ? rounded / 1.000000000000000000000000000000000m : MinimumMark;
     }
 
-    private static InstrumentPrice? Mark(RiskParameters parameters, Instrument instrument, IReadOnlyDictionary<string, AssetPrice> assets, DateTimeOffset asOf, IReadOnlyDictionary<string, InstrumentPrice>? previous)
+    private static InstrumentPrice? Mark(RiskParameters parameters, Instrument instrument, IReadOnlyDictionary<string, AssetPrice> assets, DateTimeOffset asOf, IReadOnlyDictionary<string, InstrumentPrice>? previous, double volatilityFactor)
     {
         var id = instrument.Id;
         var underlying = instrument.Underlying.Symbol;
@@ -155,14 +166,14 @@ public static class InstrumentMarks
                 return Create(id, Positive(Intrinsic(option, spot)), null, reasons);
 
             case EuropeanOption option:
-                return OptionMark(parameters, option, price, asOf, previous, reasons);
+                return OptionMark(parameters, option, price, asOf, previous, reasons, volatilityFactor);
 
             default:
                 throw new ArgumentException($"instrument {id} is of an unsupported type {instrument.GetType().Name}", nameof(instrument));
         }
     }
 
-    private static InstrumentPrice OptionMark(RiskParameters parameters, EuropeanOption option, AssetPrice price, DateTimeOffset asOf, IReadOnlyDictionary<string, InstrumentPrice>? previous, List<string> reasons)
+    private static InstrumentPrice OptionMark(RiskParameters parameters, EuropeanOption option, AssetPrice price, DateTimeOffset asOf, IReadOnlyDictionary<string, InstrumentPrice>? previous, List<string> reasons, double volatilityFactor)
     {
         var grid = Grid(parameters, option.Underlying.Symbol);
         var rate = grid?.Rate ?? 0.0;
@@ -187,6 +198,7 @@ public static class InstrumentMarks
             return Create(option.Id, intrinsic > 0.0 ? RoundSignificant(intrinsic) : MinimumMark, null, reasons);
         }
 
+        sigma *= volatilityFactor;
         var value = Black76.Price(option.Right, forward, strike, years, sigma, rate);
         return Create(option.Id, value > 0.0 ? RoundSignificant(value) : MinimumMark, sigma, reasons);
     }
