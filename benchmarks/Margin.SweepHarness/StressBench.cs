@@ -83,9 +83,9 @@ internal static class StressBench
 
             await output.WriteLineAsync(Invariant($"  sweep {sweep.Seconds:0.0} s; book read {read.TotalSeconds:0.0} s ({book.Count:N0} accounts); stress run: {main.Scenario.Name}, {options.CascadeRounds} rounds at most, curve {CurveAsset} 0 to -50 %")).ConfigureAwait(false);
             from = sampler.Now;
-            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var work = WorkMeter.Start();
             var result = run.Run(Record(main, mainRequest), main, book, read, cancellationToken);
-            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+            var cost = work.Stop();
             var usage = sampler.Usage(from, sampler.Now);
             var peak = memory.Window();
             var digest = StressDigest.Of(result.Cascade, result.Curve);
@@ -105,6 +105,8 @@ internal static class StressBench
                 r,
                 load,
                 sweep.Seconds,
+                sweep.Usage.HarnessCores * sweep.Seconds,
+                sweep.Usage.AzuriteCores * sweep.Seconds,
                 Others(sweep.Usage),
                 read.TotalSeconds,
                 Others(readUsage),
@@ -119,7 +121,7 @@ internal static class StressBench
                 result.Cascade.Stop.ToString(),
                 result.Cascade.Liquidations,
                 result.Cascade.Rounds.Select(x => x.NewLiquidations).ToArray(),
-                allocated,
+                cost,
                 peak.WorkingSet,
                 peak.Heap,
                 usage.HarnessCores,
@@ -182,19 +184,21 @@ internal static class StressBench
 
         await output.WriteLineAsync(Invariant($"cascade: {options.Scenario}, {options.CascadeRounds} rounds at most")).ConfigureAwait(false);
         memory.Window();
-        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var work = WorkMeter.Start();
         clock.Restart();
         var cascade = CascadeSimulator.Run(book, shocked, parameters, planner, stress, cancellationToken);
         var cascadeTime = clock.Elapsed;
-        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        var cascadeCost = work.Stop();
         var cascadePeak = memory.Window();
         await output.WriteLineAsync(Invariant($"  {cascadeTime.TotalSeconds:0.0} s, {cascade.Rounds.Length} rounds ({cascade.Stop}), {cascade.Liquidations:N0} liquidations")).ConfigureAwait(false);
 
         var curveMoves = SensitivityCurve.DefaultMoves.Take(options.CurvePoints).ToArray();
         await output.WriteLineAsync(Invariant($"curve: {CurveAsset}, {curveMoves.Length} points")).ConfigureAwait(false);
+        work = WorkMeter.Start();
         clock.Restart();
         var curve = SensitivityCurve.Run(book, snapshot, parameters, CurveAsset, curveMoves, moves, volatility, stress, cancellationToken);
         var curveTime = clock.Elapsed;
+        var curveCost = work.Stop();
         var curvePeak = memory.Window();
         await output.WriteLineAsync(Invariant($"  {curveTime.TotalSeconds:0.0} s")).ConfigureAwait(false);
 
@@ -210,10 +214,11 @@ internal static class StressBench
             cascade.Stop.ToString(),
             cascade.Liquidations,
             [.. cascade.Rounds.Select(x => x.NewLiquidations)],
-            allocated,
+            cascadeCost,
             cascadePeak.WorkingSet,
             cascadePeak.Heap,
             curveTime.TotalSeconds,
+            curveCost,
             curve.Length,
             curvePeak.WorkingSet,
             curvePeak.Heap,

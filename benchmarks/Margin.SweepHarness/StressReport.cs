@@ -55,7 +55,7 @@ internal sealed record StressReport(
             Line($"  round  load            sweep   read  cascade (rounds, stop, liquidations)          curve  cascade/sweep  curve/sweep  whole run/sweep  allocated  peak WS   others  digest");
             foreach (var r in Rounds)
             {
-                Line($"  {r.Round,5}  {r.LoadAverage,-14} {r.SweepSeconds,6:0.0} {r.ReadSeconds,6:0.0} {r.CascadeSeconds,8:0.0} ({r.CascadeRounds,2}, {r.Stop,-16}, {r.Liquidations,7:N0}) {r.CurveSeconds,11:0.0} {r.CascadeRatio,13:0.00}x {r.CurveRatio,11:0.00}x {r.WholeRunRatio,15:0.00}x {Gib(r.AllocatedBytes),10} {Mib(r.PeakWorkingSet),8} {r.StressOthersCores,7:0.00}  {r.Digest}");
+                Line($"  {r.Round,5}  {r.LoadAverage,-14} {r.SweepSeconds,6:0.0} {r.ReadSeconds,6:0.0} {r.CascadeSeconds,8:0.0} ({r.CascadeRounds,2}, {r.Stop,-16}, {r.Liquidations,7:N0}) {r.CurveSeconds,11:0.0} {r.CascadeRatio,13:0.00}x {r.CurveRatio,11:0.00}x {r.WholeRunRatio,15:0.00}x {Gib(r.Cost.AllocatedBytes),10} {Mib(r.PeakWorkingSet),8} {r.StressOthersCores,7:0.00}  {r.Digest}");
             }
 
             Line($"  medians: sweep {Median(Rounds.Select(r => r.SweepSeconds)):0.0} s, read {Median(Rounds.Select(r => r.ReadSeconds)):0.0} s, cascade {Median(Rounds.Select(r => r.CascadeSeconds)):0.0} s, curve {Median(Rounds.Select(r => r.CurveSeconds)):0.0} s; cascade / sweep {Median(Rounds.Select(r => r.CascadeRatio)):0.00}x, curve / sweep {Median(Rounds.Select(r => r.CurveRatio)):0.00}x, read + cascade + curve / sweep {Median(Rounds.Select(r => r.WholeRunRatio)):0.00}x (target: each of cascade and curve within 3x)");
@@ -65,6 +65,11 @@ internal sealed record StressReport(
             }
 
             Line($"  liquidations per cascade round: {string.Join(" ", Rounds[0].PerRound)}");
+            foreach (var r in Rounds)
+            {
+                Line($"  round {r.Round}: sweep CPU {r.SweepHarnessCpuSeconds:0.0} core-s in this process + {r.SweepAzuriteCpuSeconds:0.0} in Azurite, others {r.SweepOthersCores:0.00} cores; stress run (cascade and curve) {r.Cost.Describe()}, others {r.StressOthersCores:0.00} cores");
+            }
+
             foreach (var r in Rounds.Where(r => r.Long is not null))
             {
                 var l = r.Long!;
@@ -88,8 +93,8 @@ internal sealed record StressReport(
         if (InMemory is { } i)
         {
             Line($"-- In-memory book: {i.Accounts:N0} accounts built in {i.BuildSeconds:0.0} s; EstimatedBytes {Mib(i.EstimatedBytes)} ({i.EstimatedBytes / (double)i.Accounts:0} B per account), measured on the heap {Mib(i.HeapBytes)} ({i.HeapBytes / (double)i.Accounts:0} B per account); peak working set while building {Mib(i.BuildPeakWorkingSet)}");
-            Line($"  cascade ({i.Scenario}): {i.CascadeSeconds:0.0} s, {i.CascadeRounds} round(s) ({i.Stop}; a run stopped by the round limit evaluates the book once more at the final prices), {i.Liquidations:N0} liquidations ({string.Join(" ", i.PerRound)}); allocated {Gib(i.CascadeAllocatedBytes)}; peak working set {Mib(i.CascadePeakWorkingSet)}, managed heap {Mib(i.CascadePeakHeap)}");
-            Line($"  curve: {i.CurvePoints} point(s) in {i.CurveSeconds:0.0} s ({i.CurveSeconds / i.CurvePoints:0.00} s per point); peak working set {Mib(i.CurvePeakWorkingSet)}, managed heap {Mib(i.CurvePeakHeap)}; digest {i.Digest}");
+            Line($"  cascade ({i.Scenario}): {i.CascadeSeconds:0.0} s, {i.CascadeRounds} round(s) ({i.Stop}; a run stopped by the round limit evaluates the book once more at the final prices), {i.Liquidations:N0} liquidations ({string.Join(" ", i.PerRound)}); {i.CascadeCost.Describe()}; peak working set {Mib(i.CascadePeakWorkingSet)}, managed heap {Mib(i.CascadePeakHeap)}");
+            Line($"  curve: {i.CurvePoints} point(s) in {i.CurveSeconds:0.0} s ({i.CurveSeconds / i.CurvePoints:0.00} s per point; {i.CurveCost.Describe()}); peak working set {Mib(i.CurvePeakWorkingSet)}, managed heap {Mib(i.CurvePeakHeap)}; digest {i.Digest}");
             w.WriteLine();
         }
 
@@ -112,6 +117,28 @@ internal sealed record StressReport(
     private static string Mib(long bytes) => (bytes / (double)(1 << 20)).ToString("N0", CultureInfo.InvariantCulture) + " MiB";
 
     private static string Gib(long bytes) => (bytes / (double)(1 << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB";
+}
+
+/// <summary>What a piece of work cost the process: CPU seconds (all threads), bytes allocated, collections per generation and the GC's pause time.</summary>
+internal sealed record WorkCost(double CpuSeconds, long AllocatedBytes, int Gen0, int Gen1, int Gen2, double PauseSeconds)
+{
+    public string Describe() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"CPU {CpuSeconds:0.0} core-s, allocated {AllocatedBytes / (double)(1 << 30):0.0} GiB, collections gen0/1/2 {Gen0}/{Gen1}/{Gen2}, GC pauses {PauseSeconds:0.00} s");
+}
+
+/// <summary>Measures a <see cref="WorkCost"/> from <see cref="Start"/> to <see cref="Stop"/>.</summary>
+internal readonly record struct WorkMeter(TimeSpan Cpu, long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Pause)
+{
+    public static WorkMeter Start() => new(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+    public WorkCost Stop() => new(
+        (Environment.CpuUsage.TotalTime - Cpu).TotalSeconds,
+        GC.GetTotalAllocatedBytes(precise: true) - Allocated,
+        GC.CollectionCount(0) - Gen0,
+        GC.CollectionCount(1) - Gen1,
+        GC.CollectionCount(2) - Gen2,
+        (GC.GetTotalPauseDuration() - Pause).TotalSeconds);
 }
 
 /// <summary>A sweep in brief: its time, rate, orders and the neighbours' load.</summary>
@@ -150,6 +177,8 @@ internal sealed record StressRoundFigures(
     int Round,
     string LoadAverage,
     double SweepSeconds,
+    double SweepHarnessCpuSeconds,
+    double SweepAzuriteCpuSeconds,
     double SweepOthersCores,
     double ReadSeconds,
     double ReadOthersCores,
@@ -164,7 +193,7 @@ internal sealed record StressRoundFigures(
     string Stop,
     int Liquidations,
     IReadOnlyList<int> PerRound,
-    long AllocatedBytes,
+    WorkCost Cost,
     long PeakWorkingSet,
     long PeakHeap,
     double StressHarnessCores,
@@ -198,10 +227,11 @@ internal sealed record InMemoryFigures(
     string Stop,
     int Liquidations,
     IReadOnlyList<int> PerRound,
-    long CascadeAllocatedBytes,
+    WorkCost CascadeCost,
     long CascadePeakWorkingSet,
     long CascadePeakHeap,
     double CurveSeconds,
+    WorkCost CurveCost,
     int CurvePoints,
     long CurvePeakWorkingSet,
     long CurvePeakHeap,
