@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Margin.Engine.Accounts;
+using Margin.Engine.Liquidation;
+using Margin.Engine.Parameters;
+using Margin.Engine.Prices;
+using Margin.Engine.Results;
+using Margin.Engine.Stress;
+using Margin.Engine.Tests.Support;
+
+namespace Margin.Engine.Tests.Stress;
+
+public sealed class CascadeSimulatorTests
+{
+    private const decimal BtcDepth = 200_000m;
+    private static readonly PlannerOptions Planner = PlannerOptions.Create(0.0005m, 0.05m, 5_000_000m, 10m);
+
+    [Fact]
+    public void Run_ForcedSalesPushTheNextAccountsUnder_UntilNoNewLiquidation()
+    {
+        // Ten accounts of 1 BTC against a USDC borrow, liquidatable at 40,000, 39,500, ... 35,500.
+        var book = Ladder(10, 40_000m, 500m);
+        var shocked = Shocked(0.799m); // BTC 50,000 -> 39,950: only the first is liquidatable.
+
+        var result = CascadeSimulator.Run(book, shocked, Parameters(), Planner, new StressOptions { MaxRounds = 50 });
+
+        var first = result.Rounds[0];
+        Assert.Equal(1, first.NewLiquidations);
+        var btc = first.Assets.Single(a => a.Asset == "BTC");
+        Assert.True(btc.SoldUsd > 0m);
+        Assert.Equal(39_950m, btc.PriceBefore);
+        Assert.Equal(39_950m * (1m - ((btc.SoldUsd - btc.BoughtUsd) / BtcDepth)), btc.PriceAfter);
+        Assert.Equal(btc.PriceAfter, result.Rounds[1].Assets.Single(a => a.Asset == "BTC").PriceBefore);
+        Assert.True(result.Rounds.Length > 2, $"the cascade stopped after {result.Rounds.Length} rounds");
+        Assert.True(result.Rounds[1].NewLiquidations > 0);
+        Assert.Equal(CascadeStop.NoNewLiquidation, result.Stop);
+        Assert.Equal(0, result.Rounds[^1].NewLiquidations);
+        Assert.True(result.FinalPrices["BTC"] < 39_950m);
+        Assert.Equal(39_950m, result.StartPrices["BTC"]);
+        Assert.Equal(result.Liquidations, result.Rounds.Sum(r => r.NewLiquidations));
+        Assert.Equal(10, result.Initial.ByStatus.Values.Sum());
+    }
+
+    [Fact]
+    public void Run_RoundLimit_StopsAndEvaluatesTheBookAtThePricesAfterTheLastImpact()
+    {
+        var book = Ladder(10, 40_000m, 500m);
+
+        var result = CascadeSimulator.Run(book, Shocked(0.799m), Parameters(), Planner, new StressOptions { MaxRounds = 1 });
+
+        Assert.Equal(CascadeStop.RoundLimit, result.Stop);
+        Assert.Single(result.Rounds);
+        Assert.Equal(result.Rounds[0].Assets.Single(a => a.Asset == "BTC").PriceAfter, result.FinalPrices["BTC"]);
+        Assert.True(result.Final.LiquidatableOrWorse > 0, "the impact of round 1 leaves the next account liquidatable");
+        Assert.NotEmpty(result.Final.Ratios);
+    }
+
+    [Fact]
+    public void Run_NothingLiquidatable_OneRoundAndTheFinalBookIsTheInitial()
+    {
+        var result = CascadeSimulator.Run(Ladder(5, 30_000m, 500m), Shocked(0.95m), Parameters(), Planner, new StressOptions());
+
+        Assert.Single(result.Rounds);
+        Assert.Equal(CascadeStop.NoNewLiquidation, result.Stop);
+        Assert.Same(result.Initial, result.Final);
+        Assert.Equal(0m, result.InsuranceFundLoss);
+        Assert.Equal(5, result.Initial.Ratios.Sum());
+    }
+
+    [Fact]
+    public void Run_BankruptAccount_InsuranceFundTakesTheLossOnceAndTheAccountIsClosed()
+    {
+        // 1 BTC against 45,000 USDC: at 39,950 the equity is -5,050.
+        var builder = new CompactBook.Builder()
+            .Add(Account.Create("bankrupt", 1, MarginMode.Standard, [TestBook.Holding(TestBook.Btc, 1m), TestBook.Holding(TestBook.Usdc, -45_000m)], []));
+        AddLadder(builder, 10, 25_000m, 500m); // far below: the full close's impact leaves them standing
+
+        var result = CascadeSimulator.Run(builder.Build(), Shocked(0.799m), Parameters(), Planner, new StressOptions { MaxRounds = 50 });
+
+        Assert.Equal(1, result.Initial.ByStatus[MarginStatus.Bankrupt]);
+        Assert.True(result.Rounds[0].InsuranceFundLoss >= 5_000m, $"loss {result.Rounds[0].InsuranceFundLoss}");
+        Assert.Equal(result.Rounds[0].InsuranceFundLoss, result.InsuranceFundLoss);
+        Assert.Equal(1, result.Rounds[1].Evaluation.Closed);
+        Assert.Equal(1, result.Final.Closed);
+    }
+
+    [Fact]
+    public void Run_WorstAccounts_HighestRatioFirstWithReasons()
+    {
+        var result = CascadeSimulator.Run(Ladder(30, 40_000m, 100m), Shocked(0.799m), Parameters(), Planner, new StressOptions { WorstAccounts = 5 });
+
+        Assert.Equal(5, result.Initial.Worst.Length);
+        Assert.Equal("acct-000", result.Initial.Worst[0].AccountId);
+        Assert.True(result.Initial.Worst.Zip(result.Initial.Worst.Skip(1)).All(p => p.First.MarginRatio >= p.Second.MarginRatio));
+        Assert.All(result.Initial.Worst, w => Assert.False(string.IsNullOrWhiteSpace(w.Reason)));
+    }
+
+    [Fact]
+    public void Run_UnknownAssetInAnAccount_CountsItFailedWithTheProblemAndGoesOn()
+    {
+        var builder = new CompactBook.Builder()
+            .Add(Account.Create("odd", 1, MarginMode.Standard, [new Balance(Margin.Engine.Domain.Asset.Of("DOGE"), 5m)], []));
+        AddLadder(builder, 3, 40_000m, 500m);
+
+        var result = CascadeSimulator.Run(builder.Build(), Shocked(0.799m), Parameters(), Planner, new StressOptions());
+
+        Assert.Equal(1, result.Initial.Failed);
+        var problem = Assert.Single(result.Initial.Problems);
+        Assert.Equal("odd", problem.AccountId);
+        Assert.Contains("DOGE", problem.Problem, StringComparison.Ordinal);
+        Assert.Equal(1, result.Rounds[0].NewLiquidations);
+    }
+
+    [Fact]
+    public void Run_SameInputs_SameResultForAnyThreadCount()
+    {
+        var book = Ladder(600, 40_200m, 3m);
+
+        var one = CascadeSimulator.Run(book, Shocked(0.799m), Parameters(), Planner, new StressOptions { MaxDegreeOfParallelism = 1, MaxRounds = 2 });
+        var two = CascadeSimulator.Run(book, Shocked(0.799m), Parameters(), Planner, new StressOptions { MaxDegreeOfParallelism = 2, MaxRounds = 2 });
+        var again = CascadeSimulator.Run(book, Shocked(0.799m), Parameters(), Planner, new StressOptions { MaxDegreeOfParallelism = 2, MaxRounds = 2 });
+
+        Assert.True(one.Liquidations > 50, $"{one.Liquidations} liquidations");
+        Assert.Equal(Json(one), Json(two));
+        Assert.Equal(Json(two), Json(again));
+    }
+
+    [Fact]
+    public void Run_InvalidOptions_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => CascadeSimulator.Run(Ladder(1, 40_000m, 1m), Shocked(0.8m), Parameters(), Planner, new StressOptions { MaxRounds = 0 }));
+    }
+
+    internal static RiskParameters Parameters() => TestBook.BookParameters(
+        [TestBook.UsdParameters(), TestBook.UsdcParameters() with { LotSize = 0.01m }, TestBook.BtcParameters() with { DepthUsd = BtcDepth, LotSize = 0.01m }, TestBook.EthParameters()],
+        [TestBook.BtcPerp()]);
+
+    internal static PriceSnapshot Shocked(decimal btcFactor) => StressedMarket.Apply(
+        TestBook.Snapshot(marks: [InstrumentPrice.Create("BTC-PERP", 50_000m)]),
+        Parameters(),
+        "shocked",
+        new Dictionary<string, decimal> { ["BTC"] = btcFactor });
+
+    // Accounts of 1 BTC against a USDC borrow D: MM = 0.05 D and AE_M = 0.95 P - D (flat weights), so the account is
+    // liquidatable from P = 1.05 D / 0.95. Account i is liquidatable from `top - i * step`.
+    internal static CompactBook Ladder(int count, decimal top, decimal step) => AddLadder(new CompactBook.Builder(), count, top, step).Build();
+
+    private static CompactBook.Builder AddLadder(CompactBook.Builder builder, int count, decimal top, decimal step)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var borrow = decimal.Round((top - (i * step)) * 0.95m / 1.05m, 2, MidpointRounding.ToZero);
+            builder.Add(Account.Create($"acct-{i:D3}", 1, MarginMode.Standard, [TestBook.Holding(TestBook.Btc, 1m), TestBook.Holding(TestBook.Usdc, -borrow)], []));
+        }
+
+        return builder;
+    }
+
+    private static string Json(CascadeResult result) => JsonSerializer.Serialize(new
+    {
+        result.Stop,
+        Rounds = result.Rounds.Select(r => new { r.Round, r.NewLiquidations, r.WithoutOrder, r.InsuranceFundLoss, r.LiquidationCost, r.Assets, r.Evaluation.ByStatus, r.Evaluation.Shortfall, r.Evaluation.NegativeEquity, r.Evaluation.Closed }),
+        result.FinalPrices,
+        Worst = result.Final.Worst.Select(w => new { w.AccountId, w.MarginRatio }),
+        result.Final.Ratios,
+    });
+}
