@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Margin.Engine.Stress;
+using Margin.Sweep.Stress;
+
+namespace Margin.Sweep.Tests.Stress;
+
+public sealed class InMemoryStressRunStore : IStressRunStore
+{
+    private readonly ConcurrentDictionary<string, StressRunRecord> _records = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StressRunResult> _results = new(StringComparer.Ordinal);
+
+    public int Writes { get; private set; }
+
+    public IReadOnlyCollection<StressRunRecord> Records => [.. _records.Values];
+
+    public Task CreateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
+    {
+        Writes++;
+        return _records.TryAdd(record.RunId, record) ? Task.CompletedTask : throw new InvalidOperationException($"stress run {record.RunId} exists");
+    }
+
+    public Task UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
+    {
+        Writes++;
+        _records[record.RunId] = record;
+        return Task.CompletedTask;
+    }
+
+    public Task<StressRunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default) => Task.FromResult(_records.GetValueOrDefault(runId));
+
+    public Task SaveResultAsync(StressRunResult result, CancellationToken cancellationToken = default)
+    {
+        Writes++;
+        _results[result.RunId] = result;
+        return Task.CompletedTask;
+    }
+
+    public Task<StressRunResult?> GetResultAsync(string runId, CancellationToken cancellationToken = default) => Task.FromResult(_results.GetValueOrDefault(runId));
+
+    public Task<IReadOnlyList<StressRunRecord>> ListAsync(int max, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<StressRunRecord>>([.. _records.Values.OrderByDescending(r => r.RunId, StringComparer.Ordinal).Take(max)]);
+}
+
+public sealed class StressQueueRecorder : IStressQueue
+{
+    public ConcurrentQueue<string> Messages { get; } = new();
+
+    public Task EnqueueAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        Messages.Enqueue(runId);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class InMemoryScenarioCatalog(params StressScenario[] scenarios) : IScenarioCatalog
+{
+    public Task<IReadOnlyList<string>> NamesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>([.. scenarios.Select(s => s.Name).Order(StringComparer.Ordinal)]);
+
+    public Task<StressScenario?> FindAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(scenarios.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal)));
+}
