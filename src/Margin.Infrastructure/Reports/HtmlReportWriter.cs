@@ -243,7 +243,7 @@ public static class HtmlReportWriter
     private static void FlowSection(ReportData data, StringBuilder page)
     {
         page.Append("<section id=\"flows\"><h2>Liquidation orders by asset, against depth</h2>");
-        page.Append("<p class=\"lead\">What the liquidation orders would sell per asset, as a share of that asset's market depth from the parameters (the USD that moves its price by the depth model's reference impact). Above 100%, the sales alone exceed the depth.</p>");
+        page.Append("<p class=\"lead\">What the liquidation orders would sell per asset, as a share of that asset's depth in the parameters. The impact model is linear (selling x USD at once moves the price by x / depth), so the share is also the price move the sales alone would cause; at 100% they would exhaust the depth.</p>");
         if (data.AssetFlows.Length == 0)
         {
             Empty(page, "No liquidation orders would be issued: no account was liquidatable or bankrupt, so nothing is sold against depth.");
@@ -271,8 +271,8 @@ public static class HtmlReportWriter
         else
         {
             var chart = new SvgChart("flows", ChartWidth, 340, "Sold as a share of depth per asset");
-            var legend = chart.Legend(70, 6, ChartWidth - 80, [new LegendItem("Sold at most the depth", Primary), new LegendItem("Sold more than the depth", Danger)]);
-            chart.Bars(new ChartBox(0, 6 + legend, ChartWidth, 340 - 6 - legend), categories, [series], "Asset", new ValueAxis("Sold / depth (%)", v => ReportFormat.Tick(v) + "%"), (100, "100% of depth"));
+            var legend = chart.Legend(70, 6, ChartWidth - 80, [new LegendItem("Sold at most the depth", Primary), new LegendItem("Sold more than the depth", Danger), new LegendItem("100% of depth", SvgChart.ReferenceColor, Line: true, SvgChart.ReferenceDash, Dot: false)]);
+            chart.Bars(new ChartBox(0, 6 + legend, ChartWidth, 340 - 6 - legend), categories, [series], "Asset", new ValueAxis("Sold / depth (%)", v => ReportFormat.Tick(v) + "%"), reference: 100);
             page.Append(chart.Finish());
         }
 
@@ -584,7 +584,7 @@ public static class HtmlReportWriter
         svg.chart .panel-title { font-size: 13px; }
         svg.chart .bar-label { font-size: 11px; fill: #1f2933; }
         svg.chart .missing { font-size: 11px; font-style: italic; fill: #64748b; }
-        svg.chart .reference-label { fill: #b91c1c; font-weight: 600; }
+        svg.chart .bar-label { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
         svg.chart .axis line { stroke: #94a3b8; }
         svg.chart .grid line { stroke: #e5e7eb; }
         svg.chart rect[data-value]:hover, svg.chart circle[data-value]:hover { opacity: .75; }

@@ -12,7 +12,7 @@ public sealed record ReportAssetFlow
     /// <summary>The value of the asset the orders would buy back (covering short legs), in USD.</summary>
     public required decimal BoughtUsd { get; init => field = ReportCheck.Usd(value, nameof(BoughtUsd)); }
 
-    /// <summary>The depth the parameters give the asset (USD that moves the price by the depth model's reference impact); 0 when none.</summary>
+    /// <summary>The asset's depth in the parameters, in USD (linear impact: selling x USD moves the price by x / depth); 0 when none.</summary>
     public required decimal DepthUsd { get; init => field = ReportCheck.Usd(value, nameof(DepthUsd)); }
 
     /// <summary>The number of order legs on the asset.</summary>

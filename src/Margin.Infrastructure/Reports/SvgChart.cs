@@ -17,8 +17,8 @@ internal sealed record BarSeries(string Name, string Color, IReadOnlyList<ChartD
 /// <summary>A line through points (x on a numeric scale).</summary>
 internal sealed record LineSeries(string Name, string Color, string? Dash, IReadOnlyList<(double X, ChartDatum Y)> Points);
 
-/// <summary>An entry of a chart's legend.</summary>
-internal sealed record LegendItem(string Name, string Color, bool Line = false, string? Dash = null);
+/// <summary>An entry of a chart's legend: a swatch, or a line (with a dot for a series of points, without for a reference line).</summary>
+internal sealed record LegendItem(string Name, string Color, bool Line = false, string? Dash = null, bool Dot = true);
 
 /// <summary>A rectangle of the SVG canvas a panel draws in (axes, labels and titles included).</summary>
 internal readonly record struct ChartBox(double X, double Y, double Width, double Height);
@@ -38,6 +38,12 @@ internal sealed class SvgChart
     [
         "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F7F7F", "#B8860B",
     ];
+
+    /// <summary>The colour and dash of a reference line, for its legend entry.</summary>
+    public const string ReferenceColor = "#7F1D1D";
+
+    /// <summary>The dash pattern of a reference line.</summary>
+    public const string ReferenceDash = "6 4";
 
     private const double LegendRowHeight = 18;
     private const double FontWidth = 6.6;
@@ -70,7 +76,7 @@ internal sealed class SvgChart
         _svg.Append("<g class=\"legend\">");
         foreach (var item in items)
         {
-            var width = 18 + (item.Name.Length * FontWidth) + 18;
+            var width = (item.Line ? 22 : 18) + (item.Name.Length * FontWidth) + 18;
             if (cx > x && cx + width > x + maxWidth)
             {
                 cx = x;
@@ -79,15 +85,18 @@ internal sealed class SvgChart
 
             if (item.Line)
             {
-                _svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{S(cx)}\" y1=\"{S(cy + 6)}\" x2=\"{S(cx + 14)}\" y2=\"{S(cy + 6)}\" stroke=\"{item.Color}\" stroke-width=\"2.5\"{DashAttribute(item.Dash)}/>");
-                _svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{S(cx + 7)}\" cy=\"{S(cy + 6)}\" r=\"3\" fill=\"{item.Color}\"/>");
+                _svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{S(cx)}\" y1=\"{S(cy + 6)}\" x2=\"{S(cx + 18)}\" y2=\"{S(cy + 6)}\" stroke=\"{item.Color}\" stroke-width=\"2.5\"{DashAttribute(item.Dash)}/>");
+                if (item.Dot)
+                {
+                    _svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{S(cx + 7)}\" cy=\"{S(cy + 6)}\" r=\"3\" fill=\"{item.Color}\"/>");
+                }
             }
             else
             {
                 _svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{S(cx)}\" y=\"{S(cy)}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{item.Color}\"/>");
             }
 
-            _svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{S(cx + 18)}\" y=\"{S(cy + 10.5)}\">{HtmlText.Escape(item.Name)}</text>");
+            _svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{S(cx + (item.Line ? 22 : 18))}\" y=\"{S(cy + 10.5)}\">{HtmlText.Escape(item.Name)}</text>");
             cx += width;
         }
 
@@ -101,14 +110,15 @@ internal sealed class SvgChart
 
     /// <summary>
     /// Grouped vertical bars: one group per category, one bar per series, on a value axis from zero (negative values
-    /// hang below it). A reference line (e.g. 100 % of depth) is drawn when given.
+    /// hang below it). A dashed reference line (e.g. 100 % of depth) is drawn when given: name it in the legend, where it
+    /// hides no bar.
     /// </summary>
-    public void Bars(ChartBox box, IReadOnlyList<string> categories, IReadOnlyList<BarSeries> series, string categoryTitle, ValueAxis axis, (double Value, string Label)? reference = null)
+    public void Bars(ChartBox box, IReadOnlyList<string> categories, IReadOnlyList<BarSeries> series, string categoryTitle, ValueAxis axis, double? reference = null)
     {
         var values = series.SelectMany(s => s.Data).Where(d => d is not null).Select(d => d!.Value).ToList();
         if (reference is { } r)
         {
-            values.Add(r.Value);
+            values.Add(r);
         }
 
         // Labels above the bars need room under the top of the axis.
@@ -159,9 +169,8 @@ internal sealed class SvgChart
         _svg.Append("</g>");
         if (reference is { } line)
         {
-            var y = plot.Y + plot.Height - ((line.Value - scale.Low) / (scale.High - scale.Low) * plot.Height);
-            _svg.Append(CultureInfo.InvariantCulture, $"<line class=\"reference\" x1=\"{S(plot.X)}\" y1=\"{S(y)}\" x2=\"{S(plot.X + plot.Width)}\" y2=\"{S(y)}\" stroke=\"#B91C1C\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>");
-            _svg.Append(CultureInfo.InvariantCulture, $"<text class=\"reference-label\" x=\"{S(plot.X + plot.Width - 4)}\" y=\"{S(y - 5)}\" text-anchor=\"end\">{HtmlText.Escape(line.Label)}</text>");
+            var y = plot.Y + plot.Height - ((line - scale.Low) / (scale.High - scale.Low) * plot.Height);
+            _svg.Append(CultureInfo.InvariantCulture, $"<line class=\"reference\" x1=\"{S(plot.X)}\" y1=\"{S(y)}\" x2=\"{S(plot.X + plot.Width)}\" y2=\"{S(y)}\" stroke=\"{ReferenceColor}\" stroke-width=\"1.5\" stroke-dasharray=\"{ReferenceDash}\"/>");
         }
 
         // The category axis: the zero line, a label per category, the axis title.
@@ -225,9 +234,11 @@ internal sealed class SvgChart
                 _svg.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{points}\" fill=\"none\" stroke=\"{line.Color}\" stroke-width=\"2.2\" stroke-linejoin=\"round\"{DashAttribute(line.Dash)}/>");
             }
 
+            // Smaller dots where they would crowd the line.
+            var radius = line.Points.Count > 20 ? "2.4" : "3.6";
             foreach (var (x, y) in line.Points)
             {
-                _svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{S(X(x))}\" cy=\"{S(Y(y.Value))}\" r=\"3.6\" fill=\"{y.Color ?? line.Color}\" stroke=\"#fff\" stroke-width=\"1\" data-value=\"{HtmlText.Escape(y.DataValue)}\" data-series=\"{HtmlText.Escape(line.Name)}\" data-x=\"{ReportFormat.Data(x)}\"><title>{HtmlText.Escape(y.Tooltip)}</title></circle>");
+                _svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{S(X(x))}\" cy=\"{S(Y(y.Value))}\" r=\"{radius}\" fill=\"{y.Color ?? line.Color}\" stroke=\"#fff\" stroke-width=\"1\" data-value=\"{HtmlText.Escape(y.DataValue)}\" data-series=\"{HtmlText.Escape(line.Name)}\" data-x=\"{ReportFormat.Data(x)}\"><title>{HtmlText.Escape(y.Tooltip)}</title></circle>");
             }
 
             _svg.Append("</g>");
