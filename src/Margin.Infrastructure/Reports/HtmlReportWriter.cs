@@ -27,6 +27,8 @@ public static class HtmlReportWriter
     private const string Secondary = "#93C5FD";
     private const string Danger = "#B91C1C";
 
+    private const string NotRecorded = "<span class=\"muted\">not recorded</span>";
+
     private static readonly CultureInfo s_invariant = CultureInfo.InvariantCulture;
 
     /// <summary>The page as a string.</summary>
@@ -373,7 +375,7 @@ public static class HtmlReportWriter
 
         if (cascade.Rounds.Length == 0)
         {
-            Empty(page, $"The cascade ran no round{(cascade.StopReason is null ? "" : ": " + E(cascade.StopReason))}.");
+            Empty(page, $"The cascade ran no round{(cascade.StopReason is null ? "" : ": " + cascade.StopReason)}.");
             page.Append("</section>\n");
             return;
         }
@@ -389,13 +391,13 @@ public static class HtmlReportWriter
         chart.Bars(
             left,
             categories,
-            [new BarSeries("New liquidations", Danger, [.. rounds.Select(r => (ChartDatum?)new ChartDatum(r.NewLiquidations, ReportFormat.Data(r.NewLiquidations), $"Round {r.Round}: {ReportFormat.Count(r.NewLiquidations)} new liquidations; {ReportFormat.Count(r.Liquidatable)} liquidatable after the round", ReportFormat.Count(r.NewLiquidations)))])],
+            [new BarSeries("New liquidations", Danger, [.. rounds.Select(r => (ChartDatum?)new ChartDatum(r.NewLiquidations, ReportFormat.Data(r.NewLiquidations), string.Create(s_invariant, $"Round {r.Round}: {ReportFormat.Count(r.NewLiquidations)} new liquidations; {ReportFormat.Count(r.Liquidatable)} liquidatable after the round"), ReportFormat.Count(r.NewLiquidations)))])],
             "Cascade round",
             new ValueAxis("New liquidations (accounts)", ReportFormat.Tick, Integer: true));
         chart.Bars(
             right,
             categories,
-            [new BarSeries("Sold", Primary, [.. rounds.Select(r => (ChartDatum?)new ChartDatum((double)r.SoldUsd, ReportFormat.Data(r.SoldUsd), $"Round {r.Round}: sold {ReportFormat.UsdText(r.SoldUsd)}, bought {ReportFormat.UsdText(r.BoughtUsd)}", ReportFormat.Compact((double)r.SoldUsd)))])],
+            [new BarSeries("Sold", Primary, [.. rounds.Select(r => (ChartDatum?)new ChartDatum((double)r.SoldUsd, ReportFormat.Data(r.SoldUsd), string.Create(s_invariant, $"Round {r.Round}: sold {ReportFormat.UsdText(r.SoldUsd)}, bought {ReportFormat.UsdText(r.BoughtUsd)}"), ReportFormat.Compact((double)r.SoldUsd)))])],
             "Cascade round",
             new ValueAxis("Volume sold (USD)", ReportFormat.Tick));
         page.Append(chart.Finish());
@@ -496,7 +498,7 @@ public static class HtmlReportWriter
         page.Append(s_invariant, $"<p class=\"lead\">Liquidatable accounts and shortfall as {E(curve.Asset)} moves, everything else as in the scenario; each point is a first-round evaluation at that move.</p>");
         if (curve.Points.Length == 0)
         {
-            Empty(page, $"The curve for {E(curve.Asset)} has no points.");
+            Empty(page, $"The curve for {curve.Asset} has no points.");
             page.Append("</section>\n");
             return;
         }
@@ -541,10 +543,9 @@ public static class HtmlReportWriter
         page.Append("</tbody></table></div></section>\n");
     }
 
-    private const string NotRecorded = "<span class=\"muted\">not recorded</span>";
-
     private static string E(string text) => HtmlText.Escape(text);
 
+    /// <summary>The sentence that stands for an empty section; plain text (escaped here), so callers pass data unescaped.</summary>
     private static void Empty(StringBuilder page, string why) => page.Append(s_invariant, $"<p class=\"empty\">{E(why)}</p>");
 
     private static string Optional(string? text) => text is null ? NotRecorded : E(text);

@@ -33,7 +33,7 @@ public sealed partial class HtmlReportWriterTests
 
         var html = HtmlReportWriter.Write(data);
 
-        Assert.Equal(["status", "ratios", "flows", "freshness", "cascade", "prices", "curve"], Charts(html));
+        Assert.Equal(HtmlReportWriter.ChartNames, Charts(html));
         Assert.Contains("First round", html, StringComparison.Ordinal);
         Assert.Contains("After cascade", html, StringComparison.Ordinal);
         Assert.Contains("no new liquidation in round 5", html, StringComparison.Ordinal);
@@ -87,9 +87,34 @@ public sealed partial class HtmlReportWriterTests
 
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("alert(\"x\")", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("&amp;lt;", html, StringComparison.Ordinal);
         // Title, id twice, fact label and value, account, reason, asset in the flow chart (category, tooltip) and table,
         // price asset and reason (chart and table), quote asset, source, rejection, failure source and problem, note.
         Assert.True(Regex.Count(html, Regex.Escape(HostileEscaped)) >= 15, html);
+    }
+
+    [Fact]
+    public void Write_HostileTextInStressSections_IsEscapedOnce()
+    {
+        var stress = SampleReports.Stress();
+        var rounds = stress.Cascade!.Rounds;
+        var withRounds = stress with
+        {
+            Cascade = new ReportCascade { Rounds = [.. rounds.Select(r => r with { Prices = [r.Prices[0] with { Asset = Hostile }] })], StopReason = Hostile },
+            Curve = stress.Curve! with { Asset = Hostile },
+            StatusCounts = [],
+        };
+        var empty = stress with { Cascade = new ReportCascade { Rounds = [], StopReason = Hostile }, Curve = new ReportCurve { Asset = Hostile, Points = [] } };
+
+        foreach (var html in new[] { HtmlReportWriter.Write(withRounds), HtmlReportWriter.Write(empty) })
+        {
+            Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("&amp;lt;", html, StringComparison.Ordinal);
+            Assert.Contains(HostileEscaped, html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"The cascade ran no round: {HostileEscaped}.", HtmlReportWriter.Write(empty), StringComparison.Ordinal);
+        Assert.Contains($"The curve for {HostileEscaped} has no points.", HtmlReportWriter.Write(empty), StringComparison.Ordinal);
     }
 
     [Fact]
