@@ -104,6 +104,15 @@ public sealed class HeadlessChromiumTests(ChromiumFixture fixture)
     }
 
     [Fact]
+    public void FindBinary_NoChromiumOnThePath_SaysHowToInstallIt()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => HeadlessChromium.FindBinary(fixture.Pages));
+
+        Assert.Contains("scripts/chromium.sh install", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("/chromium", HeadlessChromium.FindBinary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DisposeAsync_StartedInstance_EndsItsProcessesAndDeletesItsFolder()
     {
         var chromium = await HeadlessChromium.StartAsync();

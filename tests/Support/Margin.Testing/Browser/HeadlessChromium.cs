@@ -53,10 +53,14 @@ public sealed class HeadlessChromium : IAsyncDisposable
 
     /// <summary>The Chromium binary: <c>chromium</c> on PATH.</summary>
     /// <exception cref="InvalidOperationException">There is none; the message says how to install it.</exception>
-    public static string FindBinary()
+    public static string FindBinary() => FindBinary(Environment.GetEnvironmentVariable("PATH") ?? "");
+
+    /// <summary>The Chromium binary: <c>chromium</c> in one of the folders of a PATH-style list.</summary>
+    /// <exception cref="InvalidOperationException">There is none; the message says how to install it.</exception>
+    public static string FindBinary(string searchPath)
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var folder in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        ArgumentNullException.ThrowIfNull(searchPath);
+        foreach (var folder in searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(folder, "chromium");
             if (File.Exists(candidate))
