@@ -3,7 +3,8 @@ namespace Margin.Infrastructure.Reports;
 /// <summary>An axis range with round tick steps (1, 2 or 5 times a power of ten) that covers the data and zero where asked.</summary>
 internal readonly record struct NiceScale(double Low, double High, double Step)
 {
-    private const int TargetTicks = 5;
+    /// <summary>About this many intervals: five or six tick labels on a 300-pixel axis.</summary>
+    private const int TargetIntervals = 5;
 
     /// <summary>The scale for values from min to max; an empty or flat range gets a sensible span; integer scales step by 1 or more.</summary>
     public static NiceScale Of(double min, double max, bool integer)
@@ -29,14 +30,14 @@ internal readonly record struct NiceScale(double Low, double High, double Step)
             }
         }
 
-        var step = Round((max - min) / (TargetTicks - 1));
+        var step = Round((max - min) / TargetIntervals, integer);
         if (integer && step < 1)
         {
             step = 1;
         }
 
-        var low = Math.Floor(min / step) * step;
-        var high = Math.Ceiling(max / step) * step;
+        var low = Math.Round(Math.Floor(min / step) * step, 10);
+        var high = Math.Round(Math.Ceiling(max / step) * step, 10);
         if (high == low)
         {
             high = low + step;
@@ -57,14 +58,17 @@ internal readonly record struct NiceScale(double Low, double High, double Step)
         }
     }
 
-    private static double Round(double rough)
+    /// <summary>The smallest of 1, 2, 2.5, 5 and 10 times a power of ten at or above rough; 2.5 not for whole-number steps below 25.</summary>
+    private static double Round(double rough, bool integer)
     {
         var exponent = Math.Floor(Math.Log10(rough));
         var fraction = rough / Math.Pow(10, exponent);
+        var quarter = !integer || exponent >= 1;
         var nice = fraction switch
         {
             <= 1 => 1,
             <= 2 => 2,
+            <= 2.5 when quarter => 2.5,
             <= 5 => 5,
             _ => 10,
         };
