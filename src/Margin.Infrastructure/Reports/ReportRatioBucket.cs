@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Margin.Engine.Stress;
 
 namespace Margin.Infrastructure.Reports;
 
@@ -11,9 +12,6 @@ namespace Margin.Infrastructure.Reports;
 /// </remarks>
 public sealed record ReportRatioBucket
 {
-    /// <summary>The finite bucket bounds of <see cref="Histogram"/>: tenths up to 1, then 1.5, 2 and everything finite above.</summary>
-    private static readonly ImmutableArray<double> s_bounds = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.5, 2.0];
-
     /// <summary>The bar's label, e.g. "0.9-1" or "≥ 2" or "∞".</summary>
     public required string Label { get; init => field = ReportCheck.Text(value, nameof(Label)); }
 
@@ -26,41 +24,46 @@ public sealed record ReportRatioBucket
     /// <summary>The number of accounts with a ratio in the bucket.</summary>
     public required int Accounts { get; init => field = ReportCheck.Count(value, nameof(Accounts)); }
 
-    /// <summary>The standard histogram of margin ratios: 0-0.1, ..., 0.9-1, 1-1.5, 1.5-2, ≥ 2 (finite) and ∞; empty buckets included.</summary>
+    /// <summary>The standard histogram of margin ratios (the engine's <see cref="RatioHistogram"/> buckets: 0-0.1, ..., 0.9-1, 1-1.5, 1.5-2, &gt;= 2 finite, and infinity); empty buckets included.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A ratio is NaN or negative.</exception>
     public static ImmutableArray<ReportRatioBucket> Histogram(IEnumerable<double> ratios)
     {
         ArgumentNullException.ThrowIfNull(ratios);
-        var counts = new int[s_bounds.Length + 1];
+        var counts = new int[RatioHistogram.BucketCount];
         foreach (var ratio in ratios)
         {
-            ReportCheck.Ratio(ratio, nameof(ratios));
-            if (double.IsPositiveInfinity(ratio))
-            {
-                counts[^1]++;
-                continue;
-            }
-
-            var index = s_bounds.Length - 1;
-            while (ratio < s_bounds[index])
-            {
-                index--;
-            }
-
-            counts[index]++;
+            counts[RatioHistogram.BucketOf(ReportCheck.Ratio(ratio, nameof(ratios)))]++;
         }
 
-        var buckets = ImmutableArray.CreateBuilder<ReportRatioBucket>(counts.Length);
-        for (var i = 0; i < s_bounds.Length; i++)
+        return FromCounts([.. counts]);
+    }
+
+    /// <summary>The histogram of counts per <see cref="RatioHistogram"/> bucket (as a stress run stores them).</summary>
+    /// <param name="counts">Accounts per bucket: <see cref="RatioHistogram.BucketCount"/> of them, or none (no histogram).</param>
+    /// <exception cref="ArgumentException">There are counts, but not one per bucket.</exception>
+    public static ImmutableArray<ReportRatioBucket> FromCounts(IReadOnlyList<int> counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Count == 0)
         {
-            var from = s_bounds[i];
-            var last = i == s_bounds.Length - 1;
-            var to = last ? double.PositiveInfinity : s_bounds[i + 1];
+            return [];
+        }
+
+        if (counts.Count != RatioHistogram.BucketCount)
+        {
+            throw new ArgumentException($"a ratio histogram has {RatioHistogram.BucketCount} buckets, not {counts.Count}", nameof(counts));
+        }
+
+        var edges = RatioHistogram.Edges;
+        var buckets = ImmutableArray.CreateBuilder<ReportRatioBucket>(counts.Count);
+        for (var i = 0; i < edges.Length; i++)
+        {
+            var last = i == edges.Length - 1;
             buckets.Add(new ReportRatioBucket
             {
-                Label = last ? "≥ " + Invariant(from) : Invariant(from) + "-" + Invariant(to),
-                From = from,
-                To = to,
+                Label = last ? "≥ " + Invariant(edges[i]) : Invariant(edges[i]) + "-" + Invariant(edges[i + 1]),
+                From = edges[i],
+                To = RatioHistogram.To(i),
                 Accounts = counts[i],
             });
         }
