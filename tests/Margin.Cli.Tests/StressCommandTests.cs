@@ -316,6 +316,19 @@ public sealed class StressCommandTests(AzuriteInstance azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Stress_NoSnapshotYet_SaysHowToMakeOne_AndStoresNothing()
+    {
+        var prefix = "n" + Guid.NewGuid().ToString("N")[..10];
+        Assert.Equal(0, (await RunAsync(prefix, "params", "import", Path.Combine(AppContext.BaseDirectory, "examples", "demo", "parameters.json"), "--activate")).ExitCode);
+
+        var run = await RunAsync(prefix, "stress", "--scenario", "BTC=-25%");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--snapshot: there is no price snapshot yet (refresh prices first: margin sweep", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, await RowsAsync(prefix + "stressruns"));
+    }
+
+    [Fact]
     public async Task Show_AnUnknownRun_SaysSo_AndListOfNoRunSaysNoneYet()
     {
         var prefix = "u" + Guid.NewGuid().ToString("N")[..10];
