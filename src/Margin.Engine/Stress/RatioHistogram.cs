@@ -35,6 +35,12 @@ public static class RatioHistogram
         return 0;
     }
 
+    /// <summary>The bucket's label in plain ASCII (stored documents), e.g. <c>0.9-1</c>, <c>&gt;=2</c> or <c>inf</c>; the report draws them as "≥ 2" and "∞".</summary>
+    public static string Label(int bucket) =>
+        bucket >= Edges.Length ? "inf"
+        : bucket == Edges.Length - 1 ? FormattableString.Invariant($">={Edges[bucket]}")
+        : FormattableString.Invariant($"{Edges[bucket]}-{Edges[bucket + 1]}");
+
     /// <summary>The bucket's lower bound.</summary>
     public static double From(int bucket) => bucket >= Edges.Length ? double.PositiveInfinity : Edges[bucket];
 
