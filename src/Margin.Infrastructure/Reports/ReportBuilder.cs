@@ -47,6 +47,15 @@ public sealed class ReportBuilder
         _time = time ?? throw new ArgumentNullException(nameof(time));
     }
 
+    /// <summary>The builder over a deployment's storage.</summary>
+    /// <param name="storage">The stores.</param>
+    /// <param name="time">The clock (the report's time).</param>
+    public static ReportBuilder Create(Composition.MarginStorage storage, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        return new ReportBuilder(storage.Accounts, storage.Margin, storage.Sweeps, storage.Snapshots, storage.Parameters, storage.StressRuns, time);
+    }
+
     /// <summary>A sweep's report.</summary>
     /// <param name="sweepId">The sweep's id, or <c>latest</c>.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
