@@ -362,9 +362,12 @@ public sealed class StressCommandTests(AzuriteInstance azurite) : IDisposable
 
         var sweep = await RunAsync(prefix, "report", "--sweep", "latest", "--out", sweepPage);
         var stress = await RunAsync(prefix, "report", "--stress", runId, "--out", stressPage);
+        var latest = await RunAsync(prefix, "report", "--stress", "latest", "--out", stressPage + ".latest.html");
 
         Assert.True(sweep.ExitCode == 0, sweep.Stderr);
         Assert.True(stress.ExitCode == 0, stress.Stderr);
+        Assert.True(latest.ExitCode == 0, latest.Stderr);
+        Assert.Contains($"Stress run {runId}", latest.Stdout, StringComparison.Ordinal);
         Assert.Contains("wrote " + sweepPage, sweep.Stdout, StringComparison.Ordinal);
         var sweepHtml = await File.ReadAllTextAsync(sweepPage);
         var stressHtml = await File.ReadAllTextAsync(stressPage);
@@ -385,8 +388,8 @@ public sealed class StressCommandTests(AzuriteInstance azurite) : IDisposable
 
     public static TheoryData<string[], string> ReportBadInput => new()
     {
-        { [], "give one of --sweep ID (or latest) and --stress ID" },
-        { ["--sweep", "latest", "--stress", "st-x"], "give one of --sweep ID (or latest) and --stress ID" },
+        { [], "give one of --sweep ID (or latest) and --stress ID (or latest)" },
+        { ["--sweep", "latest", "--stress", "st-x"], "give one of --sweep ID (or latest) and --stress ID (or latest)" },
         { ["--sweep", "sw-nope"], "no sweep sw-nope is stored" },
         { ["--stress", "st-nope"], "no stress run st-nope is stored" },
     };

@@ -5,7 +5,7 @@ using Margin.Infrastructure.Reports;
 
 namespace Margin.Cli.Commands;
 
-/// <summary><c>margin report (--sweep ID|latest | --stress ID) --out FILE</c>: a sweep's or a stress run's report as one self-contained HTML page (docs/report.md).</summary>
+/// <summary><c>margin report (--sweep ID|latest | --stress ID|latest) --out FILE</c>: a sweep's or a stress run's report as one self-contained HTML page (docs/report.md).</summary>
 internal static class ReportCommand
 {
     public static Command Create(CommandIo io)
@@ -13,7 +13,7 @@ internal static class ReportCommand
         var connection = StorageCommand.Connection();
         var partitions = StorageCommand.Partitions();
         var sweep = new Option<string?>("--sweep") { Description = "the sweep to report on: its id, or latest" };
-        var stress = new Option<string?>("--stress") { Description = "the stress run to report on (margin stress list)" };
+        var stress = new Option<string?>("--stress") { Description = "the stress run to report on: its id (margin stress list), or latest" };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "the HTML file to write (its folder must exist)", Required = true };
         var command = new Command("report", "Write a sweep's or a stress run's report: one self-contained HTML page with charts, viewable offline.")
         {
@@ -27,7 +27,7 @@ internal static class ReportCommand
     {
         if ((sweep is null) == (stress is null))
         {
-            return await StorageCommand.FailAsync(io, "report", "give one of --sweep ID (or latest) and --stress ID", ct).ConfigureAwait(false);
+            return await StorageCommand.FailAsync(io, "report", "give one of --sweep ID (or latest) and --stress ID (or latest)", ct).ConfigureAwait(false);
         }
 
         if (output.Directory is { Exists: false } folder)

@@ -163,17 +163,22 @@ public sealed class ReportBuilder
     }
 
     /// <summary>A stress run's report.</summary>
-    /// <param name="runId">The run's id.</param>
+    /// <param name="runId">The run's id, or <c>latest</c> (the newest run).</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <returns>The report, or why there is none (an unknown run, or one not completed).</returns>
     public async Task<ReportOutcome> StressAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
-        var record = await _runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+        var latest = string.Equals(runId, "latest", StringComparison.OrdinalIgnoreCase);
+        var record = latest
+            ? await NewestAsync(cancellationToken).ConfigureAwait(false)
+            : await _runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
         if (record is null)
         {
-            return ReportOutcome.NotFound($"no stress run {runId} is stored");
+            return ReportOutcome.NotFound(latest ? "no stress run is stored yet" : $"no stress run {runId} is stored");
         }
+
+        runId = record.RunId;
 
         if (record.Status != StressRunStatus.Completed || await _runs.GetResultAsync(runId, cancellationToken).ConfigureAwait(false) is not { } result)
         {
@@ -183,6 +188,12 @@ public sealed class ReportBuilder
         var snapshot = await _snapshots.ReadAsync(result.SnapshotId, cancellationToken).ConfigureAwait(false);
         var parameters = await _parameters.GetAsync(result.ParamsVersion, cancellationToken).ConfigureAwait(false);
         return ReportOutcome.Of(Stress(record, result, snapshot, parameters, _time.GetUtcNow()));
+    }
+
+    private async Task<StressRunRecord?> NewestAsync(CancellationToken cancellationToken)
+    {
+        var newest = await _runs.ListAsync(1, cancellationToken).ConfigureAwait(false);
+        return newest.Count == 0 ? null : newest[0];
     }
 
     /// <summary>Maps a completed stress run to its report (no I/O).</summary>
