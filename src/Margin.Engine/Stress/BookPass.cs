@@ -39,6 +39,8 @@ internal static class BookPass
 
         public ImmutableArray<AccountProblem> Unplanned { get; init; } = [];
 
+        public ImmutableArray<StressOrder> LargestOrders { get; init; } = [];
+
         public decimal InsuranceFundLoss { get; init; }
 
         public decimal LiquidationCost { get; init; }
@@ -66,16 +68,16 @@ internal static class BookPass
             var end = Math.Min(count, (c + 1) * ChunkSize);
             for (var i = c * ChunkSize; i < end; i++)
             {
-                Evaluate(state, model, planner, worst, i, part);
+                Evaluate(state, model, planner, worst, options, i, part);
             }
 
             parts[c] = part;
         });
         cancellationToken.ThrowIfCancellationRequested();
-        return Merge(state, model, parts, worst, ratios);
+        return Merge(state, model, parts, worst, ratios, options.LargestOrders);
     }
 
-    private static void Evaluate(State state, MarginModel model, PlannerOptions? planner, int worst, int index, Chunk part)
+    private static void Evaluate(State state, MarginModel model, PlannerOptions? planner, int worst, StressOptions options, int index, Chunk part)
     {
         if (state.Closed[index])
         {
@@ -138,6 +140,11 @@ internal static class BookPass
         }
 
         part.Orders++;
+        if (options.LargestOrders > 0)
+        {
+            part.OfferOrder(plan, summary.Status, options.LargestOrders);
+        }
+
         part.InsuranceFundLoss += plan.Shortfall.Amount;
         part.LiquidationCost += plan.TotalCost.Amount;
         foreach (var leg in plan.Legs)
@@ -189,7 +196,7 @@ internal static class BookPass
         part.Unplan(accountId, reason);
     }
 
-    private static Outcome Merge(State state, MarginModel model, Chunk[] parts, int worst, bool ratios)
+    private static Outcome Merge(State state, MarginModel model, Chunk[] parts, int worst, bool ratios, int largestOrders)
     {
         var byStatus = new int[Enum.GetValues<MarginStatus>().Length];
         var buckets = ratios ? new int[RatioHistogram.BucketCount] : null;
@@ -199,6 +206,7 @@ internal static class BookPass
         int failed = 0, closed = 0, suspect = 0, orders = 0, withoutOrder = 0;
         decimal shortfall = 0m, negative = 0m, fund = 0m, cost = 0m;
         var candidates = new List<Candidate>();
+        var largest = new List<StressOrder>();
         foreach (var part in parts)
         {
             for (var s = 0; s < byStatus.Length; s++)
@@ -253,6 +261,7 @@ internal static class BookPass
             }
 
             candidates.AddRange(part.Worst);
+            largest.AddRange(part.Largest);
             foreach (var (index, projected) in part.Projected)
             {
                 state.Overrides[index] = projected;
@@ -290,6 +299,7 @@ internal static class BookPass
             Orders = orders,
             WithoutOrder = withoutOrder,
             Unplanned = unplanned.ToImmutable(),
+            LargestOrders = [.. largest.Order(LargestFirst.Instance).Take(largestOrders)],
             InsuranceFundLoss = fund,
             LiquidationCost = cost,
             Flows = flows,
@@ -316,6 +326,20 @@ internal static class BookPass
         {
             var byRatio = other.Ratio.CompareTo(Ratio);
             return byRatio != 0 ? byRatio : string.CompareOrdinal(AccountId, other.AccountId);
+        }
+    }
+
+    // Largest value first, then account id (ordinal): the same orders for any chunking.
+    private sealed class LargestFirst : IComparer<StressOrder>
+    {
+        public static readonly LargestFirst Instance = new();
+
+        public int Compare(StressOrder? x, StressOrder? y)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(y);
+            var byValue = y.Value.CompareTo(x.Value);
+            return byValue != 0 ? byValue : string.CompareOrdinal(x.AccountId, y.AccountId);
         }
     }
 
@@ -346,6 +370,33 @@ internal static class BookPass
         public List<AccountProblem> Problems { get; } = [];
 
         public List<AccountProblem> Unplanned { get; } = [];
+
+        public List<StressOrder> Largest { get; } = [];
+
+        // Keeps the chunk's largest orders by value (ties by account id), at most `keep`.
+        public void OfferOrder(LiquidationPlan plan, MarginStatus status, int keep)
+        {
+            var value = plan.Legs.Sum(l => l.Value.Amount);
+            if (Largest.Count == keep && (value < Largest[^1].Value || (value == Largest[^1].Value && string.CompareOrdinal(plan.AccountId, Largest[^1].AccountId) > 0)))
+            {
+                return;
+            }
+
+            var order = new StressOrder(
+                plan.AccountId,
+                status,
+                plan.Outcome.ToString(),
+                value,
+                plan.TotalCost.Amount,
+                plan.Shortfall.Amount,
+                [.. plan.Legs.Select(l => new StressOrderLeg(l.Kind.ToString(), l.Target, l.Side.ToString(), l.Quantity, l.LimitPrice, l.Value.Amount))]);
+            var at = Largest.BinarySearch(order, LargestFirst.Instance);
+            Largest.Insert(at < 0 ? ~at : at, order);
+            if (Largest.Count > keep)
+            {
+                Largest.RemoveAt(Largest.Count - 1);
+            }
+        }
 
         public SortedDictionary<string, Flow> Flows { get; } = new(StringComparer.Ordinal);
 

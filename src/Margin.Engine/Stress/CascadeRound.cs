@@ -19,6 +19,9 @@ public sealed record CascadeRound
     /// <summary>Accounts that should be liquidated but got no order (nothing sellable, or no plan).</summary>
     public required int WithoutOrder { get; init; }
 
+    /// <summary>The round's largest orders by value (<see cref="StressOptions.LargestOrders"/>, default 20), largest first: the orders the round would issue, with their legs.</summary>
+    public ImmutableArray<StressOrder> LargestOrders { get; init; } = [];
+
     /// <summary>The first accounts (at most 20) that should be liquidated but got no order, with the planner's reason.</summary>
     public ImmutableArray<AccountProblem> Unplanned { get; init; } = [];
 

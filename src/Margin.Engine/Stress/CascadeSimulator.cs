@@ -85,6 +85,7 @@ public static class CascadeSimulator
                 NewLiquidations = pass.Orders,
                 WithoutOrder = pass.WithoutOrder,
                 Unplanned = pass.Unplanned,
+                LargestOrders = pass.LargestOrders,
                 InsuranceFundLoss = pass.InsuranceFundLoss,
                 LiquidationCost = pass.LiquidationCost,
                 Assets = flows.ToImmutable(),

@@ -285,7 +285,29 @@ public static class HtmlReportWriter
             page.Append(s_invariant, $"<tr><td>{E(f.Asset)}</td><td class=\"num\">{ReportFormat.Count(f.Orders)}</td><td class=\"num\">{ReportFormat.Usd(f.SoldUsd)}</td><td class=\"num\">{ReportFormat.Usd(f.BoughtUsd)}</td><td class=\"num\">{ReportFormat.Usd(f.DepthUsd)}</td><td class=\"num\">{share}</td></tr>");
         }
 
-        page.Append(s_invariant, $"</tbody><tfoot><tr><th>Total</th><th class=\"num\">{ReportFormat.Count(data.AssetFlows.Sum(f => (long)f.Orders))}</th><th class=\"num\">{ReportFormat.Usd(data.AssetFlows.Sum(f => f.SoldUsd))}</th><th class=\"num\">{ReportFormat.Usd(data.AssetFlows.Sum(f => f.BoughtUsd))}</th><th></th><th></th></tr></tfoot></table></div></section>\n");
+        page.Append(s_invariant, $"</tbody><tfoot><tr><th>Total</th><th class=\"num\">{ReportFormat.Count(data.AssetFlows.Sum(f => (long)f.Orders))}</th><th class=\"num\">{ReportFormat.Usd(data.AssetFlows.Sum(f => f.SoldUsd))}</th><th class=\"num\">{ReportFormat.Usd(data.AssetFlows.Sum(f => f.BoughtUsd))}</th><th></th><th></th></tr></tfoot></table></div>");
+        OrderTable(data, page);
+        page.Append("</section>\n");
+    }
+
+    private static void OrderTable(ReportData data, StringBuilder page)
+    {
+        if (data.LargestOrders.Length == 0)
+        {
+            return;
+        }
+
+        page.Append(s_invariant, $"<h3 id=\"orders\">The largest orders</h3><p class=\"lead\">{(data.Kind == ReportKind.Stress ? "The orders the first round (the shocked book) would issue" : "The orders the sweep issued")}, largest value first, with their legs: side, quantity, what, and the worst acceptable price. Money in USD.</p>");
+        page.Append("<div class=\"table-wrap\"><table class=\"orders\"><thead><tr><th class=\"num\">#</th><th>Account</th><th>Status</th><th>Legs</th><th class=\"num\">Value (USD)</th><th class=\"num\">Cost (USD)</th><th class=\"num\">Left to the fund (USD)</th></tr></thead><tbody>");
+        var rank = 0;
+        foreach (var o in data.LargestOrders)
+        {
+            rank++;
+            var legs = string.Join("<br>", o.Legs.Select(l => E($"{l.Side} {ReportFormat.Price(l.Quantity)} {l.Target} at {(l.Side == "Sell" ? ">=" : "<=")} {ReportFormat.Price(l.LimitPrice)} ({ReportFormat.UsdText(l.Value)})")));
+            page.Append(s_invariant, $"<tr><td class=\"num\">{rank}</td><td class=\"account\"><code>{E(o.AccountId)}</code></td><td>{Badge(o.Status)}</td><td class=\"reason\">{legs}</td><td class=\"num\">{ReportFormat.Usd(o.Value)}</td><td class=\"num\">{ReportFormat.Usd(o.Cost)}</td><td class=\"num\">{ReportFormat.Usd(o.Shortfall)}</td></tr>");
+        }
+
+        page.Append("</tbody></table></div>");
     }
 
     private static void PriceSection(ReportData data, StringBuilder page)

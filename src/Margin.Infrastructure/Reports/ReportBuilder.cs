@@ -90,11 +90,13 @@ public sealed class ReportBuilder
         }
 
         var flows = new SortedDictionary<string, (decimal Sold, decimal Bought, int Orders)>(StringComparer.Ordinal);
+        var messages = new List<LiquidationOrder>();
         await foreach (var order in _margin.ReadOrdersAsync(unsentOnly: false, cancellationToken).ConfigureAwait(false))
         {
             if (string.Equals(order.SweepId, sweep.SweepId, StringComparison.Ordinal) && LiquidationOrderJson.Read(order.Body) is { } message)
             {
                 AddOrder(flows, message, parameters);
+                messages.Add(message);
             }
         }
 
@@ -156,6 +158,17 @@ public sealed class ReportBuilder
                 DepthUsd = parameters?.Assets.GetValueOrDefault(kv.Key)?.DepthUsd ?? 0m,
                 Orders = kv.Value.Orders,
             })],
+            LargestOrders = [.. messages.Select(m => (Message: m, Value: m.Legs.Sum(l => Number(l.Value))))
+                .OrderByDescending(o => o.Value).ThenBy(o => o.Message.AccountId, StringComparer.Ordinal).Take(ReportData.MaxOrders)
+                .Select(o => new ReportOrder
+                {
+                    AccountId = o.Message.AccountId,
+                    Status = o.Message.Severity,
+                    Value = o.Value,
+                    Cost = Number(o.Message.TotalCost),
+                    Shortfall = Number(o.Message.Shortfall),
+                    Legs = [.. o.Message.Legs.Select(l => new ReportOrderLeg { Side = l.Side, Quantity = Number(l.Quantity), Target = l.Target, LimitPrice = Number(l.LimitPrice), Value = Math.Abs(Number(l.Value)) })],
+                })],
             Prices = snapshot is null ? [] : Prices(snapshot, parameters),
             Guard = decisions is null ? null : Guard(decisions, snapshot?.AsOf),
             Notes = [.. notes],
@@ -291,6 +304,15 @@ public sealed class ReportBuilder
                 DepthUsd = f.DepthUsd,
                 Orders = f.Legs,
             })],
+            LargestOrders = [.. cascade.Rounds[0].LargestOrders.Take(ReportData.MaxOrders).Select(o => new ReportOrder
+            {
+                AccountId = o.AccountId,
+                Status = o.Status.ToString(),
+                Value = o.Value,
+                Cost = o.Cost,
+                Shortfall = o.Shortfall,
+                Legs = [.. o.Legs.Select(l => new ReportOrderLeg { Side = l.Side, Quantity = l.Quantity, Target = l.Target, LimitPrice = l.LimitPrice, Value = l.Value })],
+            })],
             Prices = snapshot is null ? [] : Prices(snapshot, parameters),
             Cascade = new ReportCascade
             {
@@ -328,13 +350,17 @@ public sealed class ReportBuilder
             var asset = string.Equals(leg.Kind, nameof(LegKind.ReducePosition), StringComparison.Ordinal) && parameters is not null && parameters.Instruments.TryGetValue(leg.Target, out var instrument)
                 ? instrument.Instrument.Underlying.Symbol
                 : leg.Target;
-            var value = decimal.TryParse(leg.Value, NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? Math.Abs(v) : 0m;
+            var value = Math.Abs(Number(leg.Value));
             var (sold, bought, orders) = flows.GetValueOrDefault(asset);
             flows[asset] = string.Equals(leg.Side, nameof(TradeSide.Sell), StringComparison.Ordinal)
                 ? (sold + value, bought, orders + 1)
                 : (sold, bought + value, orders + 1);
         }
     }
+
+    // An order body's decimal text (written invariantly by the sweep); 0 for a field an older body lacks.
+    private static decimal Number(string? text) =>
+        decimal.TryParse(text, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value) ? value : 0m;
 
     private static ImmutableArray<ReportPrice> Prices(PriceSnapshot snapshot, RiskParameters? parameters) =>
         [.. snapshot.Assets.Values

@@ -64,6 +64,18 @@ public sealed record ReportData
     /// <summary>Liquidation order legs per asset against depth; empty when no order would be issued.</summary>
     public ImmutableArray<ReportAssetFlow> AssetFlows { get; init => field = ReportCheck.Unique(value, f => f.Asset, nameof(AssetFlows), "asset"); } = [];
 
+    /// <summary>The most orders <see cref="LargestOrders"/> may hold.</summary>
+    public const int MaxOrders = 20;
+
+    /// <summary>The largest liquidation orders by value (a sweep's, or a stress run's first round), largest first; at most <see cref="MaxOrders"/>.</summary>
+    public ImmutableArray<ReportOrder> LargestOrders
+    {
+        get;
+        init => field = ReportCheck.Items(value, nameof(LargestOrders)).Length <= MaxOrders
+            ? value
+            : throw new ArgumentException($"LargestOrders has {value.Length} orders; a report shows at most {MaxOrders}.", nameof(LargestOrders));
+    } = [];
+
     /// <summary>The price per asset the report used, with its age and usability.</summary>
     public ImmutableArray<ReportPrice> Prices { get; init => field = ReportCheck.Unique(value, p => p.Asset, nameof(Prices), "asset"); } = [];
 

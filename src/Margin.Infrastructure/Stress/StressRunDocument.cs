@@ -192,6 +192,7 @@ public static class StressRunDocument
         NewLiquidations = r.NewLiquidations,
         WithoutOrder = r.WithoutOrder,
         Unplanned = [.. r.Unplanned.Select(p => new AccountProblemJson(p.AccountId, p.Problem))],
+        LargestOrders = [.. r.LargestOrders.Select(o => new StressOrderJson(o.AccountId, o.Status.ToString(), o.Outcome, DecimalText.Format(o.Value), DecimalText.Format(o.Cost), DecimalText.Format(o.Shortfall), [.. o.Legs.Select(l => new StressOrderLegJson(l.Kind, l.Target, l.Side, DecimalText.Format(l.Quantity), DecimalText.Format(l.LimitPrice), DecimalText.Format(l.Value)))]))],
         InsuranceFundLoss = DecimalText.Format(r.InsuranceFundLoss),
         LiquidationCost = DecimalText.Format(r.LiquidationCost),
         SoldUsd = DecimalText.Format(r.SoldUsd),
@@ -323,6 +324,7 @@ public static class StressRunDocument
         NewLiquidations = j.NewLiquidations,
         WithoutOrder = j.WithoutOrder,
         Unplanned = [.. (j.Unplanned ?? []).Select(p => new AccountProblem(p.AccountId, p.Problem))],
+        LargestOrders = [.. (j.LargestOrders ?? []).Select((o, i) => Order(o, string.Create(CultureInfo.InvariantCulture, $"{where}largestOrders[{i}].")))],
         InsuranceFundLoss = Decimal(j.InsuranceFundLoss, $"{where}insuranceFundLoss"),
         LiquidationCost = Decimal(j.LiquidationCost, $"{where}liquidationCost"),
         Assets = [.. j.Assets.Select((a, i) => Flow(a, string.Create(CultureInfo.InvariantCulture, $"{where}assets[{i}].")))],
@@ -350,6 +352,15 @@ public static class StressRunDocument
         Floored = f.Floored,
         NetOfDepth = DecimalText.Format(f.NetOfDepth),
     };
+
+    private static StressOrder Order(StressOrderJson j, string where) => new(
+        j.AccountId,
+        Enum.TryParse<MarginStatus>(j.Status, ignoreCase: false, out var status) && Enum.IsDefined(status) ? status : throw new FormatException($"{where}status: '{j.Status}' is not a margin status"),
+        j.Outcome,
+        Decimal(j.Value, $"{where}value"),
+        Decimal(j.Cost, $"{where}cost"),
+        Decimal(j.Shortfall, $"{where}shortfall"),
+        [.. j.Legs.Select((l, i) => new StressOrderLeg(l.Kind, l.Target, l.Side, Decimal(l.Quantity, $"{where}legs[{i}].quantity"), Decimal(l.LimitPrice, $"{where}legs[{i}].limitPrice"), Decimal(l.Value, $"{where}legs[{i}].value")))]);
 
     private static AssetFlow Flow(AssetFlowJson j, string where) => new(
         j.Asset,

@@ -157,6 +157,12 @@ public sealed record ShockJson(string Selector, string Move);
 /// <summary>An account and what is wrong with it.</summary>
 public sealed record AccountProblemJson(string AccountId, string Problem);
 
+/// <summary>A liquidation order a stress round would issue; money as invariant decimal strings in USD.</summary>
+public sealed record StressOrderJson(string AccountId, string Status, string Outcome, string Value, string Cost, string Shortfall, IReadOnlyList<StressOrderLegJson> Legs);
+
+/// <summary>One leg of a <see cref="StressOrderJson"/>.</summary>
+public sealed record StressOrderLegJson(string Kind, string Target, string Side, string Quantity, string LimitPrice, string Value);
+
 /// <summary>How the cascade ended, the prices before and after it, and its totals.</summary>
 public sealed record CascadeSummaryJson
 {
@@ -251,6 +257,9 @@ public sealed record CascadeRoundJson
 
     /// <summary>The first accounts (at most 20) without an order, with the planner's reason; absent in documents written before it existed.</summary>
     public IReadOnlyList<AccountProblemJson>? Unplanned { get; init; }
+
+    /// <summary>The round's largest orders by value, largest first; absent in documents written before it existed.</summary>
+    public IReadOnlyList<StressOrderJson>? LargestOrders { get; init; }
 
     public required string InsuranceFundLoss { get; init; }
 

@@ -82,6 +82,12 @@ internal static class StressReportWriter
             console.Write(Bordered(CurveTable(result), ascii));
         }
 
+        if (!cascade.Rounds[0].LargestOrders.IsDefaultOrEmpty)
+        {
+            console.WriteLine();
+            console.Write(Bordered(OrderTable(cascade.Rounds[0]), ascii));
+        }
+
         if (!cascade.Final.Worst.IsDefaultOrEmpty)
         {
             console.WriteLine();
@@ -224,6 +230,29 @@ internal static class StressReportWriter
         foreach (var p in result.Curve)
         {
             table.AddRow(Percent(p.Move), Price(p.Price), Count(p.Liquidatable), Count(p.Bankrupt), Usd(p.Shortfall), Usd(p.NegativeEquity));
+        }
+
+        return table;
+    }
+
+    private static Spectre.Console.Table OrderTable(CascadeRound first)
+    {
+        var table = new Spectre.Console.Table().Title(string.Create(s_c, $"Largest orders the shocked book would get (round 1, first {Math.Min(WorstShown, first.LargestOrders.Length)} of {first.NewLiquidations:N0})"));
+        table.AddColumn("Account").AddColumn("Status").AddColumn("Legs");
+        foreach (var heading in new[] { "Value USD", "Cost USD", "Fund USD" })
+        {
+            table.AddColumn(new TableColumn(heading).RightAligned());
+        }
+
+        foreach (var o in first.LargestOrders.Take(WorstShown))
+        {
+            table.AddRow(
+                Markup.Escape(o.AccountId),
+                o.Status.ToString(),
+                Markup.Escape(string.Join("; ", o.Legs.Select(l => string.Create(s_c, $"{l.Side} {l.Quantity} {l.Target} @ {l.LimitPrice}")))),
+                Usd(o.Value),
+                Usd(o.Cost),
+                Usd(o.Shortfall));
         }
 
         return table;
