@@ -24,6 +24,7 @@ internal static class HttpApi
         routes.MapPost(RoutePrefix + "/evaluate", EvaluateAsync);
         routes.MapGet(RoutePrefix + "/sweeps/{id}", SweepAsync);
         routes.MapGet(RoutePrefix + "/health", HealthAsync);
+        StressApi.Map(routes);
     }
 
     private static async Task<IResult> AccountMarginAsync(HttpContext context, string id, MarginApp app)
@@ -120,7 +121,7 @@ internal static class HttpApi
 
         if (context.Request.ContentLength > app.Functions.MaxEvaluateBytes)
         {
-            return TooLarge(context, app.Functions.MaxEvaluateBytes);
+            return TooLarge(context, app.Functions.MaxEvaluateBytes, "Functions:MaxEvaluateBytes");
         }
 
         string json;
@@ -131,7 +132,7 @@ internal static class HttpApi
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return TooLarge(context, app.Functions.MaxEvaluateBytes);
+            return TooLarge(context, app.Functions.MaxEvaluateBytes, "Functions:MaxEvaluateBytes");
         }
 
         if (string.IsNullOrWhiteSpace(json))
@@ -266,14 +267,16 @@ internal static class HttpApi
         }
     }
 
-    private static IResult TooLarge(HttpContext context, long limit) =>
-        Refuse(context, StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"the body is larger than {limit} bytes (Functions:MaxEvaluateBytes)"), null);
+    /// <summary>413 naming the limit and its setting.</summary>
+    internal static IResult TooLarge(HttpContext context, long limit, string setting) =>
+        Refuse(context, StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"the body is larger than {limit} bytes ({setting})"), null);
 
-    private static IResult Refuse(HttpContext context, int status, string error, string? field)
+    /// <summary>An error answer (<see cref="ErrorBody"/>), logged as a refusal.</summary>
+    internal static IResult Refuse(HttpContext context, int status, string error, string? field)
     {
         Log.HttpRefused(Logger(context), context.Request.Method, context.Request.Path, status, error);
         return Results.Json(new ErrorBody(error, field), HttpJsonContext.Default.ErrorBody, statusCode: status);
     }
 
-    private static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MarginFunctions.Http");
+    internal static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MarginFunctions.Http");
 }
