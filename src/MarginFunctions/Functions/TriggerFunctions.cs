@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Margin.Infrastructure.Documents;
 using Margin.Infrastructure.Queues;
 using Margin.Sweep.Ports;
 using Margin.Sweep.Stress;
@@ -168,7 +167,7 @@ internal static class TriggerFunctions
     }
 
     private static string Summary(StressRunResult result, TimeSpan elapsed) =>
-        string.Create(CultureInfo.InvariantCulture, $"{result.Accounts} accounts ({result.UnreadableAccounts} unreadable), {result.Cascade.Rounds.Length} round(s) ({result.Cascade.Stop}), {result.Cascade.Liquidations} liquidations, insurance fund loss {DecimalText.Format(result.Cascade.InsuranceFundLoss)} USD, {result.Curve.Length} curve point(s); {elapsed.TotalMilliseconds:0} ms");
+        string.Create(CultureInfo.InvariantCulture, $"{result.Accounts} accounts ({result.UnreadableAccounts} unreadable), {result.Cascade.Rounds.Length} round(s) ({result.Cascade.Stop}), {result.Cascade.Liquidations} liquidations, insurance fund loss {result.Cascade.InsuranceFundLoss:0.00} USD, {result.Curve.Length} curve point(s); {elapsed.TotalMilliseconds:0} ms");
 
     // One line: a storage failure's message carries the status, headers and body on further lines.
     private static string Problem(Exception ex)

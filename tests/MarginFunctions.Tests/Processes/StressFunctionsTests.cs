@@ -95,7 +95,8 @@ public sealed class StressFunctionsTests(StressRunWorld world) : IClassFixture<S
         var stored = await world.Storage.StressRuns.GetResultAsync(runId);
         Assert.NotNull(stored);
         Assert.Equal(stored.Cascade.Rounds.Length, rounds);
-        Assert.Contains(stored.Cascade.Liquidations.ToString(System.Globalization.CultureInfo.InvariantCulture) + " liquidations", line, StringComparison.Ordinal);
+        Assert.Contains($"{stored.Cascade.Rounds.Length} round(s) ({stored.Cascade.Stop}), {stored.Cascade.Liquidations} liquidations", line, StringComparison.Ordinal);
+        Assert.Contains($"insurance fund loss {stored.Cascade.InsuranceFundLoss.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} USD", line, StringComparison.Ordinal);
         Assert.True((await world.StressRowsAsync()).Count > world.RowsBeforeRun);
     }
 
