@@ -77,7 +77,7 @@ public sealed class StressPreparation
         PriceSnapshot? snapshot = null;
         if (snapshotId is null)
         {
-            problems.Add("snapshotId: there is no price snapshot yet (refresh prices first: margin prices refresh)");
+            problems.Add("snapshotId: there is no price snapshot yet (refresh prices first: margin sweep, or the RefreshPrices function)");
         }
         else
         {

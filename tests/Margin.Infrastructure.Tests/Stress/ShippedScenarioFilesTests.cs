@@ -37,6 +37,27 @@ public sealed partial class ShippedScenarioFilesTests
         [.. Directory.GetFiles(ScenarioFolder).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
 
     [Fact]
+    public async Task EveryShippedScenario_LoadsThroughTheCatalog_AndResolvesOnTheDemoParameters()
+    {
+        var catalog = new Margin.Infrastructure.Stress.FileScenarioCatalog(ScenarioFolder);
+        var (set, problems) = Margin.Infrastructure.Documents.ParametersReader.ReadDocument(File.ReadAllText(Path.Combine(s_root, "examples", "demo", "parameters.json")));
+        Assert.Empty(problems);
+
+        var names = await catalog.NamesAsync();
+
+        Assert.True(names.Count >= 2, string.Join(", ", names));
+        foreach (var name in names)
+        {
+            var scenario = Assert.IsType<Margin.Engine.Stress.StressScenario>(await catalog.FindAsync(name));
+            Assert.Equal(name, scenario.Name);
+            Assert.True(scenario.Historical);
+            Assert.True(scenario.Prices.TryResolve(set!.Parameters, name, out var moves, out var priceProblems), string.Join("; ", priceProblems));
+            Assert.True(moves.ContainsKey("BTC"), $"{name} moves BTC");
+            Assert.True(scenario.Volatilities.TryResolve(set.Parameters, name, out _, out var volProblems), string.Join("; ", volProblems));
+        }
+    }
+
+    [Fact]
     public void ScenarioFolder_HoldsTheIssuesScenarios_AndNothingButJson()
     {
         var files = Directory.GetFiles(ScenarioFolder).Select(f => Path.GetFileName(f)).ToList();

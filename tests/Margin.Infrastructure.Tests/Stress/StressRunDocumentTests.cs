@@ -67,10 +67,10 @@ public sealed class StressRunDocumentTests
         Assert.Equal("0.1234567890123456789012345678", (string?)initial["worst"]![0]!["maintenanceRequirement"]);
         Assert.Equal("-0.0000000000000000000000000001", (string?)initial["negativeEquity"]);
         var buckets = initial["ratioHistogram"]!.AsArray();
-        Assert.Equal(16, buckets.Count);
+        Assert.Equal(14, buckets.Count);
         Assert.Equal("0.9-1", (string?)buckets[9]!["label"]);
-        Assert.Equal("inf", (string?)buckets[15]!["label"]);
-        Assert.Equal("Infinity", (string?)buckets[15]!["from"]);
+        Assert.Equal("inf", (string?)buckets[13]!["label"]);
+        Assert.Equal("Infinity", (string?)buckets[13]!["from"]);
         Assert.Empty(result["rounds"]![1]!["evaluation"]!["ratioHistogram"]!.AsArray());
         Assert.Equal("2000001", (string?)result["rounds"]![1]!["soldUsd"]);
         Assert.Equal(11, result["curve"]!.AsArray().Count);
