@@ -1,5 +1,6 @@
 using Margin.Infrastructure.Composition;
 using Margin.Engine.Stress;
+using Margin.Infrastructure.Reports;
 using Margin.Infrastructure.ServiceBus;
 using Margin.Infrastructure.Stress;
 using Margin.Sweep.Ports;
@@ -33,6 +34,7 @@ internal sealed class MarginApp : IAsyncDisposable
 
         // Accepted runs go on margin-stress (POST api/stress); RunStress executes them with the sweep's planner settings.
         Stress = StressServices.Create(Storage, settings.Sweep, new FileScenarioCatalog(), time, new StressOptions(), enqueue: true);
+        Reports = new ReportBuilder(Storage.Accounts, Storage.Margin, Storage.Sweeps, Storage.Snapshots, Storage.Parameters, Storage.StressRuns, time);
         OracleSourceCount = sources.Count;
     }
 
@@ -63,6 +65,9 @@ internal sealed class MarginApp : IAsyncDisposable
 
     /// <summary>Book stress: the scenario catalog (<c>scenarios/</c> beside the executable), the request check, StartStress (enqueues on <c>margin-stress</c>) and RunStress.</summary>
     public StressServices Stress { get; }
+
+    /// <summary>The sweep and stress reports (<c>GET api/report/...</c>).</summary>
+    public ReportBuilder Reports { get; }
 
     public int OracleSourceCount { get; }
 

@@ -25,6 +25,7 @@ internal static class HttpApi
         routes.MapGet(RoutePrefix + "/sweeps/{id}", SweepAsync);
         routes.MapGet(RoutePrefix + "/health", HealthAsync);
         StressApi.Map(routes);
+        ReportApi.Map(routes);
     }
 
     private static async Task<IResult> AccountMarginAsync(HttpContext context, string id, MarginApp app)
@@ -157,9 +158,9 @@ internal static class HttpApi
     {
         var ct = context.RequestAborted;
         await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
-        if (id.Length > 200 || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c)) || string.IsNullOrWhiteSpace(id))
+        if (SweepIdProblem(id) is { } problem)
         {
-            return Refuse(context, StatusCodes.Status400BadRequest, "the sweep id must be 1 to 200 characters without / \\ # ? or control characters (or 'latest')", "id");
+            return Refuse(context, StatusCodes.Status400BadRequest, problem, "id");
         }
 
         var sweep = id == "latest" ? await app.Storage.Sweeps.GetLatestAsync(ct).ConfigureAwait(false) : await app.Storage.Sweeps.GetAsync(id, ct).ConfigureAwait(false);
@@ -266,6 +267,12 @@ internal static class HttpApi
             return new HealthCheckBody(name, false, detail, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    /// <summary>What is wrong with a sweep id of a route (<c>sweeps/{id}</c>, <c>report/sweep/{id}</c>), or null.</summary>
+    internal static string? SweepIdProblem(string id) =>
+        id.Length > 200 || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c)) || string.IsNullOrWhiteSpace(id)
+            ? "the sweep id must be 1 to 200 characters without / \\ # ? or control characters (or 'latest')"
+            : null;
 
     /// <summary>413 naming the limit and its setting.</summary>
     internal static IResult TooLarge(HttpContext context, long limit, string setting) =>

@@ -15,6 +15,7 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
     [
         "RefreshPrices", "StartSweep", "RelayOutbox", "ProcessShard", "RecordLiquidationEvent", "RunStress",
         "AccountMargin", "Evaluate", "SweepStatus", "Health", "StartStress", "StressStatus", "StressRuns",
+        "SweepReport", "StressReport",
     ];
 
     /// <summary>Folders at the root that are not functions: the demo market the local <c>demo-market</c> oracle source reads, and the named historical stress scenarios (MarginFunctions.csproj).</summary>
@@ -44,6 +45,8 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
         { "StartStress", "post", "stress" },
         { "StressStatus", "get", "stress/{id}" },
         { "StressRuns", "get", "stress" },
+        { "SweepReport", "get", "report/sweep/{id}" },
+        { "StressReport", "get", "report/stress/{id}" },
     };
 
     [Fact]

@@ -278,4 +278,48 @@ public sealed class StressFunctionsTests(StressRunWorld world) : IClassFixture<S
         Assert.Equal(StressRunStatus.Failed, failed.Status);
         Assert.Contains("unknown price snapshot 's-removed'", failed.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task StressReport_CompletedRun_IsTheSelfContainedHtmlPageWithTheCascadeAndCurve()
+    {
+        var runId = Json(world.Posted.Body).GetProperty("runId").GetString()!;
+
+        var answer = await world.HttpAsync(HttpMethod.Get, $"api/report/stress/{runId}");
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Equal("text/html", answer.MediaType);
+        Assert.StartsWith("<!DOCTYPE html>", answer.Body, StringComparison.Ordinal);
+        Assert.Contains(runId, answer.Body, StringComparison.Ordinal);
+        Assert.Contains(Margin.Infrastructure.Reports.HtmlReportWriter.ContentSecurityPolicy, answer.Body, StringComparison.Ordinal);
+        foreach (var chart in new[] { "status", "ratios", "flows", "cascade", "curve" })
+        {
+            Assert.Contains($"data-chart=\"{chart}\"", answer.Body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task StressReport_QueuedRun_Is409SayingItHasNotCompleted()
+    {
+        var posted = await world.HttpAsync(HttpMethod.Post, "api/stress", """{"scenario":"BTC=-5%","curve":false}""");
+        Assert.Equal(HttpStatusCode.Accepted, posted.Status);
+        var runId = Json(posted.Body).GetProperty("runId").GetString()!;
+        var (message, _) = await world.ReceiveStressMessageAsync(runId);
+        await world.StressQueue.DeleteMessageAsync(message.Id, message.PopReceipt);
+
+        var answer = await world.HttpAsync(HttpMethod.Get, $"api/report/stress/{runId}");
+
+        Assert.Equal(HttpStatusCode.Conflict, answer.Status);
+        Assert.Contains($"stress run {runId} is Queued", Json(answer.Body).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("api/report/stress/st-none", HttpStatusCode.NotFound, "no stress run st-none is stored")]
+    [InlineData("api/report/stress/a%23b", HttpStatusCode.BadRequest, "the stress run id must be")]
+    public async Task StressReport_BadOrUnknownId_AnswersItsStatusWithTheReason(string path, HttpStatusCode expected, string error)
+    {
+        var answer = await world.HttpAsync(HttpMethod.Get, path);
+
+        Assert.Equal(expected, answer.Status);
+        Assert.Contains(error, Json(answer.Body).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
 }
