@@ -350,4 +350,67 @@ public sealed class StressCommandTests(AzuriteInstance azurite) : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("no historical scenario is shipped in", run.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Report_SweepAndStress_WriteOneSelfContainedPageEach()
+    {
+        var prefix = await SeededBookAsync();
+        var run = Parse(await RunAsync(prefix, "stress", "--scenario", "BTC=-20%,alts=-35%", "--rounds", "3", "--output", "json"));
+        var runId = (string)run["run"]!["runId"]!;
+        var sweepPage = Path.Combine(_scenarios.FullName, "sweep.html");
+        var stressPage = Path.Combine(_scenarios.FullName, "stress.html");
+
+        var sweep = await RunAsync(prefix, "report", "--sweep", "latest", "--out", sweepPage);
+        var stress = await RunAsync(prefix, "report", "--stress", runId, "--out", stressPage);
+
+        Assert.True(sweep.ExitCode == 0, sweep.Stderr);
+        Assert.True(stress.ExitCode == 0, stress.Stderr);
+        Assert.Contains("wrote " + sweepPage, sweep.Stdout, StringComparison.Ordinal);
+        var sweepHtml = await File.ReadAllTextAsync(sweepPage);
+        var stressHtml = await File.ReadAllTextAsync(stressPage);
+        foreach (var chart in new[] { "status", "ratios", "flows", "freshness" })
+        {
+            Assert.Contains($"data-chart=\"{chart}\"", sweepHtml, StringComparison.Ordinal);
+        }
+
+        foreach (var chart in new[] { "status", "ratios", "cascade", "prices", "curve" })
+        {
+            Assert.Contains($"data-chart=\"{chart}\"", stressHtml, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"Stress run {runId}", stressHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", stressHtml, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(" src=", stressHtml + sweepHtml, StringComparison.OrdinalIgnoreCase);
+    }
+
+    public static TheoryData<string[], string> ReportBadInput => new()
+    {
+        { [], "give one of --sweep ID (or latest) and --stress ID" },
+        { ["--sweep", "latest", "--stress", "st-x"], "give one of --sweep ID (or latest) and --stress ID" },
+        { ["--sweep", "sw-nope"], "no sweep sw-nope is stored" },
+        { ["--stress", "st-nope"], "no stress run st-nope is stored" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ReportBadInput))]
+    public async Task Report_BadInput_SaysWhatIsWrong_AndWritesNoFile(string[] args, string expected)
+    {
+        var prefix = await RefusalBookAsync();
+        var page = Path.Combine(_scenarios.FullName, "bad.html");
+
+        var run = await RunAsync(prefix, ["report", .. args, "--out", page]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(page));
+    }
+
+    [Fact]
+    public async Task Report_OutInAMissingFolder_IsRefused()
+    {
+        var run = await CliRunner.RunAsync("report", "--sweep", "latest", "--out", Path.Combine(_scenarios.FullName, "missing", "r.html"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("does not exist", run.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -13,6 +13,7 @@ internal static class BookPass
 {
     private const int ChunkSize = 512;
     private const int MaxProblems = 100;
+    private const int MaxUnplanned = 20;
     private static readonly EvaluationContext Context = new(SkipProjection: true);
 
     internal sealed class State(CompactBook book)
@@ -35,6 +36,8 @@ internal static class BookPass
         public int Orders { get; init; }
 
         public int WithoutOrder { get; init; }
+
+        public ImmutableArray<AccountProblem> Unplanned { get; init; } = [];
 
         public decimal InsuranceFundLoss { get; init; }
 
@@ -91,7 +94,7 @@ internal static class BookPass
             part.Failed++;
             if (part.Problems.Count < MaxProblems)
             {
-                part.Problems.Add(new UnreadableAccount(account.Id, Problem(ex)));
+                part.Problems.Add(new AccountProblem(account.Id, Problem(ex)));
             }
 
             return;
@@ -122,15 +125,15 @@ internal static class BookPass
             var result = model.Evaluate(account, Context);
             plan = LiquidationPlanner.Plan(model, account, result, planner, Context);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ArithmeticException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ArithmeticException or InvalidAccountException)
         {
-            part.WithoutOrder++;
+            Unplanned(part, index, summary, account.Id, $"no liquidation plan: {ex.Message}");
             return;
         }
 
         if (plan.Legs.IsEmpty)
         {
-            part.WithoutOrder++;
+            Unplanned(part, index, summary, account.Id, $"the plan has no order ({plan.Outcome}{(plan.Reason is null ? string.Empty : ": " + plan.Reason)})");
             return;
         }
 
@@ -169,12 +172,30 @@ internal static class BookPass
         }
     }
 
+    // An account to liquidate that gets no order. A bankrupt one is handed to the insurance fund at its negative equity
+    // (nothing is sold for it, so no price moves) and closed: the fund's loss is the same whether or not the planner can
+    // close it (e.g. an inverse contract whose realised loss would leave its coin owed), and counting it once, here,
+    // keeps it from being counted again every round.
+    private static void Unplanned(Chunk part, int index, MarginSummary summary, string accountId, string reason)
+    {
+        if (summary.Status == MarginStatus.Bankrupt)
+        {
+            part.InsuranceFundLoss += Math.Max(0m, -summary.Equity.Amount);
+            part.ClosedNow.Add(index);
+            part.Unplan(accountId, $"{reason}; handed to the insurance fund at its negative equity {-summary.Equity.Amount} USD");
+            return;
+        }
+
+        part.Unplan(accountId, reason);
+    }
+
     private static Outcome Merge(State state, MarginModel model, Chunk[] parts, int worst, bool ratios)
     {
         var byStatus = new int[Enum.GetValues<MarginStatus>().Length];
         var buckets = ratios ? new int[RatioHistogram.BucketCount] : null;
         var flows = new SortedDictionary<string, Flow>(StringComparer.Ordinal);
-        var problems = ImmutableArray.CreateBuilder<UnreadableAccount>();
+        var problems = ImmutableArray.CreateBuilder<AccountProblem>();
+        var unplanned = ImmutableArray.CreateBuilder<AccountProblem>();
         int failed = 0, closed = 0, suspect = 0, orders = 0, withoutOrder = 0;
         decimal shortfall = 0m, negative = 0m, fund = 0m, cost = 0m;
         var candidates = new List<Candidate>();
@@ -207,6 +228,14 @@ internal static class BookPass
                 if (problems.Count < MaxProblems)
                 {
                     problems.Add(problem);
+                }
+            }
+
+            foreach (var problem in part.Unplanned)
+            {
+                if (unplanned.Count < MaxUnplanned)
+                {
+                    unplanned.Add(problem);
                 }
             }
 
@@ -260,6 +289,7 @@ internal static class BookPass
             },
             Orders = orders,
             WithoutOrder = withoutOrder,
+            Unplanned = unplanned.ToImmutable(),
             InsuranceFundLoss = fund,
             LiquidationCost = cost,
             Flows = flows,
@@ -313,7 +343,9 @@ internal static class BookPass
 
         public decimal LiquidationCost { get; set; }
 
-        public List<UnreadableAccount> Problems { get; } = [];
+        public List<AccountProblem> Problems { get; } = [];
+
+        public List<AccountProblem> Unplanned { get; } = [];
 
         public SortedDictionary<string, Flow> Flows { get; } = new(StringComparer.Ordinal);
 
@@ -322,6 +354,15 @@ internal static class BookPass
         public List<(int Index, Account Account)> Projected { get; } = [];
 
         public List<int> ClosedNow { get; } = [];
+
+        public void Unplan(string accountId, string reason)
+        {
+            WithoutOrder++;
+            if (Unplanned.Count < MaxUnplanned)
+            {
+                Unplanned.Add(new AccountProblem(accountId, reason));
+            }
+        }
 
         // Keeps the chunk's worst accounts, sorted, at most `keep`.
         public void Offer(double ratio, Account account, int keep)

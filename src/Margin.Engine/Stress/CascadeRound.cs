@@ -19,7 +19,10 @@ public sealed record CascadeRound
     /// <summary>Accounts that should be liquidated but got no order (nothing sellable, or no plan).</summary>
     public required int WithoutOrder { get; init; }
 
-    /// <summary>The loss beyond equity that this round's liquidations leave to the insurance fund (the plans' shortfalls).</summary>
+    /// <summary>The first accounts (at most 20) that should be liquidated but got no order, with the planner's reason.</summary>
+    public ImmutableArray<AccountProblem> Unplanned { get; init; } = [];
+
+    /// <summary>The loss beyond equity that this round's liquidations leave to the insurance fund: the plans' shortfalls, and the negative equity of bankrupt accounts that got no order.</summary>
     public required decimal InsuranceFundLoss { get; init; }
 
     /// <summary>The expected cost (fees and impact) of this round's plans.</summary>

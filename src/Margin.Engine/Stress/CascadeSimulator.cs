@@ -13,7 +13,8 @@ namespace Margin.Engine.Stress;
 /// engine would liquidate (liquidatable or bankrupt, no suppressing flag) gets the sweep's liquidation plan; its legs are
 /// assumed filled within the round at their limit prices, so the account carries the plan's projected holdings into the
 /// next round (and may be liquidated again if prices keep falling), and an account whose plan leaves negative equity is
-/// closed: the insurance fund takes the plan's shortfall, once. Each asset's net sales (collateral sold and long positions
+/// closed: the insurance fund takes the plan's shortfall, once. A bankrupt account the planner cannot give an order is
+/// closed too, the fund taking its negative equity, with nothing sold for it. Each asset's net sales (collateral sold and long positions
 /// reduced, minus borrows repaid and shorts bought back, positions counting on their underlying) move its price by the
 /// depth model (<see cref="DepthImpact"/>), and the instruments' marks follow (<see cref="StressedMarket"/>). The cascade
 /// stops after a round that issues no liquidation, or at the round limit.</para>
@@ -83,6 +84,7 @@ public static class CascadeSimulator
                 Evaluation = pass.Evaluation,
                 NewLiquidations = pass.Orders,
                 WithoutOrder = pass.WithoutOrder,
+                Unplanned = pass.Unplanned,
                 InsuranceFundLoss = pass.InsuranceFundLoss,
                 LiquidationCost = pass.LiquidationCost,
                 Assets = flows.ToImmutable(),

@@ -47,6 +47,15 @@ public sealed class ReportBuilder
         _time = time ?? throw new ArgumentNullException(nameof(time));
     }
 
+    /// <summary>The builder over a deployment's storage.</summary>
+    /// <param name="storage">The stores.</param>
+    /// <param name="time">The clock (the report's time).</param>
+    public static ReportBuilder Create(Composition.MarginStorage storage, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        return new ReportBuilder(storage.Accounts, storage.Margin, storage.Sweeps, storage.Snapshots, storage.Parameters, storage.StressRuns, time);
+    }
+
     /// <summary>A sweep's report.</summary>
     /// <param name="sweepId">The sweep's id, or <c>latest</c>.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
@@ -202,9 +211,9 @@ public sealed class ReportBuilder
             facts.Add(new("Volatility moves", vols));
         }
 
-        if (result.Scenario.Historical)
+        if (result.Scenario.Date is { } date)
         {
-            facts.Add(new("Sources", string.Join("; ", result.Scenario.Sources.Select(s => $"{s.Title} ({s.Url})"))));
+            facts.Add(new("Date", result.Scenario.Window is { } window ? $"{date} ({window})" : date));
         }
 
         facts.AddRange(
@@ -223,6 +232,11 @@ public sealed class ReportBuilder
         {
             "Accounts per status: the shocked book before any liquidation, and after the cascade. The ratio distribution and the worst accounts are after the cascade. Accounts closed at the insurance fund's expense are counted as bankrupt after the cascade.",
         };
+        if (result.Scenario.Historical)
+        {
+            notes.Add($"The scenario's figures come from: {string.Join("; ", result.Scenario.Sources.Select(s => $"{s.Title} ({s.Url})"))}.");
+        }
+
         if (initial.PriceSuspect > 0)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"{initial.PriceSuspect:N0} accounts depend on a price the snapshot marks unusable: they are never liquidated, under stress as in a sweep."));

@@ -62,6 +62,9 @@ internal sealed class SvgChart
     /// <summary>The canvas width in SVG units.</summary>
     public double Width { get; }
 
+    /// <summary>The height of the sliver a zero or tiny bar is drawn as, in SVG units.</summary>
+    private const double MinimumBar = 1.5;
+
     /// <summary>The canvas height in SVG units.</summary>
     public double Height { get; }
 
@@ -153,8 +156,10 @@ internal sealed class SvgChart
                 }
 
                 var y = plot.Y + plot.Height - ((datum.Value - scale.Low) / (scale.High - scale.Low) * plot.Height);
-                var top = Math.Min(y, zero);
-                var height = Math.Abs(zero - y);
+                // A zero (or tiny) value is drawn as a thin sliver on the axis, so that it can be seen and hovered: an empty
+                // gap would read as "no data" (all prices fresh, a status with no account).
+                var height = Math.Max(MinimumBar, Math.Abs(zero - y));
+                var top = datum.Value >= 0 ? zero - height : zero;
                 var x = groupX + (s * barWidth) + 1;
                 var width = Math.Max(1, barWidth - 2);
                 _svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{S(x)}\" y=\"{S(top)}\" width=\"{S(width)}\" height=\"{S(height)}\" fill=\"{datum.Color ?? series[s].Color}\" data-value=\"{HtmlText.Escape(datum.DataValue)}\" data-series=\"{HtmlText.Escape(series[s].Name)}\" data-category=\"{HtmlText.Escape(categories[c])}\"><title>{HtmlText.Escape(datum.Tooltip)}</title></rect>");

@@ -191,6 +191,7 @@ public static class StressRunDocument
         Round = r.Round,
         NewLiquidations = r.NewLiquidations,
         WithoutOrder = r.WithoutOrder,
+        Unplanned = [.. r.Unplanned.Select(p => new AccountProblemJson(p.AccountId, p.Problem))],
         InsuranceFundLoss = DecimalText.Format(r.InsuranceFundLoss),
         LiquidationCost = DecimalText.Format(r.LiquidationCost),
         SoldUsd = DecimalText.Format(r.SoldUsd),
@@ -239,7 +240,7 @@ public static class StressRunDocument
             Candidate = s.Candidate,
             Accounts = s.Accounts,
             UnreadableAccounts = s.UnreadableAccounts,
-            Unreadable = [.. s.Unreadable.Select(u => new UnreadableAccount(u.AccountId, u.Problem))],
+            Unreadable = [.. s.Unreadable.Select(u => new AccountProblem(u.AccountId, u.Problem))],
             BookBytes = s.BookBytes,
             Cascade = new CascadeResult
             {
@@ -311,7 +312,7 @@ public static class StressRunDocument
                     Decimal(a.MaintenanceRequirement, $"{at}maintenanceRequirement"),
                     a.Reason);
             })],
-            Problems = [.. j.Problems.Select(p => new UnreadableAccount(p.AccountId, p.Problem))],
+            Problems = [.. j.Problems.Select(p => new AccountProblem(p.AccountId, p.Problem))],
         };
     }
 
@@ -321,6 +322,7 @@ public static class StressRunDocument
         Evaluation = Evaluation(j.Evaluation, $"{where}evaluation."),
         NewLiquidations = j.NewLiquidations,
         WithoutOrder = j.WithoutOrder,
+        Unplanned = [.. (j.Unplanned ?? []).Select(p => new AccountProblem(p.AccountId, p.Problem))],
         InsuranceFundLoss = Decimal(j.InsuranceFundLoss, $"{where}insuranceFundLoss"),
         LiquidationCost = Decimal(j.LiquidationCost, $"{where}liquidationCost"),
         Assets = [.. j.Assets.Select((a, i) => Flow(a, string.Create(CultureInfo.InvariantCulture, $"{where}assets[{i}].")))],

@@ -249,6 +249,9 @@ public sealed record CascadeRoundJson
 
     public required int WithoutOrder { get; init; }
 
+    /// <summary>The first accounts (at most 20) without an order, with the planner's reason; absent in documents written before it existed.</summary>
+    public IReadOnlyList<AccountProblemJson>? Unplanned { get; init; }
+
     public required string InsuranceFundLoss { get; init; }
 
     public required string LiquidationCost { get; init; }

@@ -84,6 +84,33 @@ public sealed class CascadeSimulatorTests
     }
 
     [Fact]
+    public void Run_BankruptAccountThePlannerCannotClose_HandedToTheFundAtItsNegativeEquityWithTheReason()
+    {
+        // A long inverse perpetual of 100,000 USD face from 50,000 with 1,000 USD: at 39,950 the realised loss would be
+        // about 0.5 BTC, which the account does not hold, so no leg can close it.
+        var book = new CompactBook.Builder()
+            .Add(Account.Create("inverse", 1, MarginMode.Standard, [TestBook.Holding(TestBook.Usd, 1_000m)], [new Position("BTC-INV", 100_000m, 50_000m)]))
+            .Build();
+        var parameters = TestBook.BookParameters(
+            [TestBook.UsdParameters(), TestBook.UsdcParameters() with { LotSize = 0.01m }, TestBook.BtcParameters() with { DepthUsd = BtcDepth, LotSize = 0.01m }, TestBook.EthParameters()],
+            [TestBook.BtcInverse()]);
+        var shocked = StressedMarket.Apply(TestBook.Snapshot(marks: [InstrumentPrice.Create("BTC-INV", 50_000m)]), parameters, "shocked", new Dictionary<string, decimal> { ["BTC"] = 0.799m });
+
+        var result = CascadeSimulator.Run(book, shocked, parameters, Planner, new StressOptions());
+
+        var first = result.Rounds[0];
+        Assert.Equal(MarginStatus.Bankrupt, Assert.Single(result.Initial.Worst).Status);
+        var equity = result.Initial.Worst[0].Equity;
+        Assert.True(equity < 0m);
+        Assert.Equal(0, first.NewLiquidations);
+        Assert.Equal(1, first.WithoutOrder);
+        Assert.Equal(-equity, first.InsuranceFundLoss);
+        Assert.Contains("handed to the insurance fund", Assert.Single(first.Unplanned).Problem, StringComparison.Ordinal);
+        Assert.Single(result.Rounds);
+        Assert.Equal(-equity, result.InsuranceFundLoss);
+    }
+
+    [Fact]
     public void Run_WorstAccounts_HighestRatioFirstWithReasons()
     {
         var result = CascadeSimulator.Run(Ladder(30, 40_000m, 100m), Shocked(0.799m), Parameters(), Planner, new StressOptions { WorstAccounts = 5 });

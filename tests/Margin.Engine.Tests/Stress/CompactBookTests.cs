@@ -37,7 +37,7 @@ public sealed class CompactBookTests
             Assert.True(accounts[i].Positions.SequenceEqual(rebuilt.Positions), $"positions of {accounts[i].Id}");
         }
 
-        Assert.Equal(new UnreadableAccount("bad", "balances[0].asset: the asset is missing"), Assert.Single(book.Unreadable));
+        Assert.Equal(new AccountProblem("bad", "balances[0].asset: the asset is missing"), Assert.Single(book.Unreadable));
     }
 
     [Fact]

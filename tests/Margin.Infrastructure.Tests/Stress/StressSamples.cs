@@ -64,7 +64,7 @@ internal static class StressSamples
                 new StressedAccount("acct-000009", MarginStatus.Liquidatable, 1.0000000000000002, Max, 99.99m, 100m, "MarginRatio 1.0000000000000002 >= 1"),
             ]
             : [],
-        Problems = [new UnreadableAccount("acct-bad", "unknown asset 'DOGE' in balances[0]")],
+        Problems = [new AccountProblem("acct-bad", "unknown asset 'DOGE' in balances[0]")],
     };
 
     public static CascadeRound Round(int round) => new()
@@ -107,7 +107,7 @@ internal static class StressSamples
             Candidate = true,
             Accounts = 2_000,
             UnreadableAccounts = 3,
-            Unreadable = [new UnreadableAccount("acct-x1", "Balances[0].quantity is '1,5', not an invariant decimal"), new UnreadableAccount("acct-x2", "SchemaVersion is 9")],
+            Unreadable = [new AccountProblem("acct-x1", "Balances[0].quantity is '1,5', not an invariant decimal"), new AccountProblem("acct-x2", "SchemaVersion is 9")],
             BookBytes = 123_456_789_012L,
             Cascade = new CascadeResult
             {

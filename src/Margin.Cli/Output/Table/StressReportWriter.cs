@@ -89,7 +89,8 @@ internal static class StressReportWriter
         }
 
         var problems = result.Unreadable.Select(u => $"unreadable: {u.AccountId}: {u.Problem}")
-            .Concat(cascade.Final.Problems.Select(p => $"not evaluated: {p.AccountId}: {p.Problem}")).ToList();
+            .Concat(cascade.Final.Problems.Select(p => $"not evaluated: {p.AccountId}: {p.Problem}"))
+            .Concat(cascade.Rounds.SelectMany(r => r.Unplanned.Select(u => string.Create(s_c, $"round {r.Round}, no order: {u.AccountId}: {u.Problem}")))).ToList();
         foreach (var line in problems.Take(10))
         {
             console.MarkupLine($"[red]{Markup.Escape(line)}[/]");
