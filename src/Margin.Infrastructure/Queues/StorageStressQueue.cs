@@ -21,7 +21,6 @@ public sealed class StorageStressQueue : IStressQueue
     public const string PoisonQueueName = QueueName + "-poison";
 
     private readonly QueueClient _queue;
-    private readonly QueueClient _poison;
 
     /// <summary>Creates the adapter over the queue clients (created by <see cref="EnsureCreatedAsync"/>).</summary>
     /// <param name="queue">The stress queue, with no message encoding of its own (this class encodes base64).</param>
@@ -31,7 +30,7 @@ public sealed class StorageStressQueue : IStressQueue
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(poison);
         _queue = queue;
-        _poison = poison;
+        Poison = new PoisonQueue(poison);
     }
 
     /// <summary>Creates the adapter from a connection string (Azurite's or an account's).</summary>
@@ -43,12 +42,15 @@ public sealed class StorageStressQueue : IStressQueue
     /// <summary>The queue's name.</summary>
     public string Name => _queue.Name;
 
+    /// <summary>The poison queue (<c>margin-stress-poison</c>): the RunStress function copies a body that is not a stress message there with the reason; the host moves a run's message there after its last failed attempt.</summary>
+    public PoisonQueue Poison { get; }
+
     /// <summary>Creates both queues if they do not exist.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
         await _queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await _poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Poison.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

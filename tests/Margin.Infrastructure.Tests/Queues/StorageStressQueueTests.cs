@@ -45,4 +45,25 @@ public sealed class StorageStressQueueTests(AzuriteInstance azurite)
 
         Assert.Equal(0, await queue.ApproximateCountAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Poison_Copy_KeepsTheBodyWithTheReasonInTheStressPoisonQueueInTheWorkQueuesFormat()
+    {
+        var name = $"stress-{Guid.NewGuid():N}"[..20];
+        var queue = StorageStressQueue.FromConnectionString(azurite.ConnectionString, name);
+        await queue.EnsureCreatedAsync(CancellationToken.None);
+
+        await queue.Poison.CopyAsync("m-1", 2, "{\"v\":7}", "v is 7; this version reads 1", CancellationToken.None);
+
+        Assert.Equal(name + "-poison", queue.Poison.Name);
+        Assert.Equal(1, await queue.Poison.ApproximateCountAsync(CancellationToken.None));
+        Assert.Equal(0, await queue.ApproximateCountAsync(CancellationToken.None));
+        var raw = (await new QueueClient(azurite.ConnectionString, name + "-poison").ReceiveMessagesAsync(1)).Value.Single().Body.ToString();
+        var record = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(raw)))!;
+        Assert.Equal("v is 7; this version reads 1", (string?)record["reason"]);
+        Assert.Equal("{\"v\":7}", (string?)record["body"]);
+        Assert.Equal("m-1", (string?)record["messageId"]);
+        Assert.Equal(2, (long?)record["dequeueCount"]);
+        Assert.Equal(7, (int?)record["bodyLength"]);
+    }
 }

@@ -13,8 +13,9 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
     /// <summary>The functions of /tmp/common.md's fixed layout (ARCHITECTURE.md "Hosting").</summary>
     private static readonly string[] s_functions =
     [
-        "RefreshPrices", "StartSweep", "RelayOutbox", "ProcessShard", "RecordLiquidationEvent",
-        "AccountMargin", "Evaluate", "SweepStatus", "Health",
+        "RefreshPrices", "StartSweep", "RelayOutbox", "ProcessShard", "RecordLiquidationEvent", "RunStress",
+        "AccountMargin", "Evaluate", "SweepStatus", "Health", "StartStress", "StressStatus", "StressRuns",
+        "SweepReport", "StressReport",
     ];
 
     /// <summary>Folders at the root that are not functions: the demo market the local <c>demo-market</c> oracle source reads, and the named historical stress scenarios (MarginFunctions.csproj).</summary>
@@ -28,6 +29,8 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
         { "RelayOutbox", "timerTrigger", "timer", "schedule", "%RelaySchedule%" },
         { "ProcessShard", "queueTrigger", "item", "queueName", "margin-shards" },
         { "ProcessShard", "queueTrigger", "item", "connection", "AzureWebJobsStorage" },
+        { "RunStress", "queueTrigger", "item", "queueName", "margin-stress" },
+        { "RunStress", "queueTrigger", "item", "connection", "AzureWebJobsStorage" },
         { "RecordLiquidationEvent", "serviceBusTrigger", "message", "queueName", "liquidation-events" },
         { "RecordLiquidationEvent", "serviceBusTrigger", "message", "connection", "ServiceBusConnection" },
     };
@@ -39,6 +42,11 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
         { "Evaluate", "post", "evaluate" },
         { "SweepStatus", "get", "sweeps/{id}" },
         { "Health", "get", "health" },
+        { "StartStress", "post", "stress" },
+        { "StressStatus", "get", "stress/{id}" },
+        { "StressRuns", "get", "stress" },
+        { "SweepReport", "get", "report/sweep/{id}" },
+        { "StressReport", "get", "report/stress/{id}" },
     };
 
     [Fact]
