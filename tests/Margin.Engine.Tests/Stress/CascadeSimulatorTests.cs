@@ -27,6 +27,11 @@ public sealed class CascadeSimulatorTests
         Assert.Equal(1, first.NewLiquidations);
         var btc = first.Assets.Single(a => a.Asset == "BTC");
         Assert.True(btc.SoldUsd > 0m);
+        var order = Assert.Single(first.LargestOrders);
+        Assert.Equal("acct-000", order.AccountId);
+        Assert.Equal(MarginStatus.Liquidatable, order.Status);
+        Assert.Equal(btc.SoldUsd, order.Legs.Where(l => l.Target == "BTC" && l.Side == "Sell").Sum(l => l.Value));
+        Assert.Equal(order.Legs.Sum(l => l.Value), order.Value);
         Assert.Equal(39_950m, btc.PriceBefore);
         Assert.Equal(39_950m * (1m - ((btc.SoldUsd - btc.BoughtUsd) / BtcDepth)), btc.PriceAfter);
         Assert.Equal(btc.PriceAfter, result.Rounds[1].Assets.Single(a => a.Asset == "BTC").PriceBefore);
@@ -147,6 +152,8 @@ public sealed class CascadeSimulatorTests
         var again = CascadeSimulator.Run(book, Shocked(0.799m), Parameters(), Planner, new StressOptions { MaxDegreeOfParallelism = 2, MaxRounds = 2 });
 
         Assert.True(one.Liquidations > 50, $"{one.Liquidations} liquidations");
+        Assert.Equal(20, one.Rounds[0].LargestOrders.Length);
+        Assert.True(one.Rounds[0].LargestOrders.Zip(one.Rounds[0].LargestOrders.Skip(1)).All(p => p.First.Value >= p.Second.Value));
         Assert.Equal(Json(one), Json(two));
         Assert.Equal(Json(two), Json(again));
     }
@@ -185,7 +192,7 @@ public sealed class CascadeSimulatorTests
     private static string Json(CascadeResult result) => JsonSerializer.Serialize(new
     {
         result.Stop,
-        Rounds = result.Rounds.Select(r => new { r.Round, r.NewLiquidations, r.WithoutOrder, r.InsuranceFundLoss, r.LiquidationCost, r.Assets, r.Evaluation.ByStatus, r.Evaluation.Shortfall, r.Evaluation.NegativeEquity, r.Evaluation.Closed }),
+        Rounds = result.Rounds.Select(r => new { r.Round, r.NewLiquidations, r.WithoutOrder, r.InsuranceFundLoss, r.LiquidationCost, r.Assets, r.Evaluation.ByStatus, r.Evaluation.Shortfall, r.Evaluation.NegativeEquity, r.Evaluation.Closed, r.LargestOrders }),
         result.FinalPrices,
         Worst = result.Final.Worst.Select(w => new { w.AccountId, w.MarginRatio }),
         result.Final.Ratios,

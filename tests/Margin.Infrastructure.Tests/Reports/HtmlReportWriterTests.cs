@@ -94,6 +94,39 @@ public sealed partial class HtmlReportWriterTests
     }
 
     [Fact]
+    public void Write_LargestOrders_ListsEachOrderWithItsLegs_EscapedOnce()
+    {
+        var data = SampleReports.Stress() with
+        {
+            LargestOrders =
+            [
+                new ReportOrder
+                {
+                    AccountId = Hostile,
+                    Status = "Bankrupt",
+                    Value = 1_234_567.5m,
+                    Cost = 1_000m,
+                    Shortfall = 250m,
+                    Legs =
+                    [
+                        new ReportOrderLeg { Side = "Sell", Quantity = 1.5m, Target = "BTC", LimitPrice = 60_000m, Value = 90_000m },
+                        new ReportOrderLeg { Side = "Buy", Quantity = 10m, Target = Hostile, LimitPrice = 1.01m, Value = 10.1m },
+                    ],
+                },
+            ],
+        };
+
+        var html = HtmlReportWriter.Write(data);
+
+        Assert.Contains("The largest orders", html, StringComparison.Ordinal);
+        Assert.Contains("Sell 1.5 BTC at &gt;= 60,000 (90,000.00 USD)", html, StringComparison.Ordinal);
+        Assert.Contains("1,234,567.50", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("&amp;lt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("The largest orders", HtmlReportWriter.Write(SampleReports.Stress() with { LargestOrders = [] }), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Write_HostileTextInStressSections_IsEscapedOnce()
     {
         var stress = SampleReports.Stress();

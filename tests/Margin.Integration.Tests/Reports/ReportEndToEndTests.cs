@@ -66,6 +66,8 @@ public sealed class ReportEndToEndTests(AzuriteInstance azurite) : IAsyncLifetim
         Assert.Equal(20, sweep.WorstAccounts.Length);
         Assert.Equal((await world.OrdersAsync()).Count, receipts.Sum(r => r.Orders));
         Assert.NotEmpty(sweep.AssetFlows);
+        Assert.Equal(Math.Min(20, receipts.Sum(r => r.Orders)), sweep.LargestOrders.Length);
+        Assert.True(sweep.LargestOrders.Zip(sweep.LargestOrders.Skip(1)).All(p => p.First.Value >= p.Second.Value));
         Assert.Contains(sweep.Guard!.Quotes, q => q is { Asset: "BTC", Source: "spiky", Used: false });
 
         await using (var page = await OpenAsync(sweep, "e2e-sweep-report"))
@@ -82,6 +84,7 @@ public sealed class ReportEndToEndTests(AzuriteInstance azurite) : IAsyncLifetim
         var result = (await world.Storage.StressRuns.GetResultAsync(run.RunId))!;
         Assert.Equal(result.Cascade.Rounds.Length, stressed.Cascade!.Rounds.Length);
         Assert.Equal(11, stressed.Curve!.Points.Length);
+        Assert.Equal(result.Cascade.Rounds[0].LargestOrders.Select(o => o.AccountId), stressed.LargestOrders.Select(o => o.AccountId));
         Assert.Equal(result.Cascade.Initial.LiquidatableOrWorse, stressed.StatusCounts.Where(c => c.Status is "Liquidatable" or "Bankrupt").Sum(c => c.Accounts));
         await using (var page = await OpenAsync(stressed, "e2e-stress-report"))
         {
