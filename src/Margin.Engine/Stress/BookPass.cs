@@ -149,7 +149,11 @@ internal static class BookPass
         part.LiquidationCost += plan.TotalCost.Amount;
         foreach (var leg in plan.Legs)
         {
-            var asset = leg.Kind == LegKind.ReducePosition ? model.Parameters.Instruments[leg.Target].Instrument.Underlying.Symbol : leg.Target;
+            if (DepthImpact.AssetOf(model.Parameters, leg.Kind, leg.Target) is not { } asset)
+            {
+                continue;
+            }
+
             if (!part.Flows.TryGetValue(asset, out var flow))
             {
                 flow = new Flow();

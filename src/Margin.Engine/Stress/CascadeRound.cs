@@ -42,7 +42,7 @@ public sealed record CascadeRound
 }
 
 /// <summary>One asset in one cascade round: forced sales and purchases against its depth and the price impact.</summary>
-/// <param name="Asset">The asset symbol (positions count on their underlying).</param>
+/// <param name="Asset">The asset symbol (perpetuals and futures count on their underlying; options are left out: <see cref="DepthImpact.AssetOf"/>).</param>
 /// <param name="SoldUsd">Collateral sold and long positions reduced, USD.</param>
 /// <param name="BoughtUsd">Borrows repaid and short positions reduced, USD.</param>
 /// <param name="Legs">Order legs on the asset.</param>

@@ -15,7 +15,8 @@ namespace Margin.Engine.Stress;
 /// next round (and may be liquidated again if prices keep falling), and an account whose plan leaves negative equity is
 /// closed: the insurance fund takes the plan's shortfall, once. A bankrupt account the planner cannot give an order is
 /// closed too, the fund taking its negative equity, with nothing sold for it. Each asset's net sales (collateral sold and long positions
-/// reduced, minus borrows repaid and shorts bought back, positions counting on their underlying) move its price by the
+/// reduced, minus borrows repaid and shorts bought back, perpetuals and futures counting on their underlying, options
+/// left out) move its price by the
 /// depth model (<see cref="DepthImpact"/>), and the instruments' marks follow (<see cref="StressedMarket"/>). The cascade
 /// stops after a round that issues no liquidation, or at the round limit.</para>
 /// <para>What it leaves out, on purpose: prices do not recover between rounds, other traders do not absorb the flow,

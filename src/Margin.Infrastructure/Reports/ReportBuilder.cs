@@ -19,7 +19,7 @@ namespace Margin.Infrastructure.Reports;
 /// accounts are the stored results at report time, the latest per account: for the latest sweep they are that sweep's
 /// view of the book (results that did not change materially keep an earlier sweep's stamp); for an older sweep they are
 /// newer than it, and the page says so. Orders by asset are the orders the sweep created (the outbox keeps them), legs on
-/// positions counting on their underlying, against the depth of the sweep's parameters. Prices, their age at the
+/// perpetuals and futures counting on their underlying and options left out (<see cref="DepthImpact.AssetOf"/>), against the depth of the sweep's parameters. Prices, their age at the
 /// snapshot's time and the guard's decisions per source come from the sweep's snapshot.</para>
 /// <para>A stress report maps the run's stored result: the statuses of the shocked book before and after the cascade,
 /// the distribution and worst accounts after the cascade, every asset's sales against depth over all rounds, the rounds
@@ -347,9 +347,12 @@ public sealed class ReportBuilder
     {
         foreach (var leg in message.Legs)
         {
-            var asset = string.Equals(leg.Kind, nameof(LegKind.ReducePosition), StringComparison.Ordinal) && parameters is not null && parameters.Instruments.TryGetValue(leg.Target, out var instrument)
-                ? instrument.Instrument.Underlying.Symbol
-                : leg.Target;
+            var kind = Enum.TryParse<LegKind>(leg.Kind, ignoreCase: false, out var k) ? k : LegKind.SellCollateral;
+            if ((parameters is null ? leg.Target : DepthImpact.AssetOf(parameters, kind, leg.Target)) is not { } asset)
+            {
+                continue;
+            }
+
             var value = Math.Abs(Number(leg.Value));
             var (sold, bought, orders) = flows.GetValueOrDefault(asset);
             flows[asset] = string.Equals(leg.Side, nameof(TradeSide.Sell), StringComparison.Ordinal)

@@ -1,3 +1,4 @@
+using Margin.Engine.Liquidation;
 using Margin.Engine.Stress;
 
 namespace Margin.Engine.Tests.Stress;
@@ -36,5 +37,18 @@ public sealed class DepthImpactTests
     public void Factor_NonPositiveDepth_Throws(decimal depth)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => DepthImpact.Factor(1m, depth));
+    }
+
+    [Theory]
+    [InlineData(LegKind.SellCollateral, "ETH", "ETH")]
+    [InlineData(LegKind.RepayBorrow, "USDC", "USDC")]
+    [InlineData(LegKind.ReducePosition, "BTC-PERP", "BTC")]
+    [InlineData(LegKind.ReducePosition, "BTC-INV", "BTC")]
+    [InlineData(LegKind.ReducePosition, "BTC-FUT-0101", "BTC")]
+    [InlineData(LegKind.ReducePosition, "BTC-C-60000", null)]
+    [InlineData(LegKind.ReducePosition, "NOPE", null)]
+    public void AssetOf_SalesOnThemselves_FuturesOnTheUnderlying_OptionsNowhere(LegKind kind, string target, string? expected)
+    {
+        Assert.Equal(expected, DepthImpact.AssetOf(Support.TestBook.BookParameters(), kind, target));
     }
 }
