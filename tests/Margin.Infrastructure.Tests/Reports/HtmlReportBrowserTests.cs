@@ -1,7 +1,4 @@
-using System.Buffers.Binary;
-using System.Reflection;
 using Margin.Infrastructure.Reports;
-using Margin.Testing;
 using Margin.Testing.Browser;
 
 namespace Margin.Infrastructure.Tests.Reports;
@@ -13,8 +10,6 @@ namespace Margin.Infrastructure.Tests.Reports;
 [Collection(SharedChromium.Name)]
 public sealed class HtmlReportBrowserTests(ChromiumFixture fixture)
 {
-    private static readonly byte[] s_pngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-
     [Fact]
     public async Task SweepReport_InChromium_LoadsCleanAndRendersEveryChart()
     {
@@ -105,69 +100,13 @@ public sealed class HtmlReportBrowserTests(ChromiumFixture fixture)
         Assert.Equal(0, await page.EvaluateAsync<int>("document.querySelectorAll('body script, body img').length"));
     }
 
-    private async Task<BrowserPage> OpenAsync(ReportData data, string name)
-    {
-        var path = Path.Combine(fixture.Pages, name + ".html");
-        await File.WriteAllTextAsync(path, HtmlReportWriter.Write(data));
-        return await fixture.Chromium.OpenFileAsync(path);
-    }
+    private Task<BrowserPage> OpenAsync(ReportData data, string name) => ReportPages.OpenAsync(fixture.Chromium, fixture.Pages, data, name);
 
-    private static async Task AssertCleanAsync(BrowserPage page, ReportData data)
-    {
-        await page.SettleAsync();
-        Assert.True(page.Problems.Count == 0, "The page reported problems:" + Environment.NewLine + string.Join(Environment.NewLine, page.Problems));
-        Assert.True(page.NetworkRequests.Count == 0, "The page made network requests:" + Environment.NewLine + string.Join(Environment.NewLine, page.NetworkRequests));
-        Assert.Equal(data.Title, await page.EvaluateAsync<string>("document.title"));
-    }
+    private static Task AssertCleanAsync(BrowserPage page, ReportData data) => ReportPages.AssertCleanAsync(page, data);
 
-    private static Task<ChartInfo[]> ChartsAsync(BrowserPage page) => page.EvaluateAsync<ChartInfo[]>(
-        """
-        Array.from(document.querySelectorAll('svg[data-chart]')).map(svg => {
-          const box = svg.getBoundingClientRect();
-          const data = Array.from(svg.querySelectorAll('[data-value]'));
-          return {
-            name: svg.dataset.chart,
-            values: data.length,
-            visible: data.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length,
-            numbers: data.filter(e => e.dataset.value !== '' && !Number.isNaN(Number(e.dataset.value))).length,
-            width: box.width,
-            height: box.height,
-          };
-        })
-        """);
+    private static Task<ReportPages.ChartInfo[]> ChartsAsync(BrowserPage page) => ReportPages.ChartsAsync(page);
 
-    private static void AssertRendered(IEnumerable<ChartInfo> charts)
-    {
-        foreach (var chart in charts)
-        {
-            Assert.True(chart.Values >= 1, $"chart '{chart.Name}' has no [data-value] element");
-            Assert.True(chart.Visible >= 1, $"chart '{chart.Name}' draws none of its {chart.Values} data elements with a size");
-            Assert.True(chart.Numbers == chart.Values, $"chart '{chart.Name}': {chart.Values - chart.Numbers} data-value attributes are not numbers");
-            Assert.True(chart.Width > 100 && chart.Height > 100, $"chart '{chart.Name}' is {chart.Width} x {chart.Height} px");
-        }
-    }
+    private static void AssertRendered(IEnumerable<ReportPages.ChartInfo> charts) => ReportPages.AssertRendered(charts);
 
-    private static async Task AssertScreenshotAsync(BrowserPage page, string name)
-    {
-        var path = Path.Combine(RepositoryRoot(), ".artifacts", "test-results", "screenshots", name + ".png");
-
-        var png = await page.SaveScreenshotAsync(path);
-
-        Assert.True(File.Exists(path), path);
-        Assert.True(png.Length > 10 * 1024, $"{path} is only {png.Length} bytes");
-        Assert.Equal(s_pngSignature, png[..8]);
-        // IHDR is the first chunk: width and height big-endian at bytes 16 and 20.
-        var width = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4));
-        var height = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4));
-        Assert.True(width >= 800, $"{path} is {width} px wide");
-        Assert.True(height >= 600, $"{path} is {height} px high");
-    }
-
-    /// <summary>The repository root the project was built from (its RepositoryRoot metadata), else the one above the test assembly.</summary>
-    private static string RepositoryRoot() =>
-        typeof(HtmlReportBrowserTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "RepositoryRoot" && a.Value is not null && File.Exists(Path.Combine(a.Value, "MarginFunctions.sln")))?.Value
-        ?? RepositoryPaths.Root();
-
-    private sealed record ChartInfo(string Name, int Values, int Visible, int Numbers, double Width, double Height);
+    private static Task AssertScreenshotAsync(BrowserPage page, string name) => ReportPages.AssertScreenshotAsync(page, name);
 }

@@ -1,9 +1,9 @@
-using System.Buffers.Binary;
 using Margin.Engine.Oracles;
 using Margin.Infrastructure.Documents;
 using Margin.Infrastructure.Reports;
 using Margin.Infrastructure.Stress;
 using Margin.Infrastructure.Tests.Azurite;
+using Margin.Infrastructure.Tests.Reports;
 using Margin.Sweep.Prices;
 using Margin.Sweep.Seeding;
 using Margin.Sweep.Stress;
@@ -75,7 +75,7 @@ public sealed class ReportEndToEndTests(AzuriteInstance azurite) : IAsyncLifetim
             await AssertCleanAsync(page, sweep);
             var charts = await ChartsAsync(page);
             Assert.Equal(["status", "ratios", "flows", "freshness"], charts.Select(c => c.Name));
-            Assert.All(charts, c => Assert.True(c.Values > 0 && c.Visible > 0, $"chart {c.Name}: {c.Values} values, {c.Visible} drawn"));
+            ReportPages.AssertRendered(charts);
             Assert.Contains("spiky", await page.EvaluateAsync<string>("document.body.innerText"), StringComparison.Ordinal);
             await AssertScreenshotAsync(page, "e2e-sweep-report");
         }
@@ -91,7 +91,7 @@ public sealed class ReportEndToEndTests(AzuriteInstance azurite) : IAsyncLifetim
             await AssertCleanAsync(page, stressed);
             var charts = await ChartsAsync(page);
             Assert.Equal(["status", "ratios", "flows", "freshness", "cascade", "prices", "curve"], charts.Select(c => c.Name));
-            Assert.All(charts, c => Assert.True(c.Values > 0 && c.Visible > 0, $"chart {c.Name}: {c.Values} values, {c.Visible} drawn"));
+            ReportPages.AssertRendered(charts);
             Assert.Equal(2 * result.Cascade.Rounds.Length, charts.Single(c => c.Name == "cascade").Values);
             Assert.Equal(3 * 11, charts.Single(c => c.Name == "curve").Values);
             Assert.Contains("2022-11-08-ftx-collapse", await page.EvaluateAsync<string>("document.body.innerText"), StringComparison.Ordinal);
@@ -125,40 +125,11 @@ public sealed class ReportEndToEndTests(AzuriteInstance azurite) : IAsyncLifetim
         return PriceDecisions.From(decisions, [new SourceFailure("gamma", "HTTP 503 Service Unavailable")]);
     }
 
-    private async Task<BrowserPage> OpenAsync(ReportData data, string name)
-    {
-        var path = Path.Combine(_pages, name + ".html");
-        await File.WriteAllTextAsync(path, HtmlReportWriter.Write(data));
-        return await _chromium!.OpenFileAsync(path);
-    }
+    private Task<BrowserPage> OpenAsync(ReportData data, string name) => ReportPages.OpenAsync(_chromium!, _pages, data, name);
 
-    private static async Task AssertCleanAsync(BrowserPage page, ReportData data)
-    {
-        await page.SettleAsync();
-        Assert.True(page.Problems.Count == 0, "The page reported problems:" + Environment.NewLine + string.Join(Environment.NewLine, page.Problems));
-        Assert.True(page.NetworkRequests.Count == 0, "The page made network requests:" + Environment.NewLine + string.Join(Environment.NewLine, page.NetworkRequests));
-        Assert.Equal(data.Title, await page.EvaluateAsync<string>("document.title"));
-    }
+    private static Task AssertCleanAsync(BrowserPage page, ReportData data) => ReportPages.AssertCleanAsync(page, data);
 
-    private static Task<ChartInfo[]> ChartsAsync(BrowserPage page) => page.EvaluateAsync<ChartInfo[]>(
-        """
-        Array.from(document.querySelectorAll('svg[data-chart]')).map(svg => {
-          const data = Array.from(svg.querySelectorAll('[data-value]'));
-          return {
-            name: svg.dataset.chart,
-            values: data.length,
-            visible: data.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length,
-          };
-        })
-        """);
+    private static Task<ReportPages.ChartInfo[]> ChartsAsync(BrowserPage page) => ReportPages.ChartsAsync(page);
 
-    private static async Task AssertScreenshotAsync(BrowserPage page, string name)
-    {
-        var path = Path.Combine(Repository.Root, ".artifacts", "test-results", "screenshots", name + ".png");
-        var png = await page.SaveScreenshotAsync(path);
-        Assert.True(png.Length > 10 * 1024, $"{path} is only {png.Length} bytes");
-        Assert.True(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)) >= 800);
-    }
-
-    private sealed record ChartInfo(string Name, int Values, int Visible);
+    private static Task AssertScreenshotAsync(BrowserPage page, string name) => ReportPages.AssertScreenshotAsync(page, name);
 }
