@@ -82,12 +82,11 @@ public sealed class ReportBuilder
             receipts.Add(receipt);
         }
 
-        var results = new List<StoredResult>();
-        for (var partition = 0; partition < _accounts.PartitionCount; partition++)
-        {
-            var state = await _margin.ReadPartitionAsync(partition, sweep.SweepId, cancellationToken).ConfigureAwait(false);
-            results.AddRange(state.Results.Values);
-        }
+        // One query per partition, a few at a time: the page needs every stored result.
+        var partitions = new StoredResult[_accounts.PartitionCount][];
+        await Parallel.ForEachAsync(Enumerable.Range(0, _accounts.PartitionCount), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (partition, token) =>
+            partitions[partition] = [.. (await _margin.ReadPartitionAsync(partition, sweep.SweepId, token).ConfigureAwait(false)).Results.Values]).ConfigureAwait(false);
+        var results = partitions.SelectMany(p => p).ToList();
 
         var flows = new SortedDictionary<string, (decimal Sold, decimal Bought, int Orders)>(StringComparer.Ordinal);
         var messages = new List<LiquidationOrder>();
@@ -102,7 +101,7 @@ public sealed class ReportBuilder
 
         var statuses = receipts.SelectMany(r => r.ByStatus).GroupBy(kv => kv.Key).ToDictionary(g => g.Key.ToString(), g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
         statuses[ReportStatusCount.Failed] = receipts.Sum(r => r.Failed);
-        var evaluated = results.Where(r => r.Status is not null).ToList();
+        var evaluated = results.Where(r => r.Status is not null).Select(r => double.IsNaN(r.MarginRatio) ? r with { MarginRatio = double.PositiveInfinity } : r).ToList();
         var notes = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture, $"Accounts per status are the sweep's receipts ({receipts.Count} of {sweep.PartitionCount} partitions processed). The ratio distribution and the worst accounts are the {evaluated.Count:N0} results stored now (the latest per account; a result that did not change materially keeps the sweep that last wrote it)."),
@@ -139,12 +138,12 @@ public sealed class ReportBuilder
                 new("Mode", sweep.NoLiquidation ? "no-liquidation (snapshot too old)" : "normal"),
             ],
             StatusCounts = [.. ReportStatusCount.Order.Select(s => new ReportStatusCount { Status = s, Accounts = statuses.GetValueOrDefault(s) })],
-            RatioHistogram = ReportRatioBucket.Histogram(evaluated.Select(r => double.IsNaN(r.MarginRatio) ? double.PositiveInfinity : r.MarginRatio)),
+            RatioHistogram = ReportRatioBucket.Histogram(evaluated.Select(r => r.MarginRatio)),
             WorstAccounts = [.. evaluated.OrderByDescending(r => r.MarginRatio).ThenBy(r => r.AccountId, StringComparer.Ordinal).Take(ReportData.MaxWorstAccounts).Select(r => new ReportAccount
             {
                 AccountId = r.AccountId,
                 Status = r.Status!.Value,
-                MarginRatio = double.IsNaN(r.MarginRatio) ? double.PositiveInfinity : r.MarginRatio,
+                MarginRatio = r.MarginRatio,
                 Equity = r.Equity,
                 AdjustedEquityMaintenance = r.AdjustedEquityMaintenance,
                 MaintenanceRequirement = r.MaintenanceRequirement,
@@ -199,8 +198,9 @@ public sealed class ReportBuilder
         }
 
         var snapshot = await _snapshots.ReadAsync(result.SnapshotId, cancellationToken).ConfigureAwait(false);
+        var decisions = await _snapshots.ReadDecisionsAsync(result.SnapshotId, cancellationToken).ConfigureAwait(false);
         var parameters = await _parameters.GetAsync(result.ParamsVersion, cancellationToken).ConfigureAwait(false);
-        return ReportOutcome.Of(Stress(record, result, snapshot, parameters, _time.GetUtcNow()));
+        return ReportOutcome.Of(Stress(record, result, snapshot, parameters, _time.GetUtcNow()) with { Guard = decisions is null ? null : Guard(decisions, snapshot?.AsOf) });
     }
 
     private async Task<StressRunRecord?> NewestAsync(CancellationToken cancellationToken)
@@ -254,7 +254,7 @@ public sealed class ReportBuilder
 
         var notes = new List<string>
         {
-            "Accounts per status: the shocked book before any liquidation, and after the cascade. The ratio distribution and the worst accounts are after the cascade. Accounts closed at the insurance fund's expense are counted as bankrupt after the cascade.",
+            "Accounts per status: the shocked book before any liquidation, and after the cascade (accounts closed at the insurance fund's expense count as bankrupt after it). The ratio distribution and the worst accounts are the shocked book's, before any liquidation, so they cover every account the status table's first column counts.",
         };
         if (result.Scenario.Historical)
         {
@@ -285,8 +285,8 @@ public sealed class ReportBuilder
                 Accounts = Count(initial, s),
                 AfterCascade = Count(final, s) + (s == nameof(MarginStatus.Bankrupt) ? final.Closed : 0),
             })],
-            RatioHistogram = ReportRatioBucket.FromCounts(final.Ratios),
-            WorstAccounts = [.. final.Worst.Take(ReportData.MaxWorstAccounts).Select(w => new ReportAccount
+            RatioHistogram = ReportRatioBucket.FromCounts(initial.Ratios),
+            WorstAccounts = [.. initial.Worst.Take(ReportData.MaxWorstAccounts).Select(w => new ReportAccount
             {
                 AccountId = w.AccountId,
                 Status = w.Status,

@@ -85,6 +85,8 @@ public sealed class ReportEndToEndTests(AzuriteInstance azurite) : IAsyncLifetim
         Assert.Equal(result.Cascade.Rounds.Length, stressed.Cascade!.Rounds.Length);
         Assert.Equal(11, stressed.Curve!.Points.Length);
         Assert.Equal(result.Cascade.Rounds[0].LargestOrders.Select(o => o.AccountId), stressed.LargestOrders.Select(o => o.AccountId));
+        Assert.Contains(stressed.Guard!.Quotes, q => q is { Asset: "BTC", Source: "spiky", Used: false });
+        Assert.Equal(result.Accounts, stressed.RatioHistogram.Sum(b => b.Accounts) + result.Cascade.Initial.Failed);
         Assert.Equal(result.Cascade.Initial.LiquidatableOrWorse, stressed.StatusCounts.Where(c => c.Status is "Liquidatable" or "Bankrupt").Sum(c => c.Accounts));
         await using (var page = await OpenAsync(stressed, "e2e-stress-report"))
         {
@@ -94,7 +96,9 @@ public sealed class ReportEndToEndTests(AzuriteInstance azurite) : IAsyncLifetim
             ReportPages.AssertRendered(charts);
             Assert.Equal(2 * result.Cascade.Rounds.Length, charts.Single(c => c.Name == "cascade").Values);
             Assert.Equal(3 * 11, charts.Single(c => c.Name == "curve").Values);
-            Assert.Contains("2022-11-08-ftx-collapse", await page.EvaluateAsync<string>("document.body.innerText"), StringComparison.Ordinal);
+            var text = await page.EvaluateAsync<string>("document.body.innerText");
+            Assert.Contains("2022-11-08-ftx-collapse", text, StringComparison.Ordinal);
+            Assert.Contains("spiky", text, StringComparison.Ordinal);
             await AssertScreenshotAsync(page, "e2e-stress-report");
         }
     }
