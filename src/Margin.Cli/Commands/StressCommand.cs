@@ -190,7 +190,19 @@ internal static class StressCommand
             await io.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"stress run {accepted.RunId}: {accepted.ScenarioName} on snapshot {accepted.SnapshotId}, parameters {accepted.ParamsVersion}{(accepted.Candidate ? " (candidate)" : string.Empty)}; reading the book ...").AsMemory(), ct).ConfigureAwait(false);
         }
 
-        var outcome = await stress.Run.ExecuteAsync(accepted.RunId, ct).ConfigureAwait(false);
+        StressRunOutcome outcome;
+        try
+        {
+            outcome = await stress.Run.ExecuteAsync(accepted.RunId, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Interrupted (Ctrl-C) or failed (storage): the record says so instead of staying Running; nothing retries a CLI run.
+            var why = ex is OperationCanceledException ? "interrupted before it completed" : $"failed: {ex.GetType().Name}: {ex.Message.Split('\n', 2)[0]}";
+            await stress.Run.FailAsync(accepted.RunId, $"the in-process run was {why}", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
         var record = outcome.Record ?? accepted;
         await WriteAsync(io, format, record, outcome.Result, ct).ConfigureAwait(false);
         if (outcome.Kind != StressRunOutcomeKind.Completed)

@@ -13,8 +13,9 @@ namespace Margin.Sweep.Stress;
 /// <para>Nothing of the live book is written: no result, history, order or receipt. Idempotent per run: a completed run is
 /// not run again; an interrupted one (a crash, a timeout) runs again from the start on the inputs pinned at acceptance
 /// and replaces what the earlier attempt stored; a failed one stays failed. A run whose inputs no longer check (its
-/// parameter version or snapshot was removed, the book is empty) fails with the reasons; storage failures propagate, so
-/// the queue retries the run and poisons it after its last attempt (the host calls <see cref="FailAsync"/> then).</para>
+/// parameter version or snapshot was removed, the book is empty) or whose computation fails (it would fail the same way
+/// again) fails with the reasons; storage failures propagate, so the queue retries the run and poisons it after its last
+/// attempt (the host calls <see cref="FailAsync"/> then).</para>
 /// <para>The book is read partition by partition (a few at a time) and added in partition order and, within a partition,
 /// in account-id order, so the same stored book gives the same compact book and the same result.</para>
 /// </remarks>
@@ -99,7 +100,17 @@ public sealed class RunStress
             return await FailedAsync(record, why, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = Run(record, prepared, book, read, cancellationToken);
+        StressRunResult result;
+        try
+        {
+            result = Run(record, prepared, book, read, cancellationToken);
+        }
+        catch (Exception ex) when (ex is ArgumentException or ArithmeticException or InvalidOperationException)
+        {
+            // The computation fails the same way every time on the same inputs: retrying it would only repeat it.
+            return await FailedAsync(record, $"the run could not be computed: {ex.GetType().Name}: {ex.Message}", cancellationToken).ConfigureAwait(false);
+        }
+
         await _runs.SaveResultAsync(result, cancellationToken).ConfigureAwait(false);
         record = record with { Status = StressRunStatus.Completed, CompletedAt = result.CompletedAt, Error = null };
         await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);

@@ -112,6 +112,10 @@ internal static class TriggerFunctions
             delivery.NoteExhausted(app.Functions.MaxDequeueCount, logger);
             throw;
         }
+        finally
+        {
+            app.StressGate.Release();
+        }
     }
 
     private static async Task<IReadOnlyList<string>> RunStressAsync(MarginApp app, HostInvocation invocation, ILogger logger, CancellationToken ct)
@@ -123,6 +127,8 @@ internal static class TriggerFunctions
             return await delivery.PoisonAsync(app.Storage.StressQueue.Poison, "stress message", problem ?? "not a stress message", logger, ct).ConfigureAwait(false);
         }
 
+        // The others wait here while the host keeps their messages invisible.
+        await app.StressGate.WaitAsync(ct).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         StressRunOutcome outcome;
         try

@@ -66,6 +66,9 @@ internal sealed class MarginApp : IAsyncDisposable
     /// <summary>Book stress: the scenario catalog (<c>scenarios/</c> beside the executable), the request check, StartStress (enqueues on <c>margin-stress</c>) and RunStress.</summary>
     public StressServices Stress { get; }
 
+    /// <summary>One stress run at a time in this process: each holds a whole book in memory and uses every core, and the host's queue trigger may deliver up to batchSize + newBatchThreshold (6) messages at once.</summary>
+    public SemaphoreSlim StressGate { get; } = new(1, 1);
+
     /// <summary>The sweep and stress reports (<c>GET api/report/...</c>).</summary>
     public ReportBuilder Reports { get; }
 
@@ -159,5 +162,6 @@ internal sealed class MarginApp : IAsyncDisposable
         }
 
         _http.Dispose();
+        StressGate.Dispose();
     }
 }

@@ -92,11 +92,30 @@ public sealed class StartStressTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_QueueFails_TheRecordSaysWhyAndTheCallerSeesTheFailure()
+    {
+        var world = new StressWorld(accounts: 5);
+        var start = new StartStress(world.Preparation, world.Runs, new FailingQueue(), world.Time);
+
+        var ex = await Assert.ThrowsAsync<IOException>(() => start.ExecuteAsync(new StressRequest { Scenario = "BTC=-5%" }, enqueue: true));
+
+        var record = Assert.Single(world.Runs.Records);
+        Assert.Equal(StressRunStatus.Failed, record.Status);
+        Assert.Contains("could not be queued on margin-stress: IOException: queue unreachable", record.Error, StringComparison.Ordinal);
+        Assert.Equal("queue unreachable", ex.Message);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_EnqueueWithoutAQueue_Throws()
     {
         var world = new StressWorld(accounts: 1);
         var start = new StartStress(world.Preparation, world.Runs, queue: null, world.Time);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => start.ExecuteAsync(new StressRequest { Scenario = "BTC=-5%" }, enqueue: true));
+    }
+
+    private sealed class FailingQueue : IStressQueue
+    {
+        public Task EnqueueAsync(string runId, CancellationToken cancellationToken = default) => throw new IOException("queue unreachable");
     }
 }
