@@ -26,6 +26,9 @@ internal static class BookPass
         // Accounts closed at the insurance fund's expense: no longer evaluated.
         public bool[] Closed { get; } = new bool[book.Count];
 
+        // Accounts that got an order in an earlier round.
+        public bool[] Liquidated { get; } = new bool[book.Count];
+
         public Account AccountAt(int index) => Overrides[index] ?? Book.Account(index);
     }
 
@@ -36,6 +39,8 @@ internal static class BookPass
         public int Orders { get; init; }
 
         public int WithoutOrder { get; init; }
+
+        public int FirstOrders { get; init; }
 
         public ImmutableArray<AccountProblem> Unplanned { get; init; } = [];
 
@@ -140,6 +145,10 @@ internal static class BookPass
         }
 
         part.Orders++;
+        if (!state.Liquidated[index])
+        {
+            part.FirstOrders.Add(index);
+        }
         if (options.LargestOrders > 0)
         {
             part.OfferOrder(plan, summary.Status, options.LargestOrders);
@@ -207,7 +216,7 @@ internal static class BookPass
         var flows = new SortedDictionary<string, Flow>(StringComparer.Ordinal);
         var problems = ImmutableArray.CreateBuilder<AccountProblem>();
         var unplanned = ImmutableArray.CreateBuilder<AccountProblem>();
-        int failed = 0, closed = 0, suspect = 0, orders = 0, withoutOrder = 0;
+        int failed = 0, closed = 0, suspect = 0, orders = 0, withoutOrder = 0, firstOrders = 0;
         decimal shortfall = 0m, negative = 0m, fund = 0m, cost = 0m;
         var candidates = new List<Candidate>();
         var largest = new List<StressOrder>();
@@ -275,6 +284,12 @@ internal static class BookPass
             {
                 state.Closed[index] = true;
             }
+
+            firstOrders += part.FirstOrders.Count;
+            foreach (var index in part.FirstOrders)
+            {
+                state.Liquidated[index] = true;
+            }
         }
 
         var statuses = ImmutableSortedDictionary.CreateBuilder<MarginStatus, int>();
@@ -302,6 +317,7 @@ internal static class BookPass
             },
             Orders = orders,
             WithoutOrder = withoutOrder,
+            FirstOrders = firstOrders,
             Unplanned = unplanned.ToImmutable(),
             LargestOrders = [.. largest.Order(LargestFirst.Instance).Take(largestOrders)],
             InsuranceFundLoss = fund,
@@ -409,6 +425,8 @@ internal static class BookPass
         public List<(int Index, Account Account)> Projected { get; } = [];
 
         public List<int> ClosedNow { get; } = [];
+
+        public List<int> FirstOrders { get; } = [];
 
         public void Unplan(string accountId, string reason)
         {

@@ -16,6 +16,9 @@ public sealed record CascadeRound
     /// <summary>Liquidation plans issued this round (orders with at least one leg).</summary>
     public required int NewLiquidations { get; init; }
 
+    /// <summary>Of <see cref="NewLiquidations"/>, the accounts liquidated for the first time in the run (the others were liquidated in an earlier round and again now, prices having fallen further).</summary>
+    public int NewAccounts { get; init; }
+
     /// <summary>Accounts that should be liquidated but got no order (nothing sellable, or no plan).</summary>
     public required int WithoutOrder { get; init; }
 

@@ -18,7 +18,8 @@ namespace Margin.Engine.Stress;
 /// reduced, minus borrows repaid and shorts bought back, perpetuals and futures counting on their underlying, options
 /// left out) move its price by the
 /// depth model (<see cref="DepthImpact"/>), and the instruments' marks follow (<see cref="StressedMarket"/>). The cascade
-/// stops after a round that issues no liquidation, or at the round limit.</para>
+/// stops after a round that issues no liquidation at all, or at the round limit: a round whose orders all go to accounts
+/// liquidated before (<see cref="CascadeRound.NewAccounts"/> 0) still sells, so it still moves prices.</para>
 /// <para>What it leaves out, on purpose: prices do not recover between rounds, other traders do not absorb the flow,
 /// and an order is never partly filled; the result is the cascade's severe but plausible path, not a forecast.
 /// Deterministic for a given book, parameters, snapshot and options (thread count included).</para>
@@ -84,6 +85,7 @@ public static class CascadeSimulator
                 Round = round,
                 Evaluation = pass.Evaluation,
                 NewLiquidations = pass.Orders,
+                NewAccounts = pass.FirstOrders,
                 WithoutOrder = pass.WithoutOrder,
                 Unplanned = pass.Unplanned,
                 LargestOrders = pass.LargestOrders,

@@ -255,6 +255,9 @@ public sealed record CascadeRoundJson
 
     public required int WithoutOrder { get; init; }
 
+    /// <summary>Of newLiquidations, the accounts liquidated for the first time; absent in documents written before it existed.</summary>
+    public int? NewAccounts { get; init; }
+
     /// <summary>The first accounts (at most 20) without an order, with the planner's reason; absent in documents written before it existed.</summary>
     public IReadOnlyList<AccountProblemJson>? Unplanned { get; init; }
 

@@ -25,6 +25,9 @@ public sealed class CascadeSimulatorTests
 
         var first = result.Rounds[0];
         Assert.Equal(1, first.NewLiquidations);
+        Assert.Equal(1, first.NewAccounts);
+        Assert.InRange(result.Rounds.Sum(r => r.NewAccounts), 2, 10);
+        Assert.All(result.Rounds, r => Assert.InRange(r.NewAccounts, 0, r.NewLiquidations));
         var btc = first.Assets.Single(a => a.Asset == "BTC");
         Assert.True(btc.SoldUsd > 0m);
         var order = Assert.Single(first.LargestOrders);
@@ -116,6 +119,50 @@ public sealed class CascadeSimulatorTests
     }
 
     [Fact]
+    public void Run_ShortPerpetualBoughtBack_PushesThePriceUp()
+    {
+        // Short 1 BTC-PERP from 50,000 on 13,000 USD: at 62,500 (+25 %) the loss leaves 500 USD of AE_M against 812.5 of MM.
+        var parameters = TestBook.BookParameters(
+            [TestBook.UsdParameters(), TestBook.UsdcParameters() with { LotSize = 0.01m }, TestBook.BtcParameters() with { DepthUsd = 20_000_000m, LotSize = 0.01m }, TestBook.EthParameters()],
+            [TestBook.BtcPerp()]);
+        var book = new CompactBook.Builder()
+            .Add(Account.Create("short", 1, MarginMode.Standard, [TestBook.Holding(TestBook.Usd, 13_000m)], [new Position("BTC-PERP", -1m, 50_000m)]))
+            .Build();
+        var shocked = StressedMarket.Apply(TestBook.Snapshot(marks: [InstrumentPrice.Create("BTC-PERP", 50_000m)]), parameters, "up", new Dictionary<string, decimal> { ["BTC"] = 1.25m });
+
+        var result = CascadeSimulator.Run(book, shocked, parameters, Planner, new StressOptions());
+
+        var btc = result.Rounds[0].Assets.Single(a => a.Asset == "BTC");
+        Assert.True(result.Rounds[0].NewLiquidations == 1, string.Join("; ", result.Rounds[0].Unplanned.Select(u => u.Problem)));
+        Assert.Contains(result.Rounds[0].LargestOrders[0].Legs, l => l is { Target: "BTC-PERP", Side: "Buy" });
+        Assert.True(btc.BoughtUsd > 0m && btc.SoldUsd == 0m, $"sold {btc.SoldUsd}, bought {btc.BoughtUsd}");
+        Assert.Equal(62_500m * (1m + (btc.BoughtUsd / 20_000_000m)), btc.PriceAfter);
+        Assert.True(btc.PriceAfter > btc.PriceBefore);
+    }
+
+    [Fact]
+    public void Run_OptionLegs_DoNotMoveTheUnderlying()
+    {
+        // Short 5 calls struck at 45,000 on 10,000 USDC: BTC +25 % puts them deep in the money; buying them back is an
+        // option trade, not a purchase of BTC.
+        var parameters = TestBook.BookParameters(
+            [TestBook.UsdParameters(), TestBook.UsdcParameters() with { LotSize = 0.01m }, TestBook.BtcParameters() with { DepthUsd = BtcDepth, LotSize = 0.01m }, TestBook.EthParameters()],
+            [TestBook.Option("BTC-C-45000", Margin.Engine.Instruments.OptionRight.Call, 45_000m)]);
+        var book = new CompactBook.Builder()
+            .Add(Account.Create("writer", 1, MarginMode.Standard, [TestBook.Holding(TestBook.Usdc, 60_000m)], [new Position("BTC-C-45000", -5m, 6_000m)]))
+            .Build();
+        var shocked = StressedMarket.Apply(TestBook.Snapshot(marks: [InstrumentPrice.Create("BTC-C-45000", 6_000m, 0.6)]), parameters, "up", new Dictionary<string, decimal> { ["BTC"] = 1.25m });
+
+        var result = CascadeSimulator.Run(book, shocked, parameters, Planner, new StressOptions());
+
+        var order = Assert.Single(result.Rounds[0].LargestOrders);
+        Assert.Contains(order.Legs, l => l is { Target: "BTC-C-45000", Side: "Buy" });
+        var btc = result.Rounds[0].Assets.Single(a => a.Asset == "BTC");
+        Assert.Equal(0, btc.Legs);
+        Assert.Equal(btc.PriceBefore, btc.PriceAfter);
+    }
+
+    [Fact]
     public void Run_WorstAccounts_HighestRatioFirstWithReasons()
     {
         var result = CascadeSimulator.Run(Ladder(30, 40_000m, 100m), Shocked(0.799m), Parameters(), Planner, new StressOptions { WorstAccounts = 5 });
@@ -192,7 +239,7 @@ public sealed class CascadeSimulatorTests
     private static string Json(CascadeResult result) => JsonSerializer.Serialize(new
     {
         result.Stop,
-        Rounds = result.Rounds.Select(r => new { r.Round, r.NewLiquidations, r.WithoutOrder, r.InsuranceFundLoss, r.LiquidationCost, r.Assets, r.Evaluation.ByStatus, r.Evaluation.Shortfall, r.Evaluation.NegativeEquity, r.Evaluation.Closed, r.LargestOrders }),
+        Rounds = result.Rounds.Select(r => new { r.Round, r.NewLiquidations, r.NewAccounts, r.WithoutOrder, r.InsuranceFundLoss, r.LiquidationCost, r.Assets, r.Evaluation.ByStatus, r.Evaluation.Shortfall, r.Evaluation.NegativeEquity, r.Evaluation.Closed, r.LargestOrders }),
         result.FinalPrices,
         Worst = result.Final.Worst.Select(w => new { w.AccountId, w.MarginRatio }),
         result.Final.Ratios,

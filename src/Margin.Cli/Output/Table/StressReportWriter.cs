@@ -186,7 +186,7 @@ internal static class StressReportWriter
     {
         var table = new Spectre.Console.Table().Title("Cascade rounds");
         table.AddColumn(new TableColumn("Round").RightAligned());
-        foreach (var heading in new[] { "New liquidations", "Without order", "Liquidatable+", "Sold USD", "Bought USD", "Fund loss USD", "Shortfall USD" })
+        foreach (var heading in new[] { "New liquidations", "First time", "Without order", "Liquidatable+", "Sold USD", "Bought USD", "Fund loss USD", "Shortfall USD" })
         {
             table.AddColumn(new TableColumn(heading).RightAligned());
         }
@@ -207,6 +207,7 @@ internal static class StressReportWriter
             table.AddRow(
                 r.Round.ToString(s_c),
                 Count(r.NewLiquidations),
+                Count(r.NewAccounts),
                 Count(r.WithoutOrder),
                 Count(r.Evaluation.LiquidatableOrWorse),
                 Usd(r.SoldUsd),
