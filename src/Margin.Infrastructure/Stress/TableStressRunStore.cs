@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Margin.Infrastructure.Storage;
+using Margin.Sweep.Ports;
 using Margin.Sweep.Stress;
 
 namespace Margin.Infrastructure.Stress;
@@ -75,17 +76,25 @@ public sealed class TableStressRunStore : TableStore, IStressRunStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">No run with the record's id is stored.</exception>
-    public async Task UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
+    public async Task<StressRunRecord> UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(record);
         var entity = RecordEntity(record);
         try
         {
-            // Replace under ETag "*": the record must exist (an update never creates a run).
-            await Table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            // Replace under the record's ETag when it carries one (else "*"): the record must exist (an update never
+            // creates a run), and a status change never overwrites one made meanwhile by another attempt.
+            var etag = record.ConcurrencyToken is { } token ? new ETag(token) : ETag.All;
+            var response = await Table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return record with { ConcurrencyToken = response.Headers.ETag?.ToString() };
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             throw new InvalidOperationException($"no stress run {record.RunId} is stored; it cannot be updated", ex);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            throw new StoreConflictException($"stress run {record.RunId} changed since it was read (table {Table.Name}, row {RunRow})");
         }
     }
 
@@ -99,7 +108,7 @@ public sealed class TableStressRunStore : TableStore, IStressRunStore
         }
 
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(runId, RunRow, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return row.HasValue ? Record(row.Value!) : null;
+        return row.HasValue ? Record(row.Value!) with { ConcurrencyToken = row.Value!.ETag.ToString() } : null;
     }
 
     /// <inheritdoc/>

@@ -80,8 +80,17 @@ public sealed class RunStress
 
         using var activity = SweepTelemetry.ActivitySource.StartActivity("RunStress");
         activity?.SetTag("margin.stress.run_id", runId).SetTag(SweepTelemetry.SnapshotIdTag, record.SnapshotId).SetTag(SweepTelemetry.ParamsVersionTag, record.ParamsVersion);
-        record = record with { Status = StressRunStatus.Running, StartedAt = _time.GetUtcNow(), Attempts = record.Attempts + 1 };
-        await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            record = await _runs.UpdateAsync(record with { Status = StressRunStatus.Running, StartedAt = _time.GetUtcNow(), Attempts = record.Attempts + 1 }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreConflictException)
+        {
+            // Another attempt changed the record between the read and this update (a duplicate delivery starting, or
+            // finishing): it has the run; this one leaves it alone.
+            var now = await _runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+            return new StressRunOutcome(StressRunOutcomeKind.AlreadyDone, now, null, $"another attempt changed run {runId} meanwhile (now {now?.Status})");
+        }
 
         var (prepared, problems) = await _preparation.PrepareAsync(record.Request, checkBook: false, cancellationToken).ConfigureAwait(false);
         if (prepared is null)
@@ -112,8 +121,7 @@ public sealed class RunStress
         }
 
         await _runs.SaveResultAsync(result, cancellationToken).ConfigureAwait(false);
-        record = record with { Status = StressRunStatus.Completed, CompletedAt = result.CompletedAt, Error = null };
-        await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);
+        record = await FinishAsync(record, r => r with { Status = StressRunStatus.Completed, CompletedAt = result.CompletedAt, Error = null }, keepCompleted: false, cancellationToken).ConfigureAwait(false);
         activity?.SetTag(SweepTelemetry.AccountCountTag, book.Count).SetTag("margin.stress.rounds", result.Cascade.Rounds.Length);
         return new StressRunOutcome(StressRunOutcomeKind.Completed, record, result, null);
     }
@@ -132,9 +140,30 @@ public sealed class RunStress
             return record;
         }
 
-        record = record with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error };
-        await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);
-        return record;
+        return await FinishAsync(record, r => r with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error }, keepCompleted: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Writes a final status conditionally on the record as last read, reading it again when another attempt changed it
+    // meanwhile: a failure never overwrites a completion (keepCompleted), and a completion (its result is stored and
+    // whole) wins over a failure another attempt recorded meanwhile.
+    private async Task<StressRunRecord> FinishAsync(StressRunRecord record, Func<StressRunRecord, StressRunRecord> finish, bool keepCompleted, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await _runs.UpdateAsync(finish(record), cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreConflictException) when (attempt < 5)
+            {
+                record = await _runs.GetAsync(record.RunId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"stress run {record.RunId} was deleted while it ran");
+                if (keepCompleted && record.Status == StressRunStatus.Completed)
+                {
+                    return record;
+                }
+            }
+        }
     }
 
     /// <summary>Runs a prepared scenario on a compact book (no I/O): the shock, the cascade and the curve.</summary>
@@ -230,8 +259,7 @@ public sealed class RunStress
 
     private async Task<StressRunOutcome> FailedAsync(StressRunRecord record, string error, CancellationToken cancellationToken)
     {
-        record = record with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error };
-        await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);
+        record = await FinishAsync(record, r => r with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error }, keepCompleted: true, cancellationToken).ConfigureAwait(false);
         return new StressRunOutcome(StressRunOutcomeKind.Failed, record, null, error);
     }
 }

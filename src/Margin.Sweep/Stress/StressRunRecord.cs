@@ -42,4 +42,8 @@ public sealed record StressRunRecord(
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
     int Attempts,
-    string? Error);
+    string? Error)
+{
+    /// <summary>The store's version of the record (an ETag), set when it is read or updated: an update carrying it fails with a <see cref="Ports.StoreConflictException"/> if the record changed meanwhile; null updates unconditionally.</summary>
+    public string? ConcurrencyToken { get; init; }
+}

@@ -37,7 +37,7 @@ public sealed class TableStressRunStoreTests(AzuriteInstance azurite)
         var record = StressSamples.Record("st20261124T235900123Z-0a0b0c0d");
 
         await store.CreateAsync(record, CancellationToken.None);
-        DeepEqual.Check(record, await store.GetAsync(record.RunId, CancellationToken.None));
+        DeepEqual.Check(record, (await store.GetAsync(record.RunId, CancellationToken.None))! with { ConcurrencyToken = null });
 
         // A long error (more than one property holds) and every optional time set.
         var failed = record with
@@ -51,9 +51,26 @@ public sealed class TableStressRunStoreTests(AzuriteInstance azurite)
         await store.UpdateAsync(failed, CancellationToken.None);
 
         var stored = await store.GetAsync(record.RunId, CancellationToken.None);
-        DeepEqual.Check(failed, stored);
+        DeepEqual.Check(failed, stored! with { ConcurrencyToken = null });
         Assert.Equal(-52.5m, stored!.Request.CurveTo);
         Assert.Equal(7.5m, stored.Request.CurveStep);
+    }
+
+    [Fact]
+    public async Task Update_WithAStaleToken_IsAConflict_AndKeepsTheNewerRecord()
+    {
+        var store = await NewStoreAsync();
+        await store.CreateAsync(StressSamples.Record("st-cas"), CancellationToken.None);
+        var read = (await store.GetAsync("st-cas", CancellationToken.None))!;
+        Assert.NotNull(read.ConcurrencyToken);
+        var completed = await store.UpdateAsync(read with { Status = StressRunStatus.Completed }, CancellationToken.None);
+
+        await Assert.ThrowsAsync<Margin.Sweep.Ports.StoreConflictException>(() => store.UpdateAsync(read with { Status = StressRunStatus.Failed, Error = "late" }, CancellationToken.None));
+
+        var stored = (await store.GetAsync("st-cas", CancellationToken.None))!;
+        Assert.Equal(StressRunStatus.Completed, stored.Status);
+        Assert.Equal(completed.ConcurrencyToken, stored.ConcurrencyToken);
+        Assert.NotEqual(read.ConcurrencyToken, stored.ConcurrencyToken);
     }
 
     [Fact]
@@ -66,7 +83,7 @@ public sealed class TableStressRunStoreTests(AzuriteInstance azurite)
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.CreateAsync(record with { ScenarioName = "other", RequestedAt = record.RequestedAt.AddHours(1) }, CancellationToken.None));
 
         Assert.Contains("st-twice exists already", ex.Message, StringComparison.Ordinal);
-        DeepEqual.Check(record, await store.GetAsync("st-twice", CancellationToken.None));
+        DeepEqual.Check(record, (await store.GetAsync("st-twice", CancellationToken.None))! with { ConcurrencyToken = null });
         Assert.Single(await store.ListAsync(10, CancellationToken.None));
         Assert.Single(await RowsAsync(TableStressRunStore.IndexPartition));
     }

@@ -19,11 +19,18 @@ public sealed class InMemoryStressRunStore : IStressRunStore
         return _records.TryAdd(record.RunId, record) ? Task.CompletedTask : throw new InvalidOperationException($"stress run {record.RunId} exists");
     }
 
-    public Task UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
+    public Task<StressRunRecord> UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
     {
         Writes++;
-        _records[record.RunId] = record;
-        return Task.CompletedTask;
+        var stored = _records.GetValueOrDefault(record.RunId) ?? throw new InvalidOperationException($"no stress run {record.RunId}");
+        if (record.ConcurrencyToken is { } token && token != stored.ConcurrencyToken)
+        {
+            throw new Ports.StoreConflictException($"stress run {record.RunId} changed");
+        }
+
+        var next = record with { ConcurrencyToken = Guid.NewGuid().ToString("N") };
+        _records[record.RunId] = next;
+        return Task.FromResult(next);
     }
 
     public Task<StressRunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default) => Task.FromResult(_records.GetValueOrDefault(runId));
