@@ -337,7 +337,7 @@ internal static class BookPass
     private static string Problem(Exception ex) =>
         ex is InvalidAccountException { Field.Length: > 0 } invalid ? $"{invalid.Field}: {invalid.Problem}"
         : ex is InvalidAccountException other ? other.Problem
-        : $"the evaluation overflowed: {ex.Message}";
+        : $"the evaluation failed ({ex.GetType().Name}): {ex.Message}";
 
     // Highest ratio first, then account id (ordinal): a total order, so the worst accounts are the same for any chunking.
     private readonly record struct Candidate(double Ratio, string AccountId, Account Account) : IComparable<Candidate>
