@@ -63,6 +63,21 @@ internal static class Harness
         try
         {
             var venue = DemoVenue.Load(root);
+            if (options.Stress)
+            {
+                var stress = await StressBench.RunAsync(options, root, venue, guard, output, cancel.Token).ConfigureAwait(false);
+                StopAzurite();
+                await output.WriteLineAsync().ConfigureAwait(false);
+                stress.Write(output);
+                if (options.JsonPath is { } stressPath)
+                {
+                    await File.WriteAllTextAsync(stressPath, JsonSerializer.Serialize(stress, HarnessJsonContext.Default.StressReport), CancellationToken.None).ConfigureAwait(false);
+                    await output.WriteLineAsync($"report written to {stressPath}").ConfigureAwait(false);
+                }
+
+                return 0;
+            }
+
             if (options.Via is not null)
             {
                 var comparison = await HandlerComparison.RunAsync(options, root, venue, output, guard, cancel.Token).ConfigureAwait(false);
@@ -114,7 +129,7 @@ internal static class Harness
     private static async Task<HarnessReport> MeasureAsync(HarnessOptions options, string root, DemoVenue venue, AzuriteProcess azurite, TextWriter output, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        var machine = new MachineFigures(Environment.ProcessorCount, RuntimeInformation.OSDescription, Environment.Version.ToString(), AzuriteVersion(root), LoadAverage());
+        var machine = Machine(root);
         await using var sampler = new ResourceSampler(azurite);
         using var trace = new StorageTrace();
         var storage = MarginStorage.Create(new StorageOptions { ConnectionString = azurite.ConnectionString, Partitions = options.Partitions });
@@ -176,6 +191,10 @@ internal static class Harness
         return rows == 0 ? 0 : chars / (double)rows;
     }
 
+    /// <summary>The machine's cores, OS, runtime, the repository's Azurite version and the load average now.</summary>
+    internal static MachineFigures Machine(string root) =>
+        new(Environment.ProcessorCount, RuntimeInformation.OSDescription, Environment.Version.ToString(), AzuriteVersion(root), LoadAverage());
+
     private static string AzuriteVersion(string root)
     {
         try
@@ -189,7 +208,7 @@ internal static class Harness
         }
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Margin.SweepHarness;
 
 /// <summary>The harness's flags (docs/benchmarks.md, "Sweep against Azurite").</summary>
@@ -7,7 +9,8 @@ internal sealed record HarnessOptions
         Margin.SweepHarness: seeds a generated book into its own Azurite, runs a first sweep and a second sweep on
         unchanged prices, measures Azurite's own ceiling in the same run, and prints the figures.
 
-          --accounts N               accounts to seed (default 100000; at most 999999)
+          --accounts N               accounts to seed (default 100000; at most 999999, with --stress --in-memory
+                                     at most 20000000)
           --workers W                concurrent work-item workers (default 4)
           --work-items K             work items per sweep (default 16)
           --partition-concurrency C  partitions of one work item processed at once (default 4)
@@ -37,6 +40,21 @@ internal sealed record HarnessOptions
                                      DOTNET_gcServer=0 to try a runtime setting without republishing (repeatable)
           --app DIR                  the published function app root (default artifacts/functions/app under the root;
                                      scripts/package-functions.sh builds it)
+          --stress                   instead of the default run: the book stress benchmark (docs/benchmarks.md, "Book
+                                     stress"): seeds the book, runs a first sweep, then --rounds rounds of a sweep on
+                                     unchanged prices, the book read (RunStress.ReadBookAsync), the cascade and the
+                                     sensitivity curve (RunStress.Run), timed against the sweep; bytes per account,
+                                     peak memory, and a determinism check (a digest of every round and curve point,
+                                     equal in every round and with one thread)
+          --in-memory                with --stress: no Azurite; a book of --accounts accounts generated straight into
+                                     a CompactBook, one cascade round and one curve point on it, time and memory
+          --scenario TEXT            with --stress: the scenario (default BTC=-25%,ETH=-30%,alts=-45%)
+          --long-scenario TEXT       with --stress: a second scenario timed as well when the first stops before the
+                                     round limit (default BTC=-10%; "none" skips it)
+          --vol TEXT                 with --stress: volatility shocks for both scenarios (default none)
+          --cascade-rounds N         with --stress: the cascade's round limit (default 10)
+          --curve-points K           with --stress --in-memory: the curve's first K points of 0 to -50 % in steps of 5 %
+                                     (default 11)
           --json PATH                also write the report as JSON
           --root DIR                 the repository root (default: found above the current directory)
           --help                     this text
@@ -84,6 +102,23 @@ internal sealed record HarnessOptions
 
     public bool Help { get; init; }
 
+    /// <summary>The book stress benchmark (<c>--stress</c>) instead of the default run.</summary>
+    public bool Stress { get; init; }
+
+    /// <summary>With <see cref="Stress"/>: a generated book in memory, no Azurite.</summary>
+    public bool InMemory { get; init; }
+
+    public string Scenario { get; init; } = "BTC=-25%,ETH=-30%,alts=-45%";
+
+    /// <summary>A scenario timed as well when <see cref="Scenario"/> stops before the round limit, or null.</summary>
+    public string? LongScenario { get; init; } = "BTC=-10%";
+
+    public string? VolatilityShocks { get; init; }
+
+    public int CascadeRounds { get; init; } = 10;
+
+    public int CurvePoints { get; init; } = 11;
+
     /// <summary>How many storage transactions the sweep can have in flight: one per partition being committed.</summary>
     public int SweepConcurrency => Workers * PartitionConcurrency;
 
@@ -98,7 +133,7 @@ internal sealed record HarnessOptions
         {
             options = read.Flag switch
             {
-                "--accounts" => options with { Accounts = read.Int(1, 999_999) },
+                "--accounts" => options with { Accounts = read.Int(1, 20_000_000) },
                 "--workers" => options with { Workers = read.Int(1, 64) },
                 "--work-items" => options with { WorkItems = read.Int(1, 100_000) },
                 "--partition-concurrency" => options with { PartitionConcurrency = read.Int(1, 64) },
@@ -117,9 +152,31 @@ internal sealed record HarnessOptions
                 "--app" => options with { AppRoot = read.Value() },
                 "--handler-setting" => options with { HandlerSettings = [.. options.HandlerSettings, Setting(problems, read.Value())] },
                 "--root" => options with { Root = read.Value() },
+                "--stress" => options with { Stress = true },
+                "--in-memory" => options with { InMemory = true },
+                "--scenario" => options with { Scenario = read.Value() },
+                "--long-scenario" => options with { LongScenario = read.Value() is var l && l == "none" ? null : l },
+                "--vol" => options with { VolatilityShocks = read.Value() },
+                "--cascade-rounds" => options with { CascadeRounds = read.Int(1, 100) },
+                "--curve-points" => options with { CurvePoints = read.Int(1, 11) },
                 "--help" or "-h" => options with { Help = true },
                 _ => read.Unknown(options),
             };
+        }
+
+        if (options.Accounts > 999_999 && !(options.Stress && options.InMemory))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"--accounts {options.Accounts:N0}: at most 999,999 accounts are seeded (BookGenerator's ids have six digits); larger books only with --stress --in-memory"));
+        }
+
+        if (options.InMemory && !options.Stress)
+        {
+            problems.Add("--in-memory needs --stress");
+        }
+
+        if (options.Stress && options.Via is not null)
+        {
+            problems.Add("--stress and --via are separate runs; give one");
         }
 
         return problems.Count == 0 ? (options, problems) : (null, problems);

@@ -149,4 +149,5 @@ internal sealed record MachineFigures(int Cores, string Os, string Runtime, stri
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(HarnessReport))]
 [JsonSerializable(typeof(ComparisonReport))]
+[JsonSerializable(typeof(StressReport))]
 internal sealed partial class HarnessJsonContext : JsonSerializerContext;

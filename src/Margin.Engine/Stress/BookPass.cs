@@ -129,8 +129,9 @@ internal static class BookPass
         LiquidationPlan plan;
         try
         {
-            var result = model.Evaluate(account, Context);
-            plan = LiquidationPlanner.Plan(model, account, result, planner, Context);
+            // Planned from the summary just computed: the planner needs no more of the account's evaluation, and a full
+            // one (breakdown lines, reason) per liquidated account would only be thrown away.
+            plan = LiquidationPlanner.Plan(model, account, planner, Context, incremental: true, summary);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ArithmeticException or InvalidAccountException)
         {
