@@ -64,12 +64,22 @@ public sealed class StressCommandTests(AzuriteInstance azurite) : IDisposable
         return rows;
     }
 
+    // Every live table's row count and a digest of every row's keys and ETag (a rewrite of any row changes its ETag, so
+    // an overwritten result or order is caught as well as an added one), and the work queue's length.
     private async Task<Dictionary<string, int>> LiveStateAsync(string prefix)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var table in new[] { "accounts", "margin", "marginhistory", "sweeps", "prices", "pricehistory", "riskparameters" })
         {
             counts[table] = await RowsAsync(prefix + table);
+            var versions = new List<string>();
+            await foreach (var row in new TableClient(azurite.ConnectionString, prefix + table).QueryAsync<TableEntity>(select: ["RowKey"]))
+            {
+                versions.Add($"{row.PartitionKey}|{row.RowKey}|{row.ETag}");
+            }
+
+            versions.Sort(StringComparer.Ordinal);
+            counts[table + ":versions"] = StringComparer.Ordinal.GetHashCode(string.Join("\n", versions));
         }
 
         var queue = await new QueueClient(azurite.ConnectionString, prefix + "margin-shards").GetPropertiesAsync();
