@@ -112,10 +112,6 @@ internal static class TriggerFunctions
             delivery.NoteExhausted(app.Functions.MaxDequeueCount, logger);
             throw;
         }
-        finally
-        {
-            app.StressGate.Release();
-        }
     }
 
     private static async Task<IReadOnlyList<string>> RunStressAsync(MarginApp app, HostInvocation invocation, ILogger logger, CancellationToken ct)
@@ -151,6 +147,10 @@ internal static class TriggerFunctions
 
             delivery.NoteExhausted(app.Functions.MaxDequeueCount, logger);
             throw;
+        }
+        finally
+        {
+            app.StressGate.Release();
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);

@@ -269,9 +269,12 @@ internal static class HttpApi
     }
 
     /// <summary>What is wrong with a sweep id of a route (<c>sweeps/{id}</c>, <c>report/sweep/{id}</c>), or null.</summary>
-    internal static string? SweepIdProblem(string id) =>
-        id.Length > 200 || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c)) || string.IsNullOrWhiteSpace(id)
-            ? "the sweep id must be 1 to 200 characters without / \\ # ? or control characters (or 'latest')"
+    internal static string? SweepIdProblem(string id) => IdProblem(id, 200, "the sweep id", "(or 'latest')");
+
+    /// <summary>Why an id from a route cannot be a stored key (empty, too long, or a character a table key or URL path cannot hold), or null.</summary>
+    internal static string? IdProblem(string id, int maxLength, string what, string hint) =>
+        string.IsNullOrWhiteSpace(id) || id.Length > maxLength || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c))
+            ? string.Create(CultureInfo.InvariantCulture, $"{what} must be 1 to {maxLength} characters without / \\ # ? or control characters {hint}")
             : null;
 
     /// <summary>413 naming the limit and its setting.</summary>

@@ -108,9 +108,7 @@ internal static class StressApi
 
     /// <summary>What is wrong with a stress run id of a route, or null.</summary>
     internal static string? IdProblem(string id) =>
-        string.IsNullOrWhiteSpace(id) || id.Length > MaxRunIdLength || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c))
-            ? string.Create(CultureInfo.InvariantCulture, $"the stress run id must be 1 to {MaxRunIdLength} characters without / \\ # ? or control characters (POST api/stress answers it, e.g. st20261124T235900123Z-1a2b3c4d)")
-            : null;
+        HttpApi.IdProblem(id, MaxRunIdLength, "the stress run id", "(POST api/stress answers it, e.g. st20261124T235900123Z-1a2b3c4d; or 'latest' for a report)");
 
     private static IResult Refuse(HttpContext context, IReadOnlyList<string> problems)
     {
