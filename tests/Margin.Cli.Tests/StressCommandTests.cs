@@ -73,7 +73,7 @@ public sealed class StressCommandTests(AzuriteInstance azurite) : IDisposable
         {
             counts[table] = await RowsAsync(prefix + table);
             var versions = new List<string>();
-            await foreach (var row in new TableClient(azurite.ConnectionString, prefix + table).QueryAsync<TableEntity>(select: ["RowKey"]))
+            await foreach (var row in new TableClient(azurite.ConnectionString, prefix + table).QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
             {
                 versions.Add($"{row.PartitionKey}|{row.RowKey}|{row.ETag}");
             }

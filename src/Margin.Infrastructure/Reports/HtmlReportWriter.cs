@@ -387,7 +387,7 @@ public static class HtmlReportWriter
     private static void CascadeSection(ReportData data, StringBuilder page)
     {
         page.Append("<section id=\"cascade\"><h2>Liquidation cascade</h2>");
-        page.Append("<p class=\"lead\">Each round evaluates every account at the round's prices, liquidates the new liquidatable accounts, and lets their forced sales move the prices (the depth model) for the next round, until no new account goes under or the round limit is hit.</p>");
+        page.Append("<p class=\"lead\">Each round evaluates every account at the round's prices, liquidates the liquidatable accounts (again, for an account liquidated before whose prices kept falling), and lets their forced sales move the prices (the depth model) for the next round, until a round liquidates nothing or the round limit is hit.</p>");
         if (data.Cascade is not { } cascade)
         {
             Empty(page, "No cascade was recorded for this run.");
@@ -413,7 +413,7 @@ public static class HtmlReportWriter
         chart.Bars(
             left,
             categories,
-            [new BarSeries("New liquidations", Danger, [.. rounds.Select(r => (ChartDatum?)new ChartDatum(r.NewLiquidations, ReportFormat.Data(r.NewLiquidations), string.Create(s_invariant, $"Round {r.Round}: {ReportFormat.Count(r.NewLiquidations)} new liquidations; {ReportFormat.Count(r.Liquidatable)} liquidatable after the round"), ReportFormat.Count(r.NewLiquidations)))])],
+            [new BarSeries("New liquidations", Danger, [.. rounds.Select(r => (ChartDatum?)new ChartDatum(r.NewLiquidations, ReportFormat.Data(r.NewLiquidations), string.Create(s_invariant, $"Round {r.Round}: {ReportFormat.Count(r.NewLiquidations)} liquidations{(r.NewAccounts is { } first ? $" ({ReportFormat.Count(first)} accounts for the first time)" : string.Empty)}; {ReportFormat.Count(r.Liquidatable)} liquidatable after the round"), ReportFormat.Count(r.NewLiquidations)))])],
             "Cascade round",
             new ValueAxis("New liquidations (accounts)", ReportFormat.Tick, Integer: true));
         chart.Bars(
@@ -424,13 +424,13 @@ public static class HtmlReportWriter
             new ValueAxis("Volume sold (USD)", ReportFormat.Tick));
         page.Append(chart.Finish());
 
-        page.Append("<div class=\"table-wrap\"><table><thead><tr><th class=\"num\">Round</th><th class=\"num\">New liquidations</th><th class=\"num\">Liquidatable after (accounts)</th><th class=\"num\">Sold (USD)</th><th class=\"num\">Bought (USD)</th><th class=\"num\">Insurance fund loss (USD)</th><th class=\"num\">Shortfall (USD)</th></tr></thead><tbody>");
+        page.Append("<div class=\"table-wrap\"><table><thead><tr><th class=\"num\">Round</th><th class=\"num\">Liquidations</th><th class=\"num\">Accounts for the first time</th><th class=\"num\">Liquidatable after (accounts)</th><th class=\"num\">Sold (USD)</th><th class=\"num\">Bought (USD)</th><th class=\"num\">Insurance fund loss (USD)</th><th class=\"num\">Shortfall (USD)</th></tr></thead><tbody>");
         foreach (var r in rounds)
         {
-            page.Append(s_invariant, $"<tr><td class=\"num\">{r.Round}</td><td class=\"num\">{ReportFormat.Count(r.NewLiquidations)}</td><td class=\"num\">{ReportFormat.Count(r.Liquidatable)}</td><td class=\"num\">{ReportFormat.Usd(r.SoldUsd)}</td><td class=\"num\">{ReportFormat.Usd(r.BoughtUsd)}</td><td class=\"num\">{ReportFormat.Usd(r.InsuranceFundLoss)}</td><td class=\"num\">{ReportFormat.Usd(r.Shortfall)}</td></tr>");
+            page.Append(s_invariant, $"<tr><td class=\"num\">{r.Round}</td><td class=\"num\">{ReportFormat.Count(r.NewLiquidations)}</td><td class=\"num\">{(r.NewAccounts is { } first ? ReportFormat.Count(first) : "-")}</td><td class=\"num\">{ReportFormat.Count(r.Liquidatable)}</td><td class=\"num\">{ReportFormat.Usd(r.SoldUsd)}</td><td class=\"num\">{ReportFormat.Usd(r.BoughtUsd)}</td><td class=\"num\">{ReportFormat.Usd(r.InsuranceFundLoss)}</td><td class=\"num\">{ReportFormat.Usd(r.Shortfall)}</td></tr>");
         }
 
-        page.Append(s_invariant, $"</tbody><tfoot><tr><th>Total</th><th class=\"num\">{ReportFormat.Count(rounds.Sum(r => (long)r.NewLiquidations))}</th><th class=\"num\">{ReportFormat.Count(rounds[^1].Liquidatable)}</th><th class=\"num\">{ReportFormat.Usd(rounds.Sum(r => r.SoldUsd))}</th><th class=\"num\">{ReportFormat.Usd(rounds.Sum(r => r.BoughtUsd))}</th><th class=\"num\">{ReportFormat.Usd(rounds.Sum(r => r.InsuranceFundLoss))}</th><th class=\"num\">{ReportFormat.Usd(rounds[^1].Shortfall)}</th></tr></tfoot></table></div>");
+        page.Append(s_invariant, $"</tbody><tfoot><tr><th>Total</th><th class=\"num\">{ReportFormat.Count(rounds.Sum(r => (long)r.NewLiquidations))}</th><th class=\"num\">{(rounds.All(r => r.NewAccounts is not null) ? ReportFormat.Count(rounds.Sum(r => (long)r.NewAccounts!.Value)) : "-")}</th><th class=\"num\">{ReportFormat.Count(rounds[^1].Liquidatable)}</th><th class=\"num\">{ReportFormat.Usd(rounds.Sum(r => r.SoldUsd))}</th><th class=\"num\">{ReportFormat.Usd(rounds.Sum(r => r.BoughtUsd))}</th><th class=\"num\">{ReportFormat.Usd(rounds.Sum(r => r.InsuranceFundLoss))}</th><th class=\"num\">{ReportFormat.Usd(rounds[^1].Shortfall)}</th></tr></tfoot></table></div>");
         page.Append(s_invariant, $"<p class=\"muted\">Stopped after round {rounds[^1].Round}: {(cascade.StopReason is null ? "reason not recorded" : E(cascade.StopReason))}. Totals: liquidatable and shortfall after the last round; the rest summed over rounds.</p>");
 
         PricePath(rounds, page);

@@ -22,7 +22,7 @@ namespace Margin.Infrastructure.Reports;
 /// perpetuals and futures counting on their underlying and options left out (<see cref="DepthImpact.AssetOf"/>), against the depth of the sweep's parameters. Prices, their age at the
 /// snapshot's time and the guard's decisions per source come from the sweep's snapshot.</para>
 /// <para>A stress report maps the run's stored result: the statuses of the shocked book before and after the cascade,
-/// the distribution and worst accounts after the cascade, every asset's sales against depth over all rounds, the rounds
+/// the distribution and worst accounts of the shocked book (before any liquidation), every asset's sales against depth over all rounds, the rounds
 /// and the curve.</para>
 /// </remarks>
 public sealed class ReportBuilder
@@ -321,6 +321,7 @@ public sealed class ReportBuilder
                 {
                     Round = r.Round,
                     NewLiquidations = r.NewLiquidations,
+                    NewAccounts = r.NewAccounts,
                     Liquidatable = r.Evaluation.LiquidatableOrWorse,
                     SoldUsd = r.SoldUsd,
                     BoughtUsd = r.BoughtUsd,

@@ -15,6 +15,9 @@ public sealed record ReportCascadeRound
     /// <summary>Accounts that became liquidatable or bankrupt in this round.</summary>
     public required int NewLiquidations { get; init => field = ReportCheck.Count(value, nameof(NewLiquidations)); }
 
+    /// <summary>Of <see cref="NewLiquidations"/>, the accounts liquidated for the first time in the run; null when not known.</summary>
+    public int? NewAccounts { get; init => field = value is { } v ? ReportCheck.Count(v, nameof(NewAccounts)) : null; }
+
     /// <summary>All liquidatable accounts (bankrupt included) after this round's evaluation.</summary>
     public required int Liquidatable { get; init => field = ReportCheck.Count(value, nameof(Liquidatable)); }
 

@@ -86,7 +86,7 @@ public sealed class TableStressRunStore : TableStore, IStressRunStore
             // creates a run), and a status change never overwrites one made meanwhile by another attempt.
             var etag = record.ConcurrencyToken is { } token ? new ETag(token) : ETag.All;
             var response = await Table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return record with { ConcurrencyToken = response.Headers.ETag?.ToString() };
+            return record with { ConcurrencyToken = response.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"the table service answered the update of stress run {record.RunId} without an ETag") };
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

@@ -86,10 +86,15 @@ public sealed class RunStress
         }
         catch (StoreConflictException)
         {
-            // Another attempt changed the record between the read and this update (a duplicate delivery starting, or
-            // finishing): it has the run; this one leaves it alone.
+            // Another attempt changed the record between the read and this update. Finished: nothing to do. Still going:
+            // this delivery fails, so the queue offers the run again later (should that attempt die, the run is not lost).
             var now = await _runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
-            return new StressRunOutcome(StressRunOutcomeKind.AlreadyDone, now, null, $"another attempt changed run {runId} meanwhile (now {now?.Status})");
+            if (now?.Status is StressRunStatus.Completed or StressRunStatus.Failed)
+            {
+                return new StressRunOutcome(StressRunOutcomeKind.AlreadyDone, now, now.Status == StressRunStatus.Completed ? await _runs.GetResultAsync(runId, cancellationToken).ConfigureAwait(false) : null, now.Error);
+            }
+
+            throw new InvalidOperationException($"stress run {runId} was changed by another attempt meanwhile (now {now?.Status}); this delivery leaves it and the queue offers it again later");
         }
 
         var (prepared, problems) = await _preparation.PrepareAsync(record.Request, checkBook: false, cancellationToken).ConfigureAwait(false);
@@ -114,7 +119,7 @@ public sealed class RunStress
         {
             result = Run(record, prepared, book, read, cancellationToken);
         }
-        catch (Exception ex) when (ex is ArgumentException or ArithmeticException or InvalidOperationException)
+        catch (Exception ex) when (Deterministic(ex))
         {
             // The computation fails the same way every time on the same inputs: retrying it would only repeat it.
             return await FailedAsync(record, $"the run could not be computed: {ex.GetType().Name}: {ex.Message}", cancellationToken).ConfigureAwait(false);
@@ -260,8 +265,17 @@ public sealed class RunStress
     private async Task<StressRunOutcome> FailedAsync(StressRunRecord record, string error, CancellationToken cancellationToken)
     {
         record = await FinishAsync(record, r => r with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error }, keepCompleted: true, cancellationToken).ConfigureAwait(false);
-        return new StressRunOutcome(StressRunOutcomeKind.Failed, record, null, error);
+        return record.Status == StressRunStatus.Completed
+            ? new StressRunOutcome(StressRunOutcomeKind.AlreadyDone, record, await _runs.GetResultAsync(record.RunId, cancellationToken).ConfigureAwait(false), null)
+            : new StressRunOutcome(StressRunOutcomeKind.Failed, record, null, error);
     }
+
+    // A failure of the computation itself (bad arithmetic, an argument the engine refuses), also when the parallel
+    // evaluation wraps it: the same inputs fail the same way, unlike a storage failure.
+    private static bool Deterministic(Exception ex) =>
+        ex is AggregateException aggregate
+            ? aggregate.Flatten().InnerExceptions.All(Deterministic)
+            : ex is ArgumentException or ArithmeticException or InvalidOperationException;
 }
 
 /// <summary>What <see cref="RunStress.ExecuteAsync"/> did.</summary>

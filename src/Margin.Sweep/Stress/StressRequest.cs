@@ -21,6 +21,9 @@ public sealed record StressRequest
     /// <summary>The largest move a curve bound or step may be, in percent (as for a shock).</summary>
     public const decimal MaxMovePercent = 100_000m;
 
+    /// <summary>The smallest curve step, in percent.</summary>
+    public const decimal MinCurveStepPercent = 0.0001m;
+
     /// <summary>The shape's version.</summary>
     public int V { get; init; } = CurrentVersion;
 
@@ -92,11 +95,11 @@ public sealed record StressRequest
                 problems.Add(string.Create(CultureInfo.InvariantCulture, $"curve: a move of {Math.Max(CurveFrom, CurveTo)}% is beyond +{MaxMovePercent}%"));
             }
 
-            if (CurveStep <= 0m || CurveStep > MaxMovePercent)
+            if (CurveStep < MinCurveStepPercent || CurveStep > MaxMovePercent)
             {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"curveStep: must be a positive percentage up to {MaxMovePercent} (got {CurveStep})"));
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"curveStep: must be a percentage from {MinCurveStepPercent} to {MaxMovePercent} (got {CurveStep})"));
             }
-            else if (problems.Count == bounds && CurvePointCount() > MaxCurvePoints)
+            else if (problems.Count == bounds && TooManyPoints())
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture, $"curve: {CurveFrom}% to {CurveTo}% in steps of {CurveStep}% has more than {MaxCurvePoints} points"));
             }
@@ -113,7 +116,7 @@ public sealed record StressRequest
     public IReadOnlyList<decimal> CurveMoves()
     {
         var moves = new List<decimal>();
-        if (!Curve || CurveStep <= 0m || CurveStep > MaxMovePercent || CurveFrom <= -100m || CurveTo <= -100m || CurveFrom > MaxMovePercent || CurveTo > MaxMovePercent || CurvePointCount() > MaxCurvePoints)
+        if (!Curve || CurveStep < MinCurveStepPercent || CurveStep > MaxMovePercent || CurveFrom <= -100m || CurveTo <= -100m || CurveFrom > MaxMovePercent || CurveTo > MaxMovePercent || TooManyPoints())
         {
             return moves;
         }
@@ -131,8 +134,9 @@ public sealed record StressRequest
         return moves;
     }
 
-    // Counted before any loop: the bounds are at most 100,100 percentage points apart, so this cannot overflow.
-    private decimal CurvePointCount() => decimal.Floor(Math.Abs(CurveTo - CurveFrom) / CurveStep) + 1m;
+    // Decided before any loop and without a division: the bounds are at most 100,100 percentage points apart and the step
+    // at most 100,000, so neither side can overflow (a division by a tiny step could).
+    private bool TooManyPoints() => Math.Abs(CurveTo - CurveFrom) > CurveStep * (MaxCurvePoints - 1);
 
     private static void Check(List<string> problems, string field, string? value)
     {

@@ -108,7 +108,7 @@ internal static class StressApi
 
     /// <summary>What is wrong with a stress run id of a route, or null.</summary>
     internal static string? IdProblem(string id) =>
-        HttpApi.IdProblem(id, MaxRunIdLength, "the stress run id", "(POST api/stress answers it, e.g. st20261124T235900123Z-1a2b3c4d; or 'latest' for a report)");
+        HttpApi.IdProblem(id, MaxRunIdLength, "the stress run id", "(POST api/stress answers it, e.g. st20261124T235900123Z-1a2b3c4d)");
 
     private static IResult Refuse(HttpContext context, IReadOnlyList<string> problems)
     {

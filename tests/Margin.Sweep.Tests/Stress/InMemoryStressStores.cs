@@ -16,7 +16,7 @@ public sealed class InMemoryStressRunStore : IStressRunStore
     public Task CreateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
     {
         Writes++;
-        return _records.TryAdd(record.RunId, record) ? Task.CompletedTask : throw new InvalidOperationException($"stress run {record.RunId} exists");
+        return _records.TryAdd(record.RunId, record with { ConcurrencyToken = Guid.NewGuid().ToString("N") }) ? Task.CompletedTask : throw new InvalidOperationException($"stress run {record.RunId} exists");
     }
 
     public Task<StressRunRecord> UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
@@ -66,4 +66,32 @@ public sealed class InMemoryScenarioCatalog(params StressScenario[] scenarios) :
 
     public Task<StressScenario?> FindAsync(string name, CancellationToken cancellationToken = default) =>
         Task.FromResult(scenarios.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal)));
+}
+
+/// <summary>A run store where another attempt updates the record just before this attempt's first conditional update (which then conflicts).</summary>
+public sealed class RacingStressRunStore(InMemoryStressRunStore inner, Func<StressRunRecord, StressRunRecord> competitor) : IStressRunStore
+{
+    private bool _raced;
+
+    public Task CreateAsync(StressRunRecord record, CancellationToken cancellationToken = default) => inner.CreateAsync(record, cancellationToken);
+
+    public async Task<StressRunRecord> UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
+    {
+        if (!_raced && record.ConcurrencyToken is not null)
+        {
+            _raced = true;
+            var current = (await inner.GetAsync(record.RunId, cancellationToken))!;
+            await inner.UpdateAsync(competitor(current) with { ConcurrencyToken = null }, cancellationToken);
+        }
+
+        return await inner.UpdateAsync(record, cancellationToken);
+    }
+
+    public Task<StressRunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
+
+    public Task SaveResultAsync(StressRunResult result, CancellationToken cancellationToken = default) => inner.SaveResultAsync(result, cancellationToken);
+
+    public Task<StressRunResult?> GetResultAsync(string runId, CancellationToken cancellationToken = default) => inner.GetResultAsync(runId, cancellationToken);
+
+    public Task<IReadOnlyList<StressRunRecord>> ListAsync(int max, CancellationToken cancellationToken = default) => inner.ListAsync(max, cancellationToken);
 }

@@ -129,6 +129,52 @@ public sealed class RunStressTests
     }
 
     [Fact]
+    public async Task FailAsync_ACompletionLandsMeanwhile_TheCompletionStands()
+    {
+        var world = new StressWorld(accounts: 10);
+        var run = (await world.Start.ExecuteAsync(new StressRequest { Scenario = "BTC=-5%" }, enqueue: true)).Record!;
+        var racing = new RacingStressRunStore(world.Runs, r => r with { Status = StressRunStatus.Completed, CompletedAt = world.Time.GetUtcNow() });
+        var runner = new RunStress(world.Stores.Accounts, world.Preparation, racing, new(), new(), world.Time);
+
+        var kept = await runner.FailAsync(run.RunId, "last attempt failed");
+
+        Assert.Equal(StressRunStatus.Completed, kept!.Status);
+        Assert.Null(kept.Error);
+        Assert.Equal(StressRunStatus.Completed, (await world.Runs.GetAsync(run.RunId))!.Status);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_AnotherAttemptStartsMeanwhile_ThisDeliveryFailsAndLeavesTheRunToIt()
+    {
+        var world = new StressWorld(accounts: 10);
+        var run = (await world.Start.ExecuteAsync(new StressRequest { Scenario = "BTC=-5%" }, enqueue: true)).Record!;
+        var racing = new RacingStressRunStore(world.Runs, r => r with { Status = StressRunStatus.Running, Attempts = r.Attempts + 1 });
+        var runner = new RunStress(world.Stores.Accounts, world.Preparation, racing, new(), new(), world.Time);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.ExecuteAsync(run.RunId));
+
+        Assert.Contains("changed by another attempt", ex.Message, StringComparison.Ordinal);
+        var stored = (await world.Runs.GetAsync(run.RunId))!;
+        Assert.Equal(StressRunStatus.Running, stored.Status);
+        Assert.Equal(1, stored.Attempts);
+        Assert.Null(await world.Runs.GetResultAsync(run.RunId));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_AnotherAttemptFinishesMeanwhile_AlreadyDone()
+    {
+        var world = new StressWorld(accounts: 10);
+        var run = (await world.Start.ExecuteAsync(new StressRequest { Scenario = "BTC=-5%" }, enqueue: true)).Record!;
+        var racing = new RacingStressRunStore(world.Runs, r => r with { Status = StressRunStatus.Failed, Error = "poisoned" });
+        var runner = new RunStress(world.Stores.Accounts, world.Preparation, racing, new(), new(), world.Time);
+
+        var outcome = await runner.ExecuteAsync(run.RunId);
+
+        Assert.Equal(StressRunOutcomeKind.AlreadyDone, outcome.Kind);
+        Assert.Equal("poisoned", outcome.Error);
+    }
+
+    [Fact]
     public async Task FailAsync_Running_MarksFailed_Completed_Untouched()
     {
         var world = new StressWorld(accounts: 10);
