@@ -2,8 +2,9 @@
 # Runs every test project in the solution and ends with one line: "N passed, M failed".
 # Usage: ./test.sh [extra dotnet test arguments]
 # Installs what the tests need first (idempotent): the .NET packages via restore, Azurite (npm, into ./node_modules,
-# pinned by package-lock.json) for the storage tests, and RabbitMQ (apt, as root; without root and without RabbitMQ a
-# warning, and the broker tests fail) for the broker tests; the tests start and stop their own instances.
+# pinned by package-lock.json) for the storage tests, RabbitMQ (apt, as root; without root and without RabbitMQ a
+# warning, and the broker tests fail) for the broker tests, and Chromium (likewise) for the report's browser tests; the
+# tests start and stop their own instances. The browser tests keep their screenshots in .artifacts/test-results/screenshots/.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -26,6 +27,19 @@ if [ "$rabbitmq" = 4 ] && [ "$(id -u)" != 0 ]; then
     echo "test.sh: install it with 'sudo scripts/rabbitmq.sh install' (or 'sudo apt-get install rabbitmq-server'), or run ./test.sh as root."
   } >&2
 elif [ "$rabbitmq" != 0 ]; then
+  exit 2
+fi
+# Chromium from Debian (apt-get only when it is missing) for the report's browser tests, which start their own headless
+# instance. As for RabbitMQ: compulsory as root; without root and without Chromium (exit 4) a warning, and the browser
+# tests fail, never skip, saying how to install it.
+chromium=0
+scripts/chromium.sh install || chromium=$?
+if [ "$chromium" = 4 ] && [ "$(id -u)" != 0 ]; then
+  {
+    echo "test.sh: WARNING: Chromium is not installed, so the report's browser tests will FAIL (the other tests run)."
+    echo "test.sh: install it with 'sudo scripts/chromium.sh install' (or 'sudo apt-get install chromium'), or run ./test.sh as root."
+  } >&2
+elif [ "$chromium" != 0 ]; then
   exit 2
 fi
 

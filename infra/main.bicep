@@ -146,16 +146,14 @@ var tableNames = [
   'sweeps'
   'stressruns'
 ]
-// The function app's own queues: the app identity's queue role is assigned on each of them, not on the account.
-// margin-stress is for book stress runs (ARCHITECTURE.md, RunStress), which the app has no function for yet: add it
-// to appQueueNames with that function, or the identity cannot read it.
+// The function app's queues, each with its poison queue: the work queue (ProcessShard) and the book stress queue
+// (RunStress). The app identity's queue role is assigned on each of them, not on the account.
 var appQueueNames = [
   'margin-shards'
   'margin-shards-poison'
-]
-var queueNames = concat(appQueueNames, [
   'margin-stress'
-])
+  'margin-stress-poison'
+]
 
 // Built-in role definitions (docs/notes/functions-custom-handler.md section 4).
 var roles = {
@@ -180,7 +178,7 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Storage: host storage, the deployment package, the app's tables and the work queue
+// Storage: host storage, the deployment package, the app's tables and its queues
 // ---------------------------------------------------------------------------------------------------------------
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
@@ -233,7 +231,7 @@ resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-0
 }
 
 resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01' = [
-  for queueName in queueNames: {
+  for queueName in appQueueNames: {
     parent: queueService
     name: queueName
   }
@@ -504,21 +502,24 @@ resource storageBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-0
   }
 }
 
-// Queue Data Contributor on margin-shards and margin-shards-poison only, not on the account. Who uses which queue:
-// - the host's queue trigger gets, updates and deletes margin-shards messages, reads its length (scaling), and after
-//   maxDequeueCount creates margin-shards-poison if missing (best effort; it exists here) and adds the message there;
-// - the handler: StartSweep adds work items to margin-shards; ProcessShard copies a body that is not a work item to
-//   margin-shards-poison; /api/health reads both queues' properties. With a managed identity the handler creates no
-//   queue or table (this template does; it creates them only with a connection string, locally).
+// Queue Data Contributor on the app's four queues only (margin-shards, margin-stress and their poison queues), not on
+// the account. Who uses which queue:
+// - the host's queue triggers get, update and delete margin-shards and margin-stress messages, read their length
+//   (scaling), and after maxDequeueCount create the -poison queue if missing (best effort; it exists here) and add the
+//   message there;
+// - the handler: StartSweep adds work items to margin-shards; POST api/stress adds runs to margin-stress; ProcessShard
+//   and RunStress copy a body that is not a work item or a stress message to their -poison queue; /api/health reads
+//   the margin-shards queues' properties. With a managed identity the handler creates no queue or table (this template
+//   does; it creates them only with a connection string, locally).
 // The host itself needs no other queue with identity-based AzureWebJobsStorage: its keys, timer schedules and
 // singleton leases are blobs (Blob Data Owner above); the host's own queues come with blob triggers (receipts, the
 // shared queue) and Durable Functions (task hubs), which this app does not have. Reader plus Message Processor would
 // not cover adding to the poison queue. Not deployed yet (docs/deploy.md says what to do on a 403 from a queue). The
 // operator's queue role below stays on the account (the margin CLI may use any queue).
 resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for queueName in appQueueNames: {
-    name: guid(queues[indexOf(queueNames, queueName)].id, identity.id, roles.storageQueueDataContributor)
-    scope: queues[indexOf(queueNames, queueName)]
+  for (queueName, i) in appQueueNames: {
+    name: guid(queues[i].id, identity.id, roles.storageQueueDataContributor)
+    scope: queues[i]
     properties: {
       principalId: identity.properties.principalId
       principalType: 'ServicePrincipal'

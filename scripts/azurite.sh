@@ -2,7 +2,7 @@
 # Local Azurite for the demo and for developers: installed from npm into ./node_modules (never globally), started on
 # 127.0.0.1 with on-disk storage in a fresh temporary folder and --skipApiVersionCheck, stopped by its PID.
 #
-#   scripts/azurite.sh install  # npm ci when node_modules/azurite is missing or package-lock.json changed (test.sh uses this)
+#   scripts/azurite.sh install  # npm ci when node_modules/azurite is missing or package-lock.json's content changed (test.sh uses this)
 #   scripts/azurite.sh start    # idempotent: reuses the instance this script started if it is still running
 #   scripts/azurite.sh stop     # TERM, then KILL after 10 s; removes its storage folder
 #   scripts/azurite.sh status
@@ -29,10 +29,18 @@ answers() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# The lock file's content hash, recorded after a successful install: a checkout's file times say nothing about whether
+# the lock changed (a fresh clone or worktree is newer than an install made from the same lock).
+lock_hash() {
+  sha256sum "$root/package-lock.json" | cut -d' ' -f1
+}
+
 install() {
-  if [ ! -f "$root/node_modules/azurite/package.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  local stamp="$root/node_modules/.margin-lock.sha256"
+  if [ ! -f "$root/node_modules/azurite/package.json" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(lock_hash)" ]; then
     command -v npm >/dev/null 2>&1 || { echo "azurite.sh: Node.js with npm is required (Azurite is an npm package); see README.md" >&2; exit 2; }
     (cd "$root" && npm ci --no-audit --no-fund --loglevel=error) || { echo "azurite.sh: npm ci failed: Azurite could not be installed" >&2; exit 2; }
+    lock_hash >"$stamp"
   fi
 }
 

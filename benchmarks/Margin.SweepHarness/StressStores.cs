@@ -24,11 +24,11 @@ internal sealed class MemoryStressRuns : IStressRunStore
         return _records.TryAdd(record.RunId, record) ? Task.CompletedTask : throw new InvalidOperationException($"stress run {record.RunId} exists");
     }
 
-    public Task UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
+    public Task<StressRunRecord> UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         _records[record.RunId] = record;
-        return Task.CompletedTask;
+        return Task.FromResult(record);
     }
 
     public Task<StressRunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default) => Task.FromResult(_records.GetValueOrDefault(runId));

@@ -25,6 +25,8 @@ internal static class Cli
         root.Subcommands.Add(SweepsCommand.Create(io));
         root.Subcommands.Add(ParamsCommand.Create(io));
         root.Subcommands.Add(OrdersCommand.Create(io));
+        root.Subcommands.Add(ReportCommand.Create(io));
+        root.Subcommands.Add(StressCommand.Create(io));
         var parseResult = root.Parse(args);
         try
         {

@@ -4,6 +4,7 @@ using Margin.Engine.Results;
 using Margin.Infrastructure.Tests.Azurite;
 using Margin.Sweep.Options;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Prices;
 using Margin.Sweep.UseCases;
 
 namespace Margin.Integration.Tests;
@@ -55,6 +56,9 @@ public sealed class PriceRefreshTests(AzuriteInstance azurite)
         Assert.Equal(2, btc.SourceCount);
         Assert.Contains(btc.Quotes, q => q.Quote.SourceId == "c" && !q.Used);
         Assert.Contains(btc.Quotes, q => q.Quote.SourceId == "stale" && !q.Used);
+        var stored = (await world.Storage.Snapshots.ReadDecisionsAsync(snapshot.Id, CancellationToken.None))!.Assets.Single(d => d.Asset == "BTC");
+        Assert.Equal(PriceDecisionRecord.From(btc), stored);
+        Assert.Equal(nameof(QuoteRejectionReason.Stale), Assert.Single(stored.Quotes, q => q.Source == "stale").Rejection);
         Assert.Equal(1m, snapshot.Assets["USD"].Price);
         Assert.Equal(snapshot.Id, await world.Storage.Snapshots.GetLatestAsync(CancellationToken.None));
         Assert.True(outcome.EstimatesRecomputed);
@@ -93,6 +97,10 @@ public sealed class PriceRefreshTests(AzuriteInstance azurite)
         Assert.Equal("down", failure.SourceId);
         Assert.Contains("503", failure.Problem, StringComparison.Ordinal);
         Assert.True(outcome.Snapshot!.Assets["BTC"].Usable);
+        // The report's "guard decisions per source": stored with the snapshot in Table Storage, the failure included.
+        var stored = await world.Storage.Snapshots.ReadDecisionsAsync(outcome.Snapshot.Id, CancellationToken.None);
+        Assert.Equal(PriceDecisions.From(outcome.Decisions, outcome.SourceFailures), stored);
+        Assert.Equal("down", Assert.Single(stored!.SourceFailures).SourceId);
     }
 
     [Fact]

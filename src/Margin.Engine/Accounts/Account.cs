@@ -97,10 +97,10 @@ public sealed record Account
         return new Account(id, version, mode, b, p);
     }
 
-    /// <summary>This account with other holdings, unchecked: for callers that derive them from this account's own, keeping one balance per asset and one position per instrument (the liquidation planner's projection).</summary>
     // Rebuilds an account that was valid when it was stored compactly (CompactBook): its checks already passed.
     internal static Account Trusted(string id, long version, MarginMode mode, ImmutableArray<Balance> balances, ImmutableArray<Position> positions) =>
         new(id, version, mode, balances, positions);
 
+    /// <summary>This account with other holdings, unchecked: for callers that derive them from this account's own, keeping one balance per asset and one position per instrument (the liquidation planner's projection).</summary>
     internal Account WithHoldings(ImmutableArray<Balance> balances, ImmutableArray<Position> positions) => new(Id, Version, Mode, balances, positions);
 }

@@ -219,8 +219,8 @@ public static class InstrumentMarks
 
     private static decimal Positive(decimal value) => value > 0m ? value : MinimumMark;
 
-    private static double Years(DateTimeOffset expiry, DateTimeOffset asOf) => PortfolioBook.YearsTo(expiry, asOf);
+    internal static double Years(DateTimeOffset expiry, DateTimeOffset asOf) => PortfolioBook.YearsTo(expiry, asOf);
 
-    private static UnderlyingRiskParameters? Grid(RiskParameters parameters, string underlying) =>
+    internal static UnderlyingRiskParameters? Grid(RiskParameters parameters, string underlying) =>
         parameters.Portfolio is { } portfolio && portfolio.Underlyings.TryGetValue(underlying, out var u) ? u : null;
 }

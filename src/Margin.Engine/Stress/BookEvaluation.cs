@@ -41,7 +41,7 @@ public sealed record BookEvaluation
     public ImmutableArray<StressedAccount> Worst { get; init; } = [];
 
     /// <summary>The first accounts the engine refused, with the problems (at most 100; <see cref="Failed"/> counts them all).</summary>
-    public ImmutableArray<UnreadableAccount> Problems { get; init; } = [];
+    public ImmutableArray<AccountProblem> Problems { get; init; } = [];
 }
 
 /// <summary>One account's figures in a stress evaluation.</summary>

@@ -13,6 +13,7 @@ internal static class BookPass
 {
     private const int ChunkSize = 512;
     private const int MaxProblems = 100;
+    private const int MaxUnplanned = 20;
     private static readonly EvaluationContext Context = new(SkipProjection: true);
 
     internal sealed class State(CompactBook book)
@@ -25,6 +26,9 @@ internal static class BookPass
         // Accounts closed at the insurance fund's expense: no longer evaluated.
         public bool[] Closed { get; } = new bool[book.Count];
 
+        // Accounts that got an order in an earlier round.
+        public bool[] Liquidated { get; } = new bool[book.Count];
+
         public Account AccountAt(int index) => Overrides[index] ?? Book.Account(index);
     }
 
@@ -35,6 +39,12 @@ internal static class BookPass
         public int Orders { get; init; }
 
         public int WithoutOrder { get; init; }
+
+        public int FirstOrders { get; init; }
+
+        public ImmutableArray<AccountProblem> Unplanned { get; init; } = [];
+
+        public ImmutableArray<StressOrder> LargestOrders { get; init; } = [];
 
         public decimal InsuranceFundLoss { get; init; }
 
@@ -63,16 +73,16 @@ internal static class BookPass
             var end = Math.Min(count, (c + 1) * ChunkSize);
             for (var i = c * ChunkSize; i < end; i++)
             {
-                Evaluate(state, model, planner, worst, i, part);
+                Evaluate(state, model, planner, worst, options, i, part);
             }
 
             parts[c] = part;
         });
         cancellationToken.ThrowIfCancellationRequested();
-        return Merge(state, model, parts, worst, ratios);
+        return Merge(state, model, parts, worst, ratios, options.LargestOrders);
     }
 
-    private static void Evaluate(State state, MarginModel model, PlannerOptions? planner, int worst, int index, Chunk part)
+    private static void Evaluate(State state, MarginModel model, PlannerOptions? planner, int worst, StressOptions options, int index, Chunk part)
     {
         if (state.Closed[index])
         {
@@ -91,7 +101,7 @@ internal static class BookPass
             part.Failed++;
             if (part.Problems.Count < MaxProblems)
             {
-                part.Problems.Add(new UnreadableAccount(account.Id, Problem(ex)));
+                part.Problems.Add(new AccountProblem(account.Id, Problem(ex)));
             }
 
             return;
@@ -123,24 +133,37 @@ internal static class BookPass
             // one (breakdown lines, reason) per liquidated account would only be thrown away.
             plan = LiquidationPlanner.Plan(model, account, planner, Context, incremental: true, summary);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ArithmeticException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ArithmeticException or InvalidAccountException)
         {
-            part.WithoutOrder++;
+            Unplanned(part, index, summary, account.Id, $"no liquidation plan: {ex.Message}");
             return;
         }
 
         if (plan.Legs.IsEmpty)
         {
-            part.WithoutOrder++;
+            Unplanned(part, index, summary, account.Id, $"the plan has no order ({plan.Outcome}{(plan.Reason is null ? string.Empty : ": " + plan.Reason)})");
             return;
         }
 
         part.Orders++;
+        if (!state.Liquidated[index])
+        {
+            part.FirstOrders.Add(index);
+        }
+        if (options.LargestOrders > 0)
+        {
+            part.OfferOrder(plan, summary.Status, options.LargestOrders);
+        }
+
         part.InsuranceFundLoss += plan.Shortfall.Amount;
         part.LiquidationCost += plan.TotalCost.Amount;
         foreach (var leg in plan.Legs)
         {
-            var asset = leg.Kind == LegKind.ReducePosition ? model.Parameters.Instruments[leg.Target].Instrument.Underlying.Symbol : leg.Target;
+            if (DepthImpact.AssetOf(model.Parameters, leg.Kind, leg.Target) is not { } asset)
+            {
+                continue;
+            }
+
             if (!part.Flows.TryGetValue(asset, out var flow))
             {
                 flow = new Flow();
@@ -170,15 +193,34 @@ internal static class BookPass
         }
     }
 
-    private static Outcome Merge(State state, MarginModel model, Chunk[] parts, int worst, bool ratios)
+    // An account to liquidate that gets no order. A bankrupt one is handed to the insurance fund at its negative equity
+    // (nothing is sold for it, so no price moves) and closed: the fund's loss is the same whether or not the planner can
+    // close it (e.g. an inverse contract whose realised loss would leave its coin owed), and counting it once, here,
+    // keeps it from being counted again every round.
+    private static void Unplanned(Chunk part, int index, MarginSummary summary, string accountId, string reason)
+    {
+        if (summary.Status == MarginStatus.Bankrupt)
+        {
+            part.InsuranceFundLoss += Math.Max(0m, -summary.Equity.Amount);
+            part.ClosedNow.Add(index);
+            part.Unplan(accountId, $"{reason}; handed to the insurance fund at its negative equity {-summary.Equity.Amount} USD");
+            return;
+        }
+
+        part.Unplan(accountId, reason);
+    }
+
+    private static Outcome Merge(State state, MarginModel model, Chunk[] parts, int worst, bool ratios, int largestOrders)
     {
         var byStatus = new int[Enum.GetValues<MarginStatus>().Length];
         var buckets = ratios ? new int[RatioHistogram.BucketCount] : null;
         var flows = new SortedDictionary<string, Flow>(StringComparer.Ordinal);
-        var problems = ImmutableArray.CreateBuilder<UnreadableAccount>();
-        int failed = 0, closed = 0, suspect = 0, orders = 0, withoutOrder = 0;
+        var problems = ImmutableArray.CreateBuilder<AccountProblem>();
+        var unplanned = ImmutableArray.CreateBuilder<AccountProblem>();
+        int failed = 0, closed = 0, suspect = 0, orders = 0, withoutOrder = 0, firstOrders = 0;
         decimal shortfall = 0m, negative = 0m, fund = 0m, cost = 0m;
         var candidates = new List<Candidate>();
+        var largest = new List<StressOrder>();
         foreach (var part in parts)
         {
             for (var s = 0; s < byStatus.Length; s++)
@@ -211,6 +253,14 @@ internal static class BookPass
                 }
             }
 
+            foreach (var problem in part.Unplanned)
+            {
+                if (unplanned.Count < MaxUnplanned)
+                {
+                    unplanned.Add(problem);
+                }
+            }
+
             foreach (var (asset, flow) in part.Flows)
             {
                 if (!flows.TryGetValue(asset, out var total))
@@ -225,6 +275,7 @@ internal static class BookPass
             }
 
             candidates.AddRange(part.Worst);
+            largest.AddRange(part.Largest);
             foreach (var (index, projected) in part.Projected)
             {
                 state.Overrides[index] = projected;
@@ -233,6 +284,12 @@ internal static class BookPass
             foreach (var index in part.ClosedNow)
             {
                 state.Closed[index] = true;
+            }
+
+            firstOrders += part.FirstOrders.Count;
+            foreach (var index in part.FirstOrders)
+            {
+                state.Liquidated[index] = true;
             }
         }
 
@@ -261,6 +318,9 @@ internal static class BookPass
             },
             Orders = orders,
             WithoutOrder = withoutOrder,
+            FirstOrders = firstOrders,
+            Unplanned = unplanned.ToImmutable(),
+            LargestOrders = [.. largest.Order(LargestFirst.Instance).Take(largestOrders)],
             InsuranceFundLoss = fund,
             LiquidationCost = cost,
             Flows = flows,
@@ -278,7 +338,7 @@ internal static class BookPass
     private static string Problem(Exception ex) =>
         ex is InvalidAccountException { Field.Length: > 0 } invalid ? $"{invalid.Field}: {invalid.Problem}"
         : ex is InvalidAccountException other ? other.Problem
-        : $"the evaluation overflowed: {ex.Message}";
+        : $"the evaluation failed ({ex.GetType().Name}): {ex.Message}";
 
     // Highest ratio first, then account id (ordinal): a total order, so the worst accounts are the same for any chunking.
     private readonly record struct Candidate(double Ratio, string AccountId, Account Account) : IComparable<Candidate>
@@ -287,6 +347,20 @@ internal static class BookPass
         {
             var byRatio = other.Ratio.CompareTo(Ratio);
             return byRatio != 0 ? byRatio : string.CompareOrdinal(AccountId, other.AccountId);
+        }
+    }
+
+    // Largest value first, then account id (ordinal): the same orders for any chunking.
+    private sealed class LargestFirst : IComparer<StressOrder>
+    {
+        public static readonly LargestFirst Instance = new();
+
+        public int Compare(StressOrder? x, StressOrder? y)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(y);
+            var byValue = y.Value.CompareTo(x.Value);
+            return byValue != 0 ? byValue : string.CompareOrdinal(x.AccountId, y.AccountId);
         }
     }
 
@@ -314,7 +388,36 @@ internal static class BookPass
 
         public decimal LiquidationCost { get; set; }
 
-        public List<UnreadableAccount> Problems { get; } = [];
+        public List<AccountProblem> Problems { get; } = [];
+
+        public List<AccountProblem> Unplanned { get; } = [];
+
+        public List<StressOrder> Largest { get; } = [];
+
+        // Keeps the chunk's largest orders by value (ties by account id), at most `keep`.
+        public void OfferOrder(LiquidationPlan plan, MarginStatus status, int keep)
+        {
+            var value = plan.Legs.Sum(l => l.Value.Amount);
+            if (Largest.Count == keep && (value < Largest[^1].Value || (value == Largest[^1].Value && string.CompareOrdinal(plan.AccountId, Largest[^1].AccountId) > 0)))
+            {
+                return;
+            }
+
+            var order = new StressOrder(
+                plan.AccountId,
+                status,
+                plan.Outcome.ToString(),
+                value,
+                plan.TotalCost.Amount,
+                plan.Shortfall.Amount,
+                [.. plan.Legs.Select(l => new StressOrderLeg(l.Kind.ToString(), l.Target, l.Side.ToString(), l.Quantity, l.LimitPrice, l.Value.Amount))]);
+            var at = Largest.BinarySearch(order, LargestFirst.Instance);
+            Largest.Insert(at < 0 ? ~at : at, order);
+            if (Largest.Count > keep)
+            {
+                Largest.RemoveAt(Largest.Count - 1);
+            }
+        }
 
         public SortedDictionary<string, Flow> Flows { get; } = new(StringComparer.Ordinal);
 
@@ -323,6 +426,17 @@ internal static class BookPass
         public List<(int Index, Account Account)> Projected { get; } = [];
 
         public List<int> ClosedNow { get; } = [];
+
+        public List<int> FirstOrders { get; } = [];
+
+        public void Unplan(string accountId, string reason)
+        {
+            WithoutOrder++;
+            if (Unplanned.Count < MaxUnplanned)
+            {
+                Unplanned.Add(new AccountProblem(accountId, reason));
+            }
+        }
 
         // Keeps the chunk's worst accounts, sorted, at most `keep`.
         public void Offer(double ratio, Account account, int keep)

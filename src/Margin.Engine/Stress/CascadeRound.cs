@@ -16,10 +16,19 @@ public sealed record CascadeRound
     /// <summary>Liquidation plans issued this round (orders with at least one leg).</summary>
     public required int NewLiquidations { get; init; }
 
+    /// <summary>Of <see cref="NewLiquidations"/>, the accounts liquidated for the first time in the run (the others were liquidated in an earlier round and again now, prices having fallen further).</summary>
+    public int NewAccounts { get; init; }
+
     /// <summary>Accounts that should be liquidated but got no order (nothing sellable, or no plan).</summary>
     public required int WithoutOrder { get; init; }
 
-    /// <summary>The loss beyond equity that this round's liquidations leave to the insurance fund (the plans' shortfalls).</summary>
+    /// <summary>The round's largest orders by value (<see cref="StressOptions.LargestOrders"/>, default 20), largest first: the orders the round would issue, with their legs.</summary>
+    public ImmutableArray<StressOrder> LargestOrders { get; init; } = [];
+
+    /// <summary>The first accounts (at most 20) that should be liquidated but got no order, with the planner's reason.</summary>
+    public ImmutableArray<AccountProblem> Unplanned { get; init; } = [];
+
+    /// <summary>The loss beyond equity that this round's liquidations leave to the insurance fund: the plans' shortfalls, and the negative equity of bankrupt accounts that got no order.</summary>
     public required decimal InsuranceFundLoss { get; init; }
 
     /// <summary>The expected cost (fees and impact) of this round's plans.</summary>
@@ -36,7 +45,7 @@ public sealed record CascadeRound
 }
 
 /// <summary>One asset in one cascade round: forced sales and purchases against its depth and the price impact.</summary>
-/// <param name="Asset">The asset symbol (positions count on their underlying).</param>
+/// <param name="Asset">The asset symbol (perpetuals and futures count on their underlying; options are left out: <see cref="DepthImpact.AssetOf"/>).</param>
 /// <param name="SoldUsd">Collateral sold and long positions reduced, USD.</param>
 /// <param name="BoughtUsd">Borrows repaid and short positions reduced, USD.</param>
 /// <param name="Legs">Order legs on the asset.</param>

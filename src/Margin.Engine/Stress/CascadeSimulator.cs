@@ -13,10 +13,13 @@ namespace Margin.Engine.Stress;
 /// engine would liquidate (liquidatable or bankrupt, no suppressing flag) gets the sweep's liquidation plan; its legs are
 /// assumed filled within the round at their limit prices, so the account carries the plan's projected holdings into the
 /// next round (and may be liquidated again if prices keep falling), and an account whose plan leaves negative equity is
-/// closed: the insurance fund takes the plan's shortfall, once. Each asset's net sales (collateral sold and long positions
-/// reduced, minus borrows repaid and shorts bought back, positions counting on their underlying) move its price by the
+/// closed: the insurance fund takes the plan's shortfall, once. A bankrupt account the planner cannot give an order is
+/// closed too, the fund taking its negative equity, with nothing sold for it. Each asset's net sales (collateral sold and long positions
+/// reduced, minus borrows repaid and shorts bought back, perpetuals and futures counting on their underlying, options
+/// left out) move its price by the
 /// depth model (<see cref="DepthImpact"/>), and the instruments' marks follow (<see cref="StressedMarket"/>). The cascade
-/// stops after a round that issues no liquidation, or at the round limit.</para>
+/// stops after a round that issues no liquidation at all, or at the round limit: a round whose orders all go to accounts
+/// liquidated before (<see cref="CascadeRound.NewAccounts"/> 0) still sells, so it still moves prices.</para>
 /// <para>What it leaves out, on purpose: prices do not recover between rounds, other traders do not absorb the flow,
 /// and an order is never partly filled; the result is the cascade's severe but plausible path, not a forecast.
 /// Deterministic for a given book, parameters, snapshot and options (thread count included).</para>
@@ -82,7 +85,10 @@ public static class CascadeSimulator
                 Round = round,
                 Evaluation = pass.Evaluation,
                 NewLiquidations = pass.Orders,
+                NewAccounts = pass.FirstOrders,
                 WithoutOrder = pass.WithoutOrder,
+                Unplanned = pass.Unplanned,
+                LargestOrders = pass.LargestOrders,
                 InsuranceFundLoss = pass.InsuranceFundLoss,
                 LiquidationCost = pass.LiquidationCost,
                 Assets = flows.ToImmutable(),

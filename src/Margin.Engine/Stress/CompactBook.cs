@@ -57,7 +57,7 @@ public sealed class CompactBook
     public int Count => _ids.Length;
 
     /// <summary>The accounts that could not be read, with their problems.</summary>
-    public ImmutableArray<UnreadableAccount> Unreadable { get; }
+    public ImmutableArray<AccountProblem> Unreadable { get; }
 
     /// <summary>The number of balances held.</summary>
     public int BalanceCount => _balanceAsset.Length;
@@ -152,7 +152,7 @@ public sealed class CompactBook
 
         internal List<string> Instruments { get; } = [];
 
-        internal List<UnreadableAccount> Problems { get; } = [];
+        internal List<AccountProblem> Problems { get; } = [];
 
         /// <summary>The readable accounts added so far.</summary>
         public int Count => Ids.Count;
@@ -189,7 +189,7 @@ public sealed class CompactBook
         public Builder AddUnreadable(string accountId, string problem)
         {
             NotBuilt();
-            Problems.Add(new UnreadableAccount(accountId ?? string.Empty, problem ?? "unreadable"));
+            Problems.Add(new AccountProblem(accountId ?? string.Empty, problem ?? "unreadable"));
             return this;
         }
 
@@ -293,7 +293,7 @@ internal sealed class Segmented<T>(T[][] segments, int length)
     public long Bytes(int itemBytes) => 24 + (32L * segments.Length) + ((long)Length * itemBytes);
 }
 
-/// <summary>An account a stress run could not read, with why.</summary>
+/// <summary>An account and what went wrong with it in a stress run: it could not be read, the engine refused it, or it got no liquidation plan.</summary>
 /// <param name="AccountId">The account's id (or row key).</param>
 /// <param name="Problem">What was wrong, and where.</param>
-public sealed record UnreadableAccount(string AccountId, string Problem);
+public sealed record AccountProblem(string AccountId, string Problem);

@@ -1,3 +1,7 @@
+using Margin.Engine.Instruments;
+using Margin.Engine.Liquidation;
+using Margin.Engine.Parameters;
+
 namespace Margin.Engine.Stress;
 
 /// <summary>The price impact of forced sales against an asset's depth: the linear impact model the liquidation planner costs legs with.</summary>
@@ -29,6 +33,22 @@ public static class DepthImpact
         }
 
         return Math.Max(MinimumFactor, 1m - (netSoldUsd / depthUsd));
+    }
+
+    /// <summary>The asset whose depth a liquidation leg trades against: the asset itself for a sale or a repay, the underlying for a perpetual or a future, none for an option (it trades in its own book, and its premium is not a sale of the underlying).</summary>
+    /// <param name="parameters">The instruments.</param>
+    /// <param name="kind">The leg's kind.</param>
+    /// <param name="target">The leg's asset symbol or instrument id.</param>
+    /// <returns>The asset symbol, or null for an option or an instrument the parameters do not know.</returns>
+    public static string? AssetOf(RiskParameters parameters, LegKind kind, string target)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (kind != LegKind.ReducePosition)
+        {
+            return target;
+        }
+
+        return parameters.Instruments.TryGetValue(target, out var p) && p.Instrument is not EuropeanOption ? p.Instrument.Underlying.Symbol : null;
     }
 
     /// <summary>Whether a net sale hits the floor of one round.</summary>

@@ -11,7 +11,7 @@ namespace Margin.Engine.Stress;
 public static class RatioHistogram
 {
     /// <summary>The lower edges of the finite buckets.</summary>
-    public static readonly ImmutableArray<double> Edges = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0, 5.0];
+    public static readonly ImmutableArray<double> Edges = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.5, 2.0];
 
     /// <summary>The number of buckets: one per edge, and one for <c>+inf</c>.</summary>
     public static int BucketCount => Edges.Length + 1;
@@ -35,7 +35,7 @@ public static class RatioHistogram
         return 0;
     }
 
-    /// <summary>The bucket's label, e.g. <c>0.9-1</c>, <c>&gt;=5</c> or <c>inf</c>.</summary>
+    /// <summary>The bucket's label in plain ASCII (stored documents), e.g. <c>0.9-1</c>, <c>&gt;=2</c> or <c>inf</c>; the report draws them as "≥ 2" and "∞".</summary>
     public static string Label(int bucket) =>
         bucket >= Edges.Length ? "inf"
         : bucket == Edges.Length - 1 ? FormattableString.Invariant($">={Edges[bucket]}")

@@ -10,6 +10,9 @@ public sealed record StressOptions
     /// <summary>How many worst accounts the first and final evaluations keep (0 to 1,000); default 20.</summary>
     public int WorstAccounts { get; init; } = 20;
 
+    /// <summary>How many of each round's largest orders (by value) the round keeps (0 to 1,000); default 20.</summary>
+    public int LargestOrders { get; init; } = 20;
+
     /// <summary>The most threads an evaluation uses; default the processor count.</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
@@ -25,6 +28,11 @@ public sealed record StressOptions
         if (WorstAccounts is < 0 or > 1_000)
         {
             problems.Add(FormattableString.Invariant($"the number of worst accounts must be 0 to 1000 (got {WorstAccounts})"));
+        }
+
+        if (LargestOrders is < 0 or > 1_000)
+        {
+            problems.Add(FormattableString.Invariant($"the number of largest orders must be 0 to 1000 (got {LargestOrders})"));
         }
 
         if (MaxDegreeOfParallelism < 1)

@@ -1,6 +1,7 @@
 using Margin.Engine.Instruments;
 using Margin.Engine.Parameters;
 using Margin.Engine.Prices;
+using Margin.Engine.Pricing;
 
 namespace Margin.Engine.Stress;
 
@@ -15,7 +16,8 @@ namespace Margin.Engine.Stress;
 /// mark, so that a zero shock leaves every mark exactly as it was: a perpetual or future keeps its mark times the ratio
 /// of the derived marks after and before (the price factor, times the carry's unchanged ratio), and an option its mark
 /// plus the change of its Black-76 value (at least <see cref="InstrumentMarks.MinimumMark"/>). An option's implied
-/// volatility is multiplied by its underlying's volatility factor. An instrument the parameters cannot derive keeps its
+/// volatility is multiplied by its underlying's volatility factor; an option whose mark quotes an implied volatility is
+/// revalued on it (the volatility it was marked with). An instrument the parameters cannot derive keeps its
 /// mark.</para>
 /// <para>The moved snapshot is a hypothetical: it has its own id, the base's time, and no whole-snapshot unusable reason
 /// (a stress run on a snapshot older than its maximum age asks what the prices would do, not whether they are fresh).</para>
@@ -73,13 +75,33 @@ public static class StressedMarket
             }
 
             var v = volatilityFactors is not null && volatilityFactors.TryGetValue(p.Instrument.Underlying.Symbol, out var vf) ? vf : 1.0;
-            var moved = p.Instrument is EuropeanOption
-                ? Math.Max(InstrumentMarks.MinimumMark, mark.Mark + (a.Mark - b.Mark))
+            var moved = p.Instrument is EuropeanOption option
+                ? Math.Max(InstrumentMarks.MinimumMark, mark.Mark + OptionChange(option, mark, a, b, snapshot, assets, parameters, v))
                 : Positive(mark.Mark * (a.Mark / b.Mark));
             marks.Add(moved == mark.Mark && v == 1.0 ? mark : InstrumentPrice.Create(instrumentId, moved, mark.ImpliedVolatility * v, mark.UnusableReason));
         }
 
         return PriceSnapshot.Create(id, snapshot.AsOf, snapshot.Quote, assets.Values, marks, snapshot.Defects.Values, unusableReason: null, snapshot.Correlations);
+    }
+
+    // The change of an option's value: on its quoted implied volatility when the mark carries one (the volatility it was
+    // marked with), else as the engine derives marks (volatility surface or sigma; none: no change).
+    private static decimal OptionChange(EuropeanOption option, InstrumentPrice mark, InstrumentPrice after, InstrumentPrice before, PriceSnapshot snapshot, Dictionary<string, AssetPrice> moved, RiskParameters parameters, double volatilityFactor)
+    {
+        if (mark.ImpliedVolatility is not { } iv
+            || !snapshot.Assets.TryGetValue(option.Underlying.Symbol, out var spot0)
+            || !moved.TryGetValue(option.Underlying.Symbol, out var spot1)
+            || option.ExpiresAt <= snapshot.AsOf)
+        {
+            return after.Mark - before.Mark;
+        }
+
+        var rate = InstrumentMarks.Grid(parameters, option.Underlying.Symbol)?.Rate ?? 0.0;
+        var years = InstrumentMarks.Years(option.ExpiresAt, snapshot.AsOf);
+        var strike = (double)option.Strike;
+        var was = Black76.Price(option.Right, Black76.Forward((double)spot0.Price, years, rate), strike, years, iv, rate);
+        var now = Black76.Price(option.Right, Black76.Forward((double)spot1.Price, years, rate), strike, years, iv * volatilityFactor, rate);
+        return (decimal)Math.Round(now - was, 8);
     }
 
     private static Dictionary<string, InstrumentPrice> Index(IReadOnlyList<InstrumentPrice> marks) =>

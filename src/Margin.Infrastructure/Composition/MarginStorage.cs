@@ -7,6 +7,7 @@ using Margin.Infrastructure.Parameters;
 using Margin.Infrastructure.Prices;
 using Margin.Infrastructure.Queues;
 using Margin.Infrastructure.Storage;
+using Margin.Infrastructure.Stress;
 using Margin.Infrastructure.Sweeps;
 
 namespace Margin.Infrastructure.Composition;
@@ -31,6 +32,8 @@ public sealed class MarginStorage
         Parameters = new TableRiskParameterStore(tables.GetTableClient(prefix + TableRiskParameterStore.TableName));
         Sweeps = new TableSweepStore(tables.GetTableClient(prefix + TableSweepStore.TableName));
         WorkQueue = new StorageWorkQueue(queues.GetQueueClient(prefix + StorageWorkQueue.QueueName), queues.GetQueueClient(prefix + StorageWorkQueue.PoisonQueueName));
+        StressRuns = new TableStressRunStore(tables.GetTableClient(prefix + TableStressRunStore.TableName));
+        StressQueue = new StorageStressQueue(queues.GetQueueClient(prefix + StorageStressQueue.QueueName), queues.GetQueueClient(prefix + StorageStressQueue.PoisonQueueName));
     }
 
     /// <summary>The options it was built from.</summary>
@@ -62,6 +65,12 @@ public sealed class MarginStorage
 
     /// <summary>The <c>margin-shards</c> queue and its poison queue.</summary>
     public StorageWorkQueue WorkQueue { get; }
+
+    /// <summary>The <c>stressruns</c> table (book stress runs and their results; never the live book).</summary>
+    public TableStressRunStore StressRuns { get; }
+
+    /// <summary>The <c>margin-stress</c> queue and its poison queue.</summary>
+    public StorageStressQueue StressQueue { get; }
 
     /// <summary>Builds the stores: from the connection string, else from the endpoints with <paramref name="credential"/> (default: <see cref="DefaultAzureCredential"/>).</summary>
     /// <exception cref="ArgumentException">The options are invalid; the message names every problem.</exception>
@@ -96,7 +105,9 @@ public sealed class MarginStorage
             PriceHistory.EnsureCreatedAsync(cancellationToken),
             Parameters.EnsureCreatedAsync(cancellationToken),
             Sweeps.EnsureCreatedAsync(cancellationToken),
-            WorkQueue.EnsureCreatedAsync(cancellationToken)).ConfigureAwait(false);
+            WorkQueue.EnsureCreatedAsync(cancellationToken),
+            StressRuns.EnsureCreatedAsync(cancellationToken),
+            StressQueue.EnsureCreatedAsync(cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>The table service (for tools that measure it, such as the benchmark's ceiling probe).</summary>

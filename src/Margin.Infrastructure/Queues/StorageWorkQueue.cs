@@ -23,7 +23,6 @@ public sealed class StorageWorkQueue : IWorkQueue
     public const string PoisonQueueName = QueueName + "-poison";
 
     private readonly QueueClient _queue;
-    private readonly QueueClient _poison;
 
     /// <summary>Creates the adapter over the two queue clients (created by <see cref="EnsureCreatedAsync"/>).</summary>
     /// <param name="queue">The work queue, with no message encoding of its own (this class encodes and decodes base64, so that a body that is not base64 is poisoned instead of failing the whole receive).</param>
@@ -33,7 +32,7 @@ public sealed class StorageWorkQueue : IWorkQueue
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(poison);
         _queue = queue;
-        _poison = poison;
+        Poison = new PoisonQueue(poison);
     }
 
     /// <summary>Creates the adapter from a connection string (Azurite's or an account's).</summary>
@@ -42,12 +41,15 @@ public sealed class StorageWorkQueue : IWorkQueue
     public static StorageWorkQueue FromConnectionString(string connectionString, string queueName = QueueName) =>
         new(new QueueClient(connectionString, queueName), new QueueClient(connectionString, queueName + "-poison"));
 
+    /// <summary>The poison queue (<c>margin-shards-poison</c>).</summary>
+    public PoisonQueue Poison { get; }
+
     /// <summary>Creates both queues if they do not exist.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
         await _queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await _poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Poison.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -136,17 +138,10 @@ public sealed class StorageWorkQueue : IWorkQueue
     /// <param name="message">The received message.</param>
     /// <param name="reason">Why it is poison.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task CopyToPoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken = default)
+    public Task CopyToPoisonAsync(ReceivedWorkItem message, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-
-        // A queue message holds 64 KiB: a long body is kept in part, with its length, so the record always fits.
-        var body = message.Body.Length <= MaxPoisonBodyChars ? message.Body : message.Body[..MaxPoisonBodyChars];
-        var record = System.Text.Json.JsonSerializer.Serialize(
-            new PoisonRecord(reason, message.DequeueCount, message.MessageId, body, message.Body.Length),
-            PoisonJsonContext.Default.PoisonRecord);
-        await _poison.SendMessageAsync(Base64(record), cancellationToken).ConfigureAwait(false);
+        return Poison.CopyAsync(message.MessageId, message.DequeueCount, message.Body, reason, cancellationToken);
     }
 
     /// <summary>Reads a message body another receiver has already taken and decoded (the Functions host's queue trigger): the work item, or why it is not one.</summary>
@@ -161,8 +156,8 @@ public sealed class StorageWorkQueue : IWorkQueue
         return new ReceivedWorkItem(messageId, popReceipt, dequeueCount, body, item, problem);
     }
 
-    /// <summary>The most characters of a poisoned body kept in its record: even if every one is escaped as <c>\uXXXX</c> (six characters), the record stays under a message's 64 KiB once base64-encoded.</summary>
-    public const int MaxPoisonBodyChars = 6 * 1024;
+    /// <summary>The most characters of a poisoned body kept in its record (<see cref="PoisonQueue.MaxBodyChars"/>).</summary>
+    public const int MaxPoisonBodyChars = PoisonQueue.MaxBodyChars;
 
     private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
 
@@ -176,23 +171,5 @@ public sealed class StorageWorkQueue : IWorkQueue
 
     /// <summary>How many messages the poison queue holds (approximate); 0 when it does not exist yet.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task<int> ApproximatePoisonCountAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var properties = await _poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
-            return properties.Value.ApproximateMessagesCount;
-        }
-        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
-        {
-            return 0;
-        }
-    }
+    public Task<int> ApproximatePoisonCountAsync(CancellationToken cancellationToken = default) => Poison.ApproximateCountAsync(cancellationToken);
 }
-
-/// <summary>A poisoned message with the reason.</summary>
-internal sealed record PoisonRecord(string Reason, long DequeueCount, string MessageId, string Body, int BodyLength);
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(PoisonRecord))]
-internal sealed partial class PoisonJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,4 +1,5 @@
 using Margin.Engine.Prices;
+using Margin.Sweep.Prices;
 
 namespace Margin.Sweep.Ports;
 
@@ -15,6 +16,18 @@ public interface IPriceSnapshotStore
     /// <param name="snapshotId">The snapshot id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<PriceSnapshot?> ReadAsync(string snapshotId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the oracle guard's decisions behind a stored snapshot. Like the snapshot they are immutable: writing the same decisions again does nothing, other decisions fail.</summary>
+    /// <param name="snapshotId">The snapshot the decisions priced.</param>
+    /// <param name="decisions">The decisions.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="InvalidOperationException">The snapshot is not stored, or other decisions are already recorded for it.</exception>
+    Task WriteDecisionsAsync(string snapshotId, PriceDecisions decisions, CancellationToken cancellationToken = default);
+
+    /// <summary>The oracle guard's decisions behind a snapshot, or null when none are recorded (a snapshot written before they were, or an unknown id).</summary>
+    /// <param name="snapshotId">The snapshot id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<PriceDecisions?> ReadDecisionsAsync(string snapshotId, CancellationToken cancellationToken = default);
 
     /// <summary>Points <c>latest</c> at a stored snapshot.</summary>
     /// <param name="snapshotId">The snapshot id.</param>

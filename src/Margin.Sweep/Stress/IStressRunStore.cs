@@ -7,8 +7,10 @@ public interface IStressRunStore
     /// <exception cref="InvalidOperationException">A run with the id exists.</exception>
     Task CreateAsync(StressRunRecord record, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces a run's record (its status).</summary>
-    Task UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default);
+    /// <summary>Replaces a run's record (its status): only if it is unchanged since it was read when the record carries a <see cref="StressRunRecord.ConcurrencyToken"/>.</summary>
+    /// <returns>The record as stored, with its new concurrency token.</returns>
+    /// <exception cref="Ports.StoreConflictException">The record changed since it was read.</exception>
+    Task<StressRunRecord> UpdateAsync(StressRunRecord record, CancellationToken cancellationToken = default);
 
     /// <summary>A run's record, or null when there is none.</summary>
     Task<StressRunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default);

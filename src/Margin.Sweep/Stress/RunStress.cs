@@ -13,8 +13,9 @@ namespace Margin.Sweep.Stress;
 /// <para>Nothing of the live book is written: no result, history, order or receipt. Idempotent per run: a completed run is
 /// not run again; an interrupted one (a crash, a timeout) runs again from the start on the inputs pinned at acceptance
 /// and replaces what the earlier attempt stored; a failed one stays failed. A run whose inputs no longer check (its
-/// parameter version or snapshot was removed, the book is empty) fails with the reasons; storage failures propagate, so
-/// the queue retries the run and poisons it after its last attempt (the host calls <see cref="FailAsync"/> then).</para>
+/// parameter version or snapshot was removed, the book is empty) or whose computation fails (it would fail the same way
+/// again) fails with the reasons; storage failures propagate, so the queue retries the run and poisons it after its last
+/// attempt (the host calls <see cref="FailAsync"/> then).</para>
 /// <para>The book is read partition by partition (a few at a time) and added in partition order and, within a partition,
 /// in account-id order, so the same stored book gives the same compact book and the same result.</para>
 /// </remarks>
@@ -79,8 +80,22 @@ public sealed class RunStress
 
         using var activity = SweepTelemetry.ActivitySource.StartActivity("RunStress");
         activity?.SetTag("margin.stress.run_id", runId).SetTag(SweepTelemetry.SnapshotIdTag, record.SnapshotId).SetTag(SweepTelemetry.ParamsVersionTag, record.ParamsVersion);
-        record = record with { Status = StressRunStatus.Running, StartedAt = _time.GetUtcNow(), Attempts = record.Attempts + 1 };
-        await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            record = await _runs.UpdateAsync(record with { Status = StressRunStatus.Running, StartedAt = _time.GetUtcNow(), Attempts = record.Attempts + 1 }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreConflictException)
+        {
+            // Another attempt changed the record between the read and this update. Finished: nothing to do. Still going:
+            // this delivery fails, so the queue offers the run again later (should that attempt die, the run is not lost).
+            var now = await _runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+            if (now?.Status is StressRunStatus.Completed or StressRunStatus.Failed)
+            {
+                return new StressRunOutcome(StressRunOutcomeKind.AlreadyDone, now, now.Status == StressRunStatus.Completed ? await _runs.GetResultAsync(runId, cancellationToken).ConfigureAwait(false) : null, now.Error);
+            }
+
+            throw new InvalidOperationException($"stress run {runId} was changed by another attempt meanwhile (now {now?.Status}); this delivery leaves it and the queue offers it again later");
+        }
 
         var (prepared, problems) = await _preparation.PrepareAsync(record.Request, checkBook: false, cancellationToken).ConfigureAwait(false);
         if (prepared is null)
@@ -99,10 +114,19 @@ public sealed class RunStress
             return await FailedAsync(record, why, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = Run(record, prepared, book, read, cancellationToken);
+        StressRunResult result;
+        try
+        {
+            result = Run(record, prepared, book, read, cancellationToken);
+        }
+        catch (Exception ex) when (Deterministic(ex))
+        {
+            // The computation fails the same way every time on the same inputs: retrying it would only repeat it.
+            return await FailedAsync(record, $"the run could not be computed: {ex.GetType().Name}: {ex.Message}", cancellationToken).ConfigureAwait(false);
+        }
+
         await _runs.SaveResultAsync(result, cancellationToken).ConfigureAwait(false);
-        record = record with { Status = StressRunStatus.Completed, CompletedAt = result.CompletedAt, Error = null };
-        await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);
+        record = await FinishAsync(record, r => r with { Status = StressRunStatus.Completed, CompletedAt = result.CompletedAt, Error = null }, keepCompleted: false, cancellationToken).ConfigureAwait(false);
         activity?.SetTag(SweepTelemetry.AccountCountTag, book.Count).SetTag("margin.stress.rounds", result.Cascade.Rounds.Length);
         return new StressRunOutcome(StressRunOutcomeKind.Completed, record, result, null);
     }
@@ -121,9 +145,30 @@ public sealed class RunStress
             return record;
         }
 
-        record = record with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error };
-        await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);
-        return record;
+        return await FinishAsync(record, r => r with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error }, keepCompleted: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Writes a final status conditionally on the record as last read, reading it again when another attempt changed it
+    // meanwhile: a failure never overwrites a completion (keepCompleted), and a completion (its result is stored and
+    // whole) wins over a failure another attempt recorded meanwhile.
+    private async Task<StressRunRecord> FinishAsync(StressRunRecord record, Func<StressRunRecord, StressRunRecord> finish, bool keepCompleted, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await _runs.UpdateAsync(finish(record), cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreConflictException) when (attempt < 5)
+            {
+                record = await _runs.GetAsync(record.RunId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"stress run {record.RunId} was deleted while it ran");
+                if (keepCompleted && record.Status == StressRunStatus.Completed)
+                {
+                    return record;
+                }
+            }
+        }
     }
 
     /// <summary>Runs a prepared scenario on a compact book (no I/O): the shock, the cascade and the curve.</summary>
@@ -219,10 +264,18 @@ public sealed class RunStress
 
     private async Task<StressRunOutcome> FailedAsync(StressRunRecord record, string error, CancellationToken cancellationToken)
     {
-        record = record with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error };
-        await _runs.UpdateAsync(record, cancellationToken).ConfigureAwait(false);
-        return new StressRunOutcome(StressRunOutcomeKind.Failed, record, null, error);
+        record = await FinishAsync(record, r => r with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = error }, keepCompleted: true, cancellationToken).ConfigureAwait(false);
+        return record.Status == StressRunStatus.Completed
+            ? new StressRunOutcome(StressRunOutcomeKind.AlreadyDone, record, await _runs.GetResultAsync(record.RunId, cancellationToken).ConfigureAwait(false), null)
+            : new StressRunOutcome(StressRunOutcomeKind.Failed, record, null, error);
     }
+
+    // A failure of the computation itself (bad arithmetic, an argument the engine refuses), also when the parallel
+    // evaluation wraps it: the same inputs fail the same way, unlike a storage failure.
+    private static bool Deterministic(Exception ex) =>
+        ex is AggregateException aggregate
+            ? aggregate.Flatten().InnerExceptions.All(Deterministic)
+            : ex is ArgumentException or ArithmeticException or InvalidOperationException;
 }
 
 /// <summary>What <see cref="RunStress.ExecuteAsync"/> did.</summary>

@@ -62,7 +62,17 @@ public sealed class StartStress
         await _runs.CreateAsync(record, cancellationToken).ConfigureAwait(false);
         if (enqueue)
         {
-            await _queue!.EnqueueAsync(record.RunId, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _queue!.EnqueueAsync(record.RunId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The record exists first (so a message is never consumed before its record); with no message it would
+                // stay Queued forever, so it says why it will never run. The caller sees the failure.
+                await _runs.UpdateAsync(record with { Status = StressRunStatus.Failed, CompletedAt = _time.GetUtcNow(), Error = $"the run could not be queued on margin-stress: {ex.GetType().Name}: {ex.Message.Split('\n', 2)[0]}" }, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
         }
 
         return new StressStart(record, []);

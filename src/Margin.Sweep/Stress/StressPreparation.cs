@@ -77,7 +77,7 @@ public sealed class StressPreparation
         PriceSnapshot? snapshot = null;
         if (snapshotId is null)
         {
-            problems.Add("snapshotId: there is no price snapshot yet (refresh prices first: margin prices refresh)");
+            problems.Add("snapshotId: there is no price snapshot yet (refresh prices first: margin sweep, or the RefreshPrices function)");
         }
         else
         {
@@ -100,17 +100,16 @@ public sealed class StressPreparation
         }
 
         var field = scenario.Historical ? $"historical scenario {scenario.Name}" : "scenario";
-        scenario.Prices.TryResolve(parameters, field, out var prices, out var priceProblems);
-        scenario.Volatilities.TryResolve(parameters, scenario.Historical && request.VolatilityShocks is null ? field + " (volatility shocks)" : "volatilityShocks", out var vols, out var volProblems);
+        var volField = scenario.Historical && request.VolatilityShocks is null ? field + " (volatility shocks)" : "volatilityShocks";
+        scenario.Prices.TryResolve(parameters, field, out var resolvedPrices, out var priceProblems);
+        scenario.Volatilities.TryResolve(parameters, volField, out var resolvedVols, out var volProblems);
         problems.AddRange(priceProblems);
         problems.AddRange(volProblems);
-        foreach (var (symbol, _) in prices)
-        {
-            if (!snapshot.Assets.ContainsKey(symbol))
-            {
-                problems.Add($"{field}: {symbol} has no price in snapshot {snapshot.Id}, so it cannot be shocked");
-            }
-        }
+
+        // An asset named by its symbol must have a price to move; one a class or * selects and the snapshot does not price
+        // (a missing price is a defect the sweep reports) is left out, so that a broad shock still runs.
+        var prices = Priced(resolvedPrices, scenario.Prices, snapshot, field, problems);
+        var vols = Priced(resolvedVols, scenario.Volatilities, snapshot, volField, problems);
 
         string? curveAsset = null;
         var moves = request.CurveMoves();
@@ -196,6 +195,25 @@ public sealed class StressPreparation
     // The request's volatility shocks override a historical scenario's for the selectors both name.
     private static ShockSet Merge(ShockSet shipped, ShockSet given) =>
         ShockSet.Create(shipped.Shocks.Where(s => !given.Shocks.Any(g => string.Equals(g.Selector, s.Selector, StringComparison.OrdinalIgnoreCase))).Concat(given.Shocks));
+
+    private static SortedDictionary<string, decimal> Priced(IReadOnlyDictionary<string, decimal> moves, ShockSet shocks, PriceSnapshot snapshot, string field, List<string> problems)
+    {
+        var named = shocks.Shocks.Select(s => s.Selector).ToHashSet(StringComparer.Ordinal);
+        var priced = new SortedDictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var (symbol, move) in moves)
+        {
+            if (snapshot.Assets.ContainsKey(symbol))
+            {
+                priced[symbol] = move;
+            }
+            else if (named.Contains(symbol))
+            {
+                problems.Add($"{field}: {symbol} has no price in snapshot {snapshot.Id}, so it cannot be shocked");
+            }
+        }
+
+        return priced;
+    }
 
     private static string? DefaultCurveAsset(RiskParameters parameters) =>
         parameters.Assets.ContainsKey("BTC") ? "BTC"

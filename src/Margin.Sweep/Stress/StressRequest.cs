@@ -18,6 +18,12 @@ public sealed record StressRequest
     /// <summary>The most points a curve may have.</summary>
     public const int MaxCurvePoints = 101;
 
+    /// <summary>The largest move a curve bound or step may be, in percent (as for a shock).</summary>
+    public const decimal MaxMovePercent = 100_000m;
+
+    /// <summary>The smallest curve step, in percent.</summary>
+    public const decimal MinCurveStepPercent = 0.0001m;
+
     /// <summary>The shape's version.</summary>
     public int V { get; init; } = CurrentVersion;
 
@@ -79,18 +85,23 @@ public sealed record StressRequest
 
         if (Curve)
         {
-            if (CurveStep <= 0m)
-            {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"curveStep: must be a positive percentage (got {CurveStep})"));
-            }
-            else if (CurveMoves().Count > MaxCurvePoints)
-            {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"curve: {CurveFrom}% to {CurveTo}% in steps of {CurveStep}% has more than {MaxCurvePoints} points"));
-            }
-
+            var bounds = problems.Count;
             if (CurveFrom <= -100m || CurveTo <= -100m)
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture, $"curve: a move of {Math.Min(CurveFrom, CurveTo)}% leaves no price; moves must be above -100%"));
+            }
+            else if (CurveFrom > MaxMovePercent || CurveTo > MaxMovePercent)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"curve: a move of {Math.Max(CurveFrom, CurveTo)}% is beyond +{MaxMovePercent}%"));
+            }
+
+            if (CurveStep < MinCurveStepPercent || CurveStep > MaxMovePercent)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"curveStep: must be a percentage from {MinCurveStepPercent} to {MaxMovePercent} (got {CurveStep})"));
+            }
+            else if (problems.Count == bounds && TooManyPoints())
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"curve: {CurveFrom}% to {CurveTo}% in steps of {CurveStep}% has more than {MaxCurvePoints} points"));
             }
         }
 
@@ -101,11 +112,11 @@ public sealed record StressRequest
         return problems;
     }
 
-    /// <summary>The curve's moves as fractions, from <see cref="CurveFrom"/> toward <see cref="CurveTo"/> (both included when a whole number of steps apart).</summary>
+    /// <summary>The curve's moves as fractions, from <see cref="CurveFrom"/> toward <see cref="CurveTo"/> (both included when a whole number of steps apart); empty when the bounds are out of range (see <see cref="Problems"/>).</summary>
     public IReadOnlyList<decimal> CurveMoves()
     {
         var moves = new List<decimal>();
-        if (!Curve || CurveStep <= 0m)
+        if (!Curve || CurveStep < MinCurveStepPercent || CurveStep > MaxMovePercent || CurveFrom <= -100m || CurveTo <= -100m || CurveFrom > MaxMovePercent || CurveTo > MaxMovePercent || TooManyPoints())
         {
             return moves;
         }
@@ -122,6 +133,10 @@ public sealed record StressRequest
 
         return moves;
     }
+
+    // Decided before any loop and without a division: the bounds are at most 100,100 percentage points apart and the step
+    // at most 100,000, so neither side can overflow (a division by a tiny step could).
+    private bool TooManyPoints() => Math.Abs(CurveTo - CurveFrom) > CurveStep * (MaxCurvePoints - 1);
 
     private static void Check(List<string> problems, string field, string? value)
     {

@@ -17,7 +17,13 @@ public enum StressRunStatus
 }
 
 /// <summary>A stress run's record: its request, the inputs pinned when it was accepted, and its status.</summary>
-/// <remarks>The snapshot and parameter version are resolved when the run is accepted, so the queued run (and every retry of it) uses exactly the inputs that were checked.</remarks>
+/// <remarks>
+/// The snapshot and parameter version are resolved when the run is accepted and pinned here (in <see cref="Request"/> too),
+/// so the queued run and every retry of it use the snapshot and parameters that were checked. A historical scenario is
+/// pinned by name and read again when the run executes (a shipped file changes only with a deployment); the result
+/// records the moves actually applied. The liquidation planner's fees, impact and order limits are the deployment's
+/// sweep settings when the run executes.
+/// </remarks>
 /// <param name="RunId">The run's id.</param>
 /// <param name="Status">Where the run is.</param>
 /// <param name="Request">What was asked.</param>
@@ -42,4 +48,8 @@ public sealed record StressRunRecord(
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
     int Attempts,
-    string? Error);
+    string? Error)
+{
+    /// <summary>The store's version of the record (an ETag), set when it is read or updated: an update carrying it fails with a <see cref="Ports.StoreConflictException"/> if the record changed meanwhile; null updates unconditionally.</summary>
+    public string? ConcurrencyToken { get; init; }
+}

@@ -38,7 +38,7 @@ public sealed record StressRunResult
     public required int UnreadableAccounts { get; init; }
 
     /// <summary>The first unreadable accounts, at most 100.</summary>
-    public required ImmutableArray<UnreadableAccount> Unreadable { get; init; }
+    public required ImmutableArray<AccountProblem> Unreadable { get; init; }
 
     /// <summary>The compact book's estimated size in bytes.</summary>
     public required long BookBytes { get; init; }

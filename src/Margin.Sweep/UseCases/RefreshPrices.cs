@@ -21,8 +21,10 @@ namespace Margin.Sweep.UseCases;
 /// no price and a defect if it never had one. When no asset has a usable price (every source stale or down) the
 /// snapshot itself is unusable, so the sweep on it runs in no-liquidation mode. Instrument marks are derived from the asset prices
 /// (<see cref="InstrumentMarks"/>).</para>
-/// <para>Writes the snapshot, then the history points of the accepted prices, then the <c>latest</c> pointer: a crash
-/// leaves at worst an unreferenced snapshot, and the next refresh writes a new one.</para>
+/// <para>Writes the snapshot, then its oracle decisions (<see cref="PriceDecisions"/>: every asset's decision with each
+/// source's quote and verdict, and the sources that failed, for the report), then the history points of the accepted
+/// prices, then the <c>latest</c> pointer: a crash leaves at worst an unreferenced snapshot (with or without its
+/// decisions), and the next refresh writes a new one.</para>
 /// <para>Telemetry (docs/observability.md): a <c>RefreshPrices</c> span, and once the snapshot is the latest, the gauge
 /// <c>margin.price.age</c> per asset: the snapshot's time less the asset's price time (a price kept from an earlier
 /// snapshot keeps its time, so its age grows until a source quotes it again).</para>
@@ -154,6 +156,7 @@ public sealed class RefreshPrices
             : null;
         var snapshot = PriceSnapshot.Create(snapshotId, now, parameters.Settlement, prices.Values, marks, defects, unusable, correlations);
         await _snapshots.WriteAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        await _snapshots.WriteDecisionsAsync(snapshotId, PriceDecisions.From(decisions, failures), cancellationToken).ConfigureAwait(false);
         if (accepted.Count > 0)
         {
             await _history.AppendAsync(accepted, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using Margin.Infrastructure.Queues;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Stress;
 using Margin.Sweep.Telemetry;
 using Margin.Sweep.UseCases;
 using MarginFunctions.Hosting;
@@ -14,8 +16,8 @@ internal static class TriggerFunctions
     /// <summary>The binding names in the functions' function.json files.</summary>
     public const string TimerBinding = "timer";
 
-    /// <summary>The queue trigger's binding name (ProcessShard).</summary>
-    public const string QueueBinding = "item";
+    /// <summary>The queue triggers' binding name (ProcessShard, RunStress).</summary>
+    public const string QueueBinding = QueueDelivery.Binding;
 
     /// <summary>The Service Bus trigger's binding name (RecordLiquidationEvent).</summary>
     public const string ServiceBusBinding = "message";
@@ -26,6 +28,7 @@ internal static class TriggerFunctions
         routes.MapPost("/StartSweep", context => Invoke(context, "StartSweep", StartSweepAsync));
         routes.MapPost("/RelayOutbox", context => Invoke(context, "RelayOutbox", RelayOutboxAsync));
         routes.MapPost("/ProcessShard", context => Invoke(context, "ProcessShard", ProcessShardAsync));
+        routes.MapPost("/RunStress", context => Invoke(context, "RunStress", RunStressAsync));
         routes.MapPost("/RecordLiquidationEvent", context => Invoke(context, "RecordLiquidationEvent", RecordLiquidationEventAsync));
     }
 
@@ -85,31 +88,13 @@ internal static class TriggerFunctions
 
     private static async Task<IReadOnlyList<string>> ProcessShardAsync(MarginApp app, HostInvocation invocation, ILogger logger, CancellationToken ct)
     {
-        var messageId = invocation.MetadataText("Id") ?? "(no id)";
-        var dequeueCount = invocation.MetadataInteger("DequeueCount") ?? 1;
-        if (invocation.DataText(QueueBinding) is not { Length: > 0 } body)
-        {
-            // No body where function.json puts it (a renamed binding, another payload shape): failing keeps the message
-            // with the host, which moves it intact to margin-shards-poison after maxDequeueCount.
-            throw new InvalidDataException($"the invocation has no queue message in Data.{QueueBinding} (message {messageId}); check ProcessShard/function.json's binding name");
-        }
-
-        if (body.Length > StorageWorkQueue.MaxPoisonBodyChars)
-        {
-            // Far too long for a work item, and too long to copy whole into a poison record: leave it to the host's own poison move, which keeps it intact.
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"message {messageId} is {body.Length} characters, not a work item (they are a few hundred); the host moves it to {StorageWorkQueue.PoisonQueueName} after maxDequeueCount"));
-        }
-
-        var message = StorageWorkQueue.Decode(messageId, invocation.MetadataText("PopReceipt") ?? string.Empty, dequeueCount, body);
+        var delivery = QueueDelivery.Read(invocation, "ProcessShard", StorageWorkQueue.QueueName, "work item (they are a few hundred)");
+        var message = StorageWorkQueue.Decode(delivery.MessageId, delivery.PopReceipt, delivery.DequeueCount, delivery.Body);
         await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
         if (message.Item is not { } item)
         {
             // Retrying cannot mend a body: keep it, with the reason, in the poison queue now, and let the host delete it.
-            var problem = message.Problem ?? "not a work item";
-            await app.Storage.WorkQueue.CopyToPoisonAsync(message, problem, ct).ConfigureAwait(false);
-            SweepTelemetry.RecordPoison(SweepTelemetry.ShardQueue);
-            Log.WorkItemPoisoned(logger, messageId, dequeueCount, StorageWorkQueue.PoisonQueueName, problem);
-            return [$"message {messageId} is not a work item and was moved to {StorageWorkQueue.PoisonQueueName}: {problem}"];
+            return await delivery.PoisonAsync(app.Storage.WorkQueue.Poison, "work item", message.Problem ?? "not a work item", logger, ct).ConfigureAwait(false);
         }
 
         try
@@ -122,12 +107,80 @@ internal static class TriggerFunctions
             logs.AddRange(outcome.PublishFailures.Select(f => "publish failed (the orders stay in the outbox; RelayOutbox sends them): " + f.Split('\n', 2)[0]));
             return logs;
         }
-        catch (Exception) when (dequeueCount >= app.Functions.MaxDequeueCount && !ct.IsCancellationRequested)
+        catch (Exception) when (delivery.IsLastAttempt(app.Functions.MaxDequeueCount) && !ct.IsCancellationRequested)
         {
-            Log.WorkItemExhausted(logger, messageId, dequeueCount, app.Functions.MaxDequeueCount);
-            SweepTelemetry.RecordPoison(SweepTelemetry.ShardQueue);
+            delivery.NoteExhausted(app.Functions.MaxDequeueCount, logger);
             throw;
         }
+    }
+
+    private static async Task<IReadOnlyList<string>> RunStressAsync(MarginApp app, HostInvocation invocation, ILogger logger, CancellationToken ct)
+    {
+        var delivery = QueueDelivery.Read(invocation, "RunStress", StorageStressQueue.QueueName, "stress message (they are under 200)");
+        await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
+        if (!StressQueueMessage.TryDecode(delivery.Body, out var runId, out var problem))
+        {
+            return await delivery.PoisonAsync(app.Storage.StressQueue.Poison, "stress message", problem ?? "not a stress message", logger, ct).ConfigureAwait(false);
+        }
+
+        // The others wait here while the host keeps their messages invisible.
+        await app.StressGate.WaitAsync(ct).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        StressRunOutcome outcome;
+        try
+        {
+            outcome = await app.Stress.Run.ExecuteAsync(runId, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (delivery.IsLastAttempt(app.Functions.MaxDequeueCount) && !ct.IsCancellationRequested)
+        {
+            // The host moves the message to margin-stress-poison after this answer and nothing runs the run again: say so
+            // in its record, which would otherwise read Running (or Queued) forever.
+            var reason = string.Create(CultureInfo.InvariantCulture, $"the run failed its last attempt ({delivery.DequeueCount} of {app.Functions.MaxDequeueCount}; its message goes to {delivery.PoisonQueue}): {Problem(ex)}");
+            try
+            {
+                await app.Stress.Run.FailAsync(runId, reason, ct).ConfigureAwait(false);
+            }
+            catch (Exception failure) when (!ct.IsCancellationRequested)
+            {
+                Log.StressRunNotMarked(logger, runId, Problem(failure));
+            }
+
+            delivery.NoteExhausted(app.Functions.MaxDequeueCount, logger);
+            throw;
+        }
+        finally
+        {
+            app.StressGate.Release();
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        switch (outcome.Kind)
+        {
+            case StressRunOutcomeKind.Unknown:
+                // Nothing to retry: a run that is not stored cannot appear later (its record is written before its message).
+                Log.StressRunUnknown(logger, delivery.MessageId, runId);
+                return [$"stress run {runId} is not stored; nothing to run (the message is deleted)"];
+            case StressRunOutcomeKind.Failed:
+                Log.StressRunFailed(logger, runId, outcome.Error ?? "failed");
+                return [string.Create(CultureInfo.InvariantCulture, $"stress run {runId} Failed after {elapsed.TotalMilliseconds:0} ms (not retried: its inputs do not check): {outcome.Error}")];
+            case StressRunOutcomeKind.AlreadyDone when outcome.Result is { } stored:
+                return [$"stress run {runId} AlreadyDone (not run again): {Summary(stored, stored.ReadTime + stored.CascadeTime + stored.CurveTime)}"];
+            case StressRunOutcomeKind.AlreadyDone:
+                return [$"stress run {runId} AlreadyDone (not run again): {outcome.Record?.Status}{(outcome.Error is { } error ? ": " + error : string.Empty)}"];
+            default:
+                return [$"stress run {runId} Completed: {Summary(outcome.Result!, elapsed)}"];
+        }
+    }
+
+    private static string Summary(StressRunResult result, TimeSpan elapsed) =>
+        string.Create(CultureInfo.InvariantCulture, $"{result.Accounts} accounts ({result.UnreadableAccounts} unreadable), {result.Cascade.Rounds.Length} round(s) ({result.Cascade.Stop}), {result.Cascade.Liquidations} liquidations, insurance fund loss {result.Cascade.InsuranceFundLoss:0.00} USD, {result.Curve.Length} curve point(s); {elapsed.TotalMilliseconds:0} ms");
+
+    // One line: a storage failure's message carries the status, headers and body on further lines.
+    private static string Problem(Exception ex)
+    {
+        var first = ex.Message.Split('\n', 2)[0].Trim();
+        var text = ex is Azure.RequestFailedException rf ? $"{ex.GetType().Name} ({rf.Status} {rf.ErrorCode}): {first}" : $"{ex.GetType().Name}: {first}";
+        return text.Length <= 1000 ? text : text[..1000];
     }
 
     private static async Task<IReadOnlyList<string>> RecordLiquidationEventAsync(MarginApp app, HostInvocation invocation, ILogger logger, CancellationToken ct)

@@ -1,5 +1,8 @@
 using Margin.Infrastructure.Composition;
+using Margin.Engine.Stress;
+using Margin.Infrastructure.Reports;
 using Margin.Infrastructure.ServiceBus;
+using Margin.Infrastructure.Stress;
 using Margin.Sweep.Ports;
 using Margin.Sweep.UseCases;
 
@@ -28,6 +31,10 @@ internal sealed class MarginApp : IAsyncDisposable
         ProcessShard = new ProcessShard(Storage.Accounts, Storage.Margin, Storage.History, Storage.Sweeps, Publisher, Models, settings.Sweep, time);
         RelayOutbox = new RelayOutbox(Storage.Margin, Publisher, Models, time);
         RecordEvent = new RecordLiquidationEvent(Storage.Margin, settings.Sweep, time);
+
+        // Accepted runs go on margin-stress (POST api/stress); RunStress executes them with the sweep's planner settings.
+        Stress = StressServices.Create(Storage, settings.Sweep, new FileScenarioCatalog(), time, new StressOptions(), enqueue: true);
+        Reports = new ReportBuilder(Storage.Accounts, Storage.Margin, Storage.Sweeps, Storage.Snapshots, Storage.Parameters, Storage.StressRuns, time);
         OracleSourceCount = sources.Count;
     }
 
@@ -56,6 +63,15 @@ internal sealed class MarginApp : IAsyncDisposable
 
     public RecordLiquidationEvent RecordEvent { get; }
 
+    /// <summary>Book stress: the scenario catalog (<c>scenarios/</c> beside the executable), the request check, StartStress (enqueues on <c>margin-stress</c>) and RunStress.</summary>
+    public StressServices Stress { get; }
+
+    /// <summary>One stress run at a time in this process: each holds a whole book in memory and uses every core, and the host's queue trigger may deliver up to batchSize + newBatchThreshold (6) messages at once.</summary>
+    public SemaphoreSlim StressGate { get; } = new(1, 1);
+
+    /// <summary>The sweep and stress reports (<c>GET api/report/...</c>).</summary>
+    public ReportBuilder Reports { get; }
+
     public int OracleSourceCount { get; }
 
     /// <summary>Reads and validates the settings (environment variables: the function app's settings) and builds the app.</summary>
@@ -82,7 +98,7 @@ internal sealed class MarginApp : IAsyncDisposable
 
         if (settings.Storage.Prefix.Length > 0)
         {
-            problems.Add($"Storage:Prefix must be empty in the function app (got '{settings.Storage.Prefix}'): the queue trigger's function.json names the queue margin-shards");
+            problems.Add($"Storage:Prefix must be empty in the function app (got '{settings.Storage.Prefix}'): the queue triggers' function.json files name the queues margin-shards and margin-stress");
         }
 
         if (problems.Count > 0)
@@ -146,5 +162,6 @@ internal sealed class MarginApp : IAsyncDisposable
         }
 
         _http.Dispose();
+        StressGate.Dispose();
     }
 }

@@ -24,6 +24,8 @@ internal static class HttpApi
         routes.MapPost(RoutePrefix + "/evaluate", EvaluateAsync);
         routes.MapGet(RoutePrefix + "/sweeps/{id}", SweepAsync);
         routes.MapGet(RoutePrefix + "/health", HealthAsync);
+        StressApi.Map(routes);
+        ReportApi.Map(routes);
     }
 
     private static async Task<IResult> AccountMarginAsync(HttpContext context, string id, MarginApp app)
@@ -120,7 +122,7 @@ internal static class HttpApi
 
         if (context.Request.ContentLength > app.Functions.MaxEvaluateBytes)
         {
-            return TooLarge(context, app.Functions.MaxEvaluateBytes);
+            return TooLarge(context, app.Functions.MaxEvaluateBytes, "Functions:MaxEvaluateBytes");
         }
 
         string json;
@@ -131,7 +133,7 @@ internal static class HttpApi
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return TooLarge(context, app.Functions.MaxEvaluateBytes);
+            return TooLarge(context, app.Functions.MaxEvaluateBytes, "Functions:MaxEvaluateBytes");
         }
 
         if (string.IsNullOrWhiteSpace(json))
@@ -156,9 +158,9 @@ internal static class HttpApi
     {
         var ct = context.RequestAborted;
         await app.EnsureCreatedAsync(ct).ConfigureAwait(false);
-        if (id.Length > 200 || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c)) || string.IsNullOrWhiteSpace(id))
+        if (SweepIdProblem(id) is { } problem)
         {
-            return Refuse(context, StatusCodes.Status400BadRequest, "the sweep id must be 1 to 200 characters without / \\ # ? or control characters (or 'latest')", "id");
+            return Refuse(context, StatusCodes.Status400BadRequest, problem, "id");
         }
 
         var sweep = id == "latest" ? await app.Storage.Sweeps.GetLatestAsync(ct).ConfigureAwait(false) : await app.Storage.Sweeps.GetAsync(id, ct).ConfigureAwait(false);
@@ -266,14 +268,25 @@ internal static class HttpApi
         }
     }
 
-    private static IResult TooLarge(HttpContext context, long limit) =>
-        Refuse(context, StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"the body is larger than {limit} bytes (Functions:MaxEvaluateBytes)"), null);
+    /// <summary>What is wrong with a sweep id of a route (<c>sweeps/{id}</c>, <c>report/sweep/{id}</c>), or null.</summary>
+    internal static string? SweepIdProblem(string id) => IdProblem(id, 200, "the sweep id", "(or 'latest')");
 
-    private static IResult Refuse(HttpContext context, int status, string error, string? field)
+    /// <summary>Why an id from a route cannot be a stored key (empty, too long, or a character a table key or URL path cannot hold), or null.</summary>
+    internal static string? IdProblem(string id, int maxLength, string what, string hint) =>
+        string.IsNullOrWhiteSpace(id) || id.Length > maxLength || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c))
+            ? string.Create(CultureInfo.InvariantCulture, $"{what} must be 1 to {maxLength} characters without / \\ # ? or control characters {hint}")
+            : null;
+
+    /// <summary>413 naming the limit and its setting.</summary>
+    internal static IResult TooLarge(HttpContext context, long limit, string setting) =>
+        Refuse(context, StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"the body is larger than {limit} bytes ({setting})"), null);
+
+    /// <summary>An error answer (<see cref="ErrorBody"/>), logged as a refusal.</summary>
+    internal static IResult Refuse(HttpContext context, int status, string error, string? field)
     {
         Log.HttpRefused(Logger(context), context.Request.Method, context.Request.Path, status, error);
         return Results.Json(new ErrorBody(error, field), HttpJsonContext.Default.ErrorBody, statusCode: status);
     }
 
-    private static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MarginFunctions.Http");
+    internal static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MarginFunctions.Http");
 }

@@ -73,10 +73,25 @@ internal sealed record HealthBody(bool Healthy, DateTimeOffset At, IReadOnlyList
 /// <summary>One dependency's check.</summary>
 internal sealed record HealthCheckBody(string Name, bool Healthy, string Detail, double ElapsedMs);
 
+/// <summary><c>POST stress</c> accepted a run: it is queued on <c>margin-stress</c>; <c>statusUrl</c> (also the Location header) reads it.</summary>
+internal sealed record StressAcceptedBody(string RunId, string Status, string StatusUrl);
+
+/// <summary><c>POST stress</c> refused a request: every problem, each naming its field; nothing was written. <c>error</c> joins them, as the other endpoints' errors.</summary>
+internal sealed record StressRefusedBody(string Error, IReadOnlyList<string> Errors);
+
+/// <summary><c>GET stress</c>: the newest runs first.</summary>
+internal sealed record StressRunsBody(IReadOnlyList<StressRunListItem> Runs);
+
+/// <summary>A listed run: its record (the <c>run</c> object of <c>GET stress/{id}</c>) and where to read it whole.</summary>
+internal sealed record StressRunListItem(Margin.Infrastructure.Stress.StressRecordJson Run, string StatusUrl);
+
 /// <summary>The HTTP API's serializer (camelCase, like the evaluate document).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(AccountMarginBody))]
 [JsonSerializable(typeof(SweepBody))]
 [JsonSerializable(typeof(HealthBody))]
+[JsonSerializable(typeof(StressAcceptedBody))]
+[JsonSerializable(typeof(StressRefusedBody))]
+[JsonSerializable(typeof(StressRunsBody))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext;

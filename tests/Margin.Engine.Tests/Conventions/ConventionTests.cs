@@ -21,6 +21,7 @@ public partial class ConventionTests
         "Margin.Engine.Pricing",
         "Margin.Engine.Portfolio",
         "Margin.Engine.Methodologies",
+        "Margin.Engine.Stress",
     ];
 
     public static TheoryData<string> ImmutableNamespaces => [.. s_immutableNamespaces];

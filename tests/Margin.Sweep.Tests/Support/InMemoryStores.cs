@@ -7,6 +7,7 @@ using Margin.Engine.Parameters;
 using Margin.Engine.Prices;
 using Margin.Sweep.History;
 using Margin.Sweep.Orders;
+using Margin.Sweep.Prices;
 using Margin.Sweep.Ports;
 using Margin.Sweep.Results;
 using Margin.Sweep.Work;
@@ -298,20 +299,46 @@ public sealed class InMemorySweepStore : ISweepStore
 public sealed class InMemorySnapshotStore : IPriceSnapshotStore
 {
     private readonly ConcurrentDictionary<string, PriceSnapshot> _snapshots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PriceDecisions> _decisions = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _calls = new();
     private string? _latest;
+
+    /// <summary>The writes in the order they were made: <c>snapshot {id}</c>, <c>decisions {id}</c>, <c>latest {id}</c>.</summary>
+    public IReadOnlyList<string> Calls => [.. _calls];
 
     public Task WriteAsync(PriceSnapshot snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         _snapshots[snapshot.Id] = snapshot;
+        _calls.Enqueue("snapshot " + snapshot.Id);
         return Task.CompletedTask;
     }
 
     public Task<PriceSnapshot?> ReadAsync(string snapshotId, CancellationToken cancellationToken = default) => Task.FromResult(_snapshots.GetValueOrDefault(snapshotId));
 
+    public Task WriteDecisionsAsync(string snapshotId, PriceDecisions decisions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decisions);
+        if (!_snapshots.ContainsKey(snapshotId))
+        {
+            throw new InvalidOperationException($"snapshot {snapshotId} is not stored: its oracle decisions cannot be recorded");
+        }
+
+        if (!_decisions.GetOrAdd(snapshotId, decisions).Equals(decisions))
+        {
+            throw new InvalidOperationException($"snapshot {snapshotId} already has other oracle decisions recorded");
+        }
+
+        _calls.Enqueue("decisions " + snapshotId);
+        return Task.CompletedTask;
+    }
+
+    public Task<PriceDecisions?> ReadDecisionsAsync(string snapshotId, CancellationToken cancellationToken = default) => Task.FromResult(_decisions.GetValueOrDefault(snapshotId));
+
     public Task SetLatestAsync(string snapshotId, CancellationToken cancellationToken = default)
     {
         _latest = snapshotId;
+        _calls.Enqueue("latest " + snapshotId);
         return Task.CompletedTask;
     }
 

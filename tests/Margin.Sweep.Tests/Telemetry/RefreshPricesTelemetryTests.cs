@@ -4,6 +4,7 @@ using Margin.Engine.Domain;
 using Margin.Engine.Oracles;
 using Margin.Sweep.Options;
 using Margin.Sweep.Ports;
+using Margin.Sweep.Prices;
 using Margin.Sweep.Telemetry;
 using Margin.Sweep.Tests.Support;
 using Margin.Sweep.UseCases;
@@ -129,6 +130,10 @@ public sealed class RefreshPricesTelemetryTests
         public Task WriteAsync(Engine.Prices.PriceSnapshot snapshot, CancellationToken cancellationToken = default) => throw new TimeoutException("the snapshot write timed out");
 
         public Task<Engine.Prices.PriceSnapshot?> ReadAsync(string snapshotId, CancellationToken cancellationToken = default) => Task.FromResult<Engine.Prices.PriceSnapshot?>(null);
+
+        public Task WriteDecisionsAsync(string snapshotId, PriceDecisions decisions, CancellationToken cancellationToken = default) => throw new TimeoutException("the decisions write timed out");
+
+        public Task<PriceDecisions?> ReadDecisionsAsync(string snapshotId, CancellationToken cancellationToken = default) => Task.FromResult<PriceDecisions?>(null);
 
         public Task SetLatestAsync(string snapshotId, CancellationToken cancellationToken = default) => Task.CompletedTask;
 

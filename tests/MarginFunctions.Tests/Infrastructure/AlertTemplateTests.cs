@@ -101,14 +101,15 @@ public sealed partial class AlertTemplateTests
         var filters = LineFilters(QueryText(alerts, (string?)Rule(alerts, "poison-messages")["query"] ?? string.Empty));
         var handlerFilter = filters.Single(f => f.Role == "==");
         var hostFilter = filters.Single(f => f.Role == "!=");
-        var lastAttempt = Formatted(logger => Log.WorkItemExhausted(logger, "m-1", 5, 5));
-        var notAWorkItem = Formatted(logger => Log.WorkItemPoisoned(logger, "m-2", 1, StorageWorkQueue.PoisonQueueName, "not JSON"));
+        var lastAttempt = Formatted(logger => Log.MessageExhausted(logger, "ProcessShard", "m-1", 5, 5, StorageWorkQueue.PoisonQueueName));
+        var notAWorkItem = Formatted(logger => Log.MessagePoisoned(logger, "ProcessShard", "m-2", 1, "work item", StorageWorkQueue.PoisonQueueName, "not JSON"));
         var refused = Formatted(logger => Log.EventRefused(logger, "e-1", 10, "InvalidEvent", "filledLegs is negative"));
         const string App = "func-abc123";
 
         Assert.True(handlerFilter.Matches(Handler, lastAttempt));
         Assert.False(hostFilter.Matches(Handler, lastAttempt));
         Assert.True(hostFilter.Matches(App, HostPoisonLine));
+        Assert.False(hostFilter.Matches(App, HostPoisonLine.Replace("margin-shards-poison", StorageStressQueue.PoisonQueueName, StringComparison.Ordinal)));
         Assert.False(handlerFilter.Matches(App, HostPoisonLine));
 
         // The host's copy of the handler's console line, as it is and indented as the console logger writes it.
@@ -118,8 +119,14 @@ public sealed partial class AlertTemplateTests
             Assert.False(hostFilter.Matches(App, copy));
         });
 
-        // Counted by margin.poison alone (a body the handler copied itself; the last delivery of an event).
-        Assert.All([notAWorkItem, refused], line =>
+        // The texts docs/runbook.md quotes, which one log method now writes for both queue triggers.
+        Assert.Equal("ProcessShard: queue message m-1 failed its last attempt (5 of 5); the host moves it to margin-shards-poison", lastAttempt);
+        Assert.Equal("ProcessShard: queue message m-2 (attempt 1) is not a work item and was moved to margin-shards-poison: not JSON", notAWorkItem);
+
+        // Counted by margin.poison alone (a body the handler copied itself; the last delivery of an event; a stress run's
+        // last attempt, whose host move names margin-stress-poison, which the host filter does not count).
+        var stressLastAttempt = Formatted(logger => Log.MessageExhausted(logger, "RunStress", "m-3", 5, 5, StorageStressQueue.PoisonQueueName));
+        Assert.All([notAWorkItem, refused, stressLastAttempt], line =>
         {
             Assert.False(handlerFilter.Matches(Handler, line));
             Assert.False(hostFilter.Matches(App, line));

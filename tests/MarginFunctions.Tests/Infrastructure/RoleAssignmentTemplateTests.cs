@@ -72,18 +72,18 @@ public sealed partial class RoleAssignmentTemplateTests
     }
 
     [Fact]
-    public async Task AppIdentity_QueueRole_IsOnTheWorkQueueAndItsPoisonQueueOnly()
+    public async Task AppIdentity_QueueRole_IsOnTheWorkQueueTheStressQueueAndTheirPoisonQueuesOnly()
     {
-        // The host's queue trigger, the host's poison move and the handler use these two queues and no other; the
+        // The host's queue triggers, the host's poison moves and the handler use these four queues and no other; the
         // Functions host needs no queue of its own without blob triggers or Durable Functions (comment in main.bicep).
         var template = await BicepCli.CompiledMainAsync();
         var assignment = ArmTemplate.Resource(template, "storageQueueDataContributor");
         var appQueues = template["variables"]?["appQueueNames"]?.AsArray().Select(n => (string?)n).ToList();
 
-        Assert.Equal([StorageWorkQueue.QueueName, StorageWorkQueue.PoisonQueueName], appQueues);
+        Assert.Equal([StorageWorkQueue.QueueName, StorageWorkQueue.PoisonQueueName, StorageStressQueue.QueueName, StorageStressQueue.PoisonQueueName], appQueues);
         Assert.Equal("[length(variables('appQueueNames'))]", (string?)assignment["copy"]?["count"]);
         Assert.Equal(
-            "[resourceId('Microsoft.Storage/storageAccounts/queueServices/queues', format('st{0}', variables('resourceToken')), 'default', variables('queueNames')[indexOf(variables('queueNames'), variables('appQueueNames')[copyIndex()])])]",
+            "[resourceId('Microsoft.Storage/storageAccounts/queueServices/queues', format('st{0}', variables('resourceToken')), 'default', variables('appQueueNames')[copyIndex()])]",
             (string?)assignment["scope"]);
         Assert.StartsWith($"[guid({((string?)assignment["scope"])![1..^1]}, ", (string?)assignment["name"], StringComparison.Ordinal);
     }

@@ -13,12 +13,13 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
     /// <summary>The functions of /tmp/common.md's fixed layout (ARCHITECTURE.md "Hosting").</summary>
     private static readonly string[] s_functions =
     [
-        "RefreshPrices", "StartSweep", "RelayOutbox", "ProcessShard", "RecordLiquidationEvent",
-        "AccountMargin", "Evaluate", "SweepStatus", "Health",
+        "RefreshPrices", "StartSweep", "RelayOutbox", "ProcessShard", "RecordLiquidationEvent", "RunStress",
+        "AccountMargin", "Evaluate", "SweepStatus", "Health", "StartStress", "StressStatus", "StressRuns",
+        "SweepReport", "StressReport",
     ];
 
-    /// <summary>Folders at the root that are not functions: the demo market the local <c>demo-market</c> oracle source reads (MarginFunctions.csproj).</summary>
-    private static readonly HashSet<string> s_dataFolders = new(StringComparer.Ordinal) { "examples" };
+    /// <summary>Folders at the root that are not functions: the demo market the local <c>demo-market</c> oracle source reads, and the named historical stress scenarios (MarginFunctions.csproj).</summary>
+    private static readonly HashSet<string> s_dataFolders = new(StringComparer.Ordinal) { "examples", "scenarios" };
 
     /// <summary>Function, trigger type, binding name, then one setting and its value that the handler's contract relies on.</summary>
     public static TheoryData<string, string, string, string, string> TriggerBindings { get; } = new()
@@ -28,6 +29,8 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
         { "RelayOutbox", "timerTrigger", "timer", "schedule", "%RelaySchedule%" },
         { "ProcessShard", "queueTrigger", "item", "queueName", "margin-shards" },
         { "ProcessShard", "queueTrigger", "item", "connection", "AzureWebJobsStorage" },
+        { "RunStress", "queueTrigger", "item", "queueName", "margin-stress" },
+        { "RunStress", "queueTrigger", "item", "connection", "AzureWebJobsStorage" },
         { "RecordLiquidationEvent", "serviceBusTrigger", "message", "queueName", "liquidation-events" },
         { "RecordLiquidationEvent", "serviceBusTrigger", "message", "connection", "ServiceBusConnection" },
     };
@@ -39,6 +42,11 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
         { "Evaluate", "post", "evaluate" },
         { "SweepStatus", "get", "sweeps/{id}" },
         { "Health", "get", "health" },
+        { "StartStress", "post", "stress" },
+        { "StressStatus", "get", "stress/{id}" },
+        { "StressRuns", "get", "stress" },
+        { "SweepReport", "get", "report/sweep/{id}" },
+        { "StressReport", "get", "report/stress/{id}" },
     };
 
     [Fact]
@@ -73,6 +81,24 @@ public sealed class FunctionPackageTests(PackagedFunctionApp app) : IClassFixtur
 
         // The host would load any folder with a function.json as a function.
         Assert.DoesNotContain(zip.Entries, e => s_dataFolders.Any(d => e.FullName.StartsWith(d + "/", StringComparison.Ordinal)) && e.Name == "function.json");
+    }
+
+    [Fact]
+    public void ZipRoot_Scenarios_AreEveryShippedScenarioFileUnchanged()
+    {
+        using var zip = ZipFile.OpenRead(app.ZipPath);
+        var shipped = Directory.GetFiles(Path.Combine(PackagedFunctionApp.RepositoryRoot, "scenarios"), "*.json");
+        var packaged = zip.Entries.Where(e => e.FullName.StartsWith("scenarios/", StringComparison.Ordinal)).ToList();
+
+        Assert.NotEmpty(shipped);
+        Assert.Equal(shipped.Select(f => "scenarios/" + Path.GetFileName(f)).Order(StringComparer.Ordinal), packaged.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        Assert.All(shipped, f =>
+        {
+            using var stream = zip.GetEntry("scenarios/" + Path.GetFileName(f))!.Open();
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            Assert.Equal(File.ReadAllBytes(f), copy.ToArray());
+        });
     }
 
     [Fact]

@@ -265,6 +265,37 @@ public sealed class FunctionEndpointsTests(FunctionsWorld world) : IClassFixture
         Assert.Contains("MaxEvaluateBytes", Json(body).GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("latest")]
+    [InlineData(null)]
+    public async Task SweepReport_CompletedSweep_IsTheSelfContainedHtmlPage(string? which)
+    {
+        var sweep = (await world.Storage.Sweeps.GetLatestAsync())!;
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/report/sweep/{which ?? sweep.SweepId}");
+        using var response = await world.Handler.SendAsync(request);
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Margin.Infrastructure.Reports.HtmlReportWriter.ContentSecurityPolicy, response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        Assert.Contains(sweep.SweepId, html, StringComparison.Ordinal);
+        Assert.Contains("data-chart=\"status\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-chart=\"ratios\"", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("api/report/sweep/sw-none", HttpStatusCode.NotFound, "no sweep sw-none is stored")]
+    [InlineData("api/report/sweep/a%23b", HttpStatusCode.BadRequest, "the sweep id must be")]
+    public async Task SweepReport_BadOrUnknownId_AnswersItsStatusWithTheReason(string path, HttpStatusCode expected, string error)
+    {
+        var (status, body) = await world.HttpAsync(HttpMethod.Get, path);
+
+        Assert.Equal(expected, status);
+        Assert.Contains(error, Json(body).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Health_ReportsEveryDependency_AndIsUnhealthyOnlyForAFailedCheck()
     {
