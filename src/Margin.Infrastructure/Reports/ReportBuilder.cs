@@ -63,15 +63,14 @@ public sealed class ReportBuilder
     public async Task<ReportOutcome> SweepAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sweepId);
-        var sweep = string.Equals(sweepId, "latest", StringComparison.OrdinalIgnoreCase)
-            ? await _sweeps.GetLatestAsync(cancellationToken).ConfigureAwait(false)
-            : await _sweeps.GetAsync(sweepId, cancellationToken).ConfigureAwait(false);
+        var askedLatest = string.Equals(sweepId, "latest", StringComparison.OrdinalIgnoreCase);
+        var latest = await _sweeps.GetLatestAsync(cancellationToken).ConfigureAwait(false);
+        var sweep = askedLatest ? latest : await _sweeps.GetAsync(sweepId, cancellationToken).ConfigureAwait(false);
         if (sweep is null)
         {
-            return ReportOutcome.NotFound(string.Equals(sweepId, "latest", StringComparison.OrdinalIgnoreCase) ? "no sweep has run yet" : $"no sweep {sweepId} is stored");
+            return ReportOutcome.NotFound(askedLatest ? "no sweep has run yet" : $"no sweep {sweepId} is stored");
         }
 
-        var latest = await _sweeps.GetLatestAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = await _snapshots.ReadAsync(sweep.SnapshotId, cancellationToken).ConfigureAwait(false);
         var decisions = await _snapshots.ReadDecisionsAsync(sweep.SnapshotId, cancellationToken).ConfigureAwait(false);
         var parameters = await _parameters.GetAsync(sweep.ParamsVersion, cancellationToken).ConfigureAwait(false);
